@@ -1,0 +1,35 @@
+# Banli — build, test, demo and install. `make test` on a fresh Debian machine (as root) installs
+# the missing system packages first.
+SWIFT   ?= swift
+PREFIX  ?= /usr/local
+DESTDIR ?=
+DEBS    := libcurl4-openssl-dev libsqlite3-dev
+
+.PHONY: deps build debug test demo install clean
+
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "banli: missing system packages:$$missing; run: sudo apt-get install$$missing" >&2; exit 1; fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product banli
+
+debug: deps
+	$(SWIFT) build --product banli
+
+# One build, one test run: the summary lines come from swift test.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: debug
+	BANLI=$$($(SWIFT) build --show-bin-path)/banli bash scripts/demo-local.sh
+
+install: build
+	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/banli" "$(DESTDIR)$(PREFIX)/bin/banli"
+
+clean:
+	rm -rf .build

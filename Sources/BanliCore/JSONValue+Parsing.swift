@@ -1,0 +1,213 @@
+extension JSONValue {
+    /// The deepest nesting accepted.
+    public static let maxDepth = 64
+
+    /// Parses JSON text strictly: valid UTF-8, no duplicate keys, nesting at most `maxDepth`,
+    /// integers kept exact (a number with no fraction that fits `Int64` becomes `.int`).
+    public static func parse(_ text: String) throws -> JSONValue {
+        var copy = text
+        return try copy.withUTF8 { try parse(bytes: $0) }
+    }
+
+    /// Parses UTF-8 JSON bytes strictly; see `parse(_:)`.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+        var p = JSONParser(bytes: bytes)
+        p.skipSpace()
+        let v = try p.value(depth: 0)
+        p.skipSpace()
+        guard p.i == bytes.count else { throw p.error("unexpected text after the JSON value") }
+        return v
+    }
+
+    /// Parses UTF-8 JSON bytes strictly; see `parse(_:)`.
+    public static func parse<C: Collection>(utf8 bytes: C) throws -> JSONValue where C.Element == UInt8 {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { try parse(bytes: $0) }
+    }
+}
+
+/// A strict recursive-descent JSON parser over UTF-8 bytes.
+struct JSONParser {
+    let b: UnsafeBufferPointer<UInt8>
+    var i = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        b = bytes
+    }
+
+    func error(_ what: String) -> BanliError {
+        BanliError(.corruptInput, "Malformed JSON at byte \(i): \(what).")
+    }
+
+    mutating func skipSpace() {
+        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+    }
+
+    mutating func literal(_ word: String, _ v: JSONValue) throws -> JSONValue {
+        let w = Array(word.utf8), n = w.count
+        guard i + n <= b.count else { throw error("unexpected end") }
+        for k in 0..<n where b[i + k] != w[k] { throw error("unknown literal") }
+        i += n
+        return v
+    }
+
+    mutating func value(depth: Int) throws -> JSONValue {
+        guard depth <= JSONValue.maxDepth else { throw error("nested deeper than \(JSONValue.maxDepth) levels") }
+        guard i < b.count else { throw error("unexpected end") }
+        switch b[i] {
+        case UInt8(ascii: "{"):
+            i += 1
+            var o: [String: JSONValue] = [:]
+            skipSpace()
+            if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+            while true {
+                skipSpace()
+                guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let k = try string()
+                skipSpace()
+                guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                i += 1
+                skipSpace()
+                let v = try value(depth: depth + 1)
+                guard o.updateValue(v, forKey: k) == nil else { throw error("duplicate key '\(k.prefix(40))'") }
+                skipSpace()
+                guard i < b.count else { throw error("unexpected end") }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                if b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+                throw error("expected ',' or '}'")
+            }
+        case UInt8(ascii: "["):
+            i += 1
+            var a: [JSONValue] = []
+            skipSpace()
+            if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
+            while true {
+                skipSpace()
+                a.append(try value(depth: depth + 1))
+                skipSpace()
+                guard i < b.count else { throw error("unexpected end") }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                if b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
+                throw error("expected ',' or ']'")
+            }
+        case UInt8(ascii: "\""):
+            return .string(try string())
+        case UInt8(ascii: "t"): return try literal("true", .bool(true))
+        case UInt8(ascii: "f"): return try literal("false", .bool(false))
+        case UInt8(ascii: "n"): return try literal("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return try number()
+        default:
+            throw error("unexpected character")
+        }
+    }
+
+    mutating func number() throws -> JSONValue {
+        let start = i
+        if b[i] == UInt8(ascii: "-") { i += 1 }
+        func digits() -> Int {
+            let s = i
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+            return i - s
+        }
+        let intStart = i
+        let nInt = digits()
+        guard nInt > 0 else { throw error("expected digits") }
+        guard !(nInt > 1 && b[intStart] == UInt8(ascii: "0")) else { throw error("leading zero in a number") }
+        var isInteger = true
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            isInteger = false
+            guard digits() > 0 else { throw error("expected digits after '.'") }
+        }
+        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            isInteger = false
+            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { throw error("expected exponent digits") }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+        if isInteger, let v = Int64(text) { return .int(v) }
+        guard let d = Double(text), d.isFinite else { throw error("number out of range") }
+        return .double(d)
+    }
+
+    mutating func hex4() throws -> UInt32 {
+        guard i + 4 <= b.count else { throw error("truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = b[i]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: throw error("bad \\u escape")
+            }
+            v = v << 4 | d
+            i += 1
+        }
+        return v
+    }
+
+    mutating func string() throws -> String {
+        i += 1  // opening quote
+        let start = i
+        // Fast path: no escapes.
+        while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+        if i < b.count, b[i] == UInt8(ascii: "\"") {
+            let s = try utf8(start..<i)
+            i += 1
+            return s
+        }
+        var out = try utf8(start..<i)
+        while true {
+            guard i < b.count else { throw error("unterminated string") }
+            let c = b[i]
+            if c == UInt8(ascii: "\"") { i += 1; return out }
+            if c < 0x20 { throw error("control character in a string") }
+            if c == UInt8(ascii: "\\") {
+                i += 1
+                guard i < b.count else { throw error("unterminated escape") }
+                let e = b[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""): out += "\""
+                case UInt8(ascii: "\\"): out += "\\"
+                case UInt8(ascii: "/"): out += "/"
+                case UInt8(ascii: "b"): out += "\u{08}"
+                case UInt8(ascii: "f"): out += "\u{0C}"
+                case UInt8(ascii: "n"): out += "\n"
+                case UInt8(ascii: "r"): out += "\r"
+                case UInt8(ascii: "t"): out += "\t"
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800...0xDBFF).contains(code) {
+                        guard i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else { throw error("lone surrogate") }
+                        i += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("lone surrogate") }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(code) {
+                        throw error("lone surrogate")
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw error("bad \\u escape") }
+                    out.unicodeScalars.append(scalar)
+                default:
+                    throw error("unknown escape")
+                }
+            } else {
+                let s = i
+                while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+                out += try utf8(s..<i)
+            }
+        }
+    }
+
+    func utf8(_ r: Range<Int>) throws -> String {
+        guard let s = String(validating: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self) else {
+            throw BanliError(.corruptInput, "Malformed JSON at byte \(r.lowerBound): invalid UTF-8 in a string.")
+        }
+        return s
+    }
+}

@@ -1,0 +1,51 @@
+import BanliCore
+import GRDB
+
+/// What joining a batch of received states did.
+public struct ApplyOutcome: Sendable, Hashable {
+    /// States received.
+    public var received = 0
+    /// States that changed the store.
+    public var changed = 0
+    /// Fields that became (or stayed, with new values) conflicts because of this batch.
+    public var newConflicts: [ReplicatedField] = []
+}
+
+extension Store {
+    /// Joins received states into the store in one transaction; history rows record every new dot.
+    ///
+    /// A counter more than 5 minutes ahead of the wall clock fails the whole batch, so one bad
+    /// clock cannot drag this store's clock into the future.
+    public func apply(_ fields: [ReplicatedField], via: String, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> ApplyOutcome {
+        for f in fields where HybridLogicalClock.isTooFarAhead(f.maxCounter, nowMilliseconds: nowMilliseconds) {
+            throw BanliError(.clockSkew, "\(f.entity) \(f.field) carries a clock more than 5 minutes in the future; fix the sending site's clock and export again.")
+        }
+        let info = self.info
+        let at = Store.timestamp()
+        return try transaction { db in
+            var (clock, seq) = try Store.loadCounters(db)
+            var outcome = ApplyOutcome()
+            for f in fields {
+                outcome.received += 1
+                let local = try Store.loadField(db, entity: f.entity, spec: f.spec)
+                    ?? ReplicatedField(entity: f.entity, spec: f.spec, state: FieldState())
+                var merged = local
+                merged.state.join(f.state)
+                clock.observe(f.maxCounter)
+                guard merged.state != local.state else { continue }
+                outcome.changed += 1
+                let before = Set(local.state.siblings.map(\.dot))
+                for s in merged.state.siblings where !before.contains(s.dot) {
+                    try Store.appendHistory(db, entity: f.entity, field: f.field, sibling: s, origin: "received", via: via, at: at)
+                }
+                if merged.state.isConflict, merged.state.siblings != local.state.siblings {
+                    outcome.newConflicts.append(merged)
+                }
+                seq += 1
+                try Store.saveField(db, merged, hubSite: info.hubSite, seq: seq)
+            }
+            try Store.saveCounters(db, clock: clock, seq: seq)
+            return outcome
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import BanliCore
+import GRDB
+
+/// One write a person or command asks for.
+public struct LocalWrite: Sendable, Hashable {
+    public var entity: EntityKey
+    public var field: String
+    public var value: JSONValue
+
+    public init(entity: EntityKey, field: String, value: JSONValue) {
+        self.entity = entity
+        self.field = field
+        self.value = value
+    }
+}
+
+/// What a local write did.
+public struct WriteOutcome: Sendable, Hashable {
+    public var entity: EntityKey
+    public var field: String
+    /// The visible value before the write.
+    public var previous: JSONValue
+    /// The value written.
+    public var value: JSONValue
+    /// The new write event.
+    public var dot: Dot
+    /// How many concurrent values the write superseded (2 or more: it resolved a conflict).
+    public var superseded: Int
+}
+
+extension Store {
+    /// Writes `writes` in one transaction: permission check, new dot, state update, change number, history.
+    /// Either every write lands or none does.
+    @discardableResult
+    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> [WriteOutcome] {
+        let info = self.info
+        let checked = try writes.map { w -> (LocalWrite, FieldSpec) in
+            let spec = try FieldCatalogue.require(w.entity.kind, w.field)
+            try Permissions.check(site: info.site, hubSite: info.hubSite, entity: w.entity, field: spec)
+            try spec.type.validate(w.value, field: w.field)
+            return (w, spec)
+        }
+        let at = Store.timestamp()
+        return try transaction { db in
+            var (clock, seq) = try Store.loadCounters(db)
+            var outcomes: [WriteOutcome] = []
+            for (w, spec) in checked {
+                var f = try Store.loadField(db, entity: w.entity, spec: spec)
+                    ?? ReplicatedField(entity: w.entity, spec: spec, state: FieldState())
+                let previous = f.visibleValue(hubSite: info.hubSite)
+                let superseded = f.state.siblings.count
+                let dot = Dot(site: info.site, counter: clock.tick(nowMilliseconds: nowMilliseconds))
+                f.state.write(w.value, dot: dot)
+                seq += 1
+                try Store.saveField(db, f, hubSite: info.hubSite, seq: seq)
+                try Store.appendHistory(db, entity: w.entity, field: w.field, sibling: f.state.siblings[0], origin: "local", via: info.site, at: at)
+                outcomes.append(WriteOutcome(entity: w.entity, field: w.field, previous: previous, value: w.value, dot: dot, superseded: superseded))
+            }
+            try Store.saveCounters(db, clock: clock, seq: seq)
+            return outcomes
+        }
+    }
+
+    /// Writes one field.
+    @discardableResult
+    public func write(_ entity: EntityKey, _ field: String, _ value: JSONValue, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> WriteOutcome {
+        try write([LocalWrite(entity: entity, field: field, value: value)], nowMilliseconds: nowMilliseconds)[0]
+    }
+}

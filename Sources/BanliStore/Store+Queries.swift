@@ -1,0 +1,127 @@
+import BanliCore
+import GRDB
+
+extension Store {
+    /// Every field state, sorted by (entity, field).
+    public func allFields() throws -> [ReplicatedField] {
+        try reading { db in
+            try Store.decodeFields(Row.fetchCursor(db, sql: "SELECT entity, field, siblings, context FROM field ORDER BY entity, field"))
+        }
+    }
+
+    /// Every field of one item's entities (item, assignments, contacts, feedback), sorted.
+    public func fields(ofItem id: String) throws -> [ReplicatedField] {
+        try reading { db in
+            try Store.decodeFields(Row.fetchCursor(
+                db, sql: "SELECT entity, field, siblings, context FROM field WHERE item = ? ORDER BY entity, field",
+                arguments: [id]))
+        }
+    }
+
+    /// The unit directory's fields.
+    public func directoryFields() throws -> [ReplicatedField] {
+        try reading { db in
+            try Store.decodeFields(Row.fetchCursor(
+                db, sql: "SELECT entity, field, siblings, context FROM field WHERE item IS NULL ORDER BY entity, field"))
+        }
+    }
+
+    /// Fields with two or more concurrent values, sorted.
+    public func conflicts() throws -> [ReplicatedField] {
+        try reading { db in
+            try Store.decodeFields(Row.fetchCursor(
+                db, sql: "SELECT entity, field, siblings, context FROM field WHERE conflict = 1 ORDER BY entity, field"))
+        }
+    }
+
+    /// One field's state, or nil.
+    public func field(_ entity: EntityKey, _ name: String) throws -> ReplicatedField? {
+        let spec = try FieldCatalogue.require(entity.kind, name)
+        return try reading { db in try Store.loadField(db, entity: entity, spec: spec) }
+    }
+
+    /// The ids of every item this store holds, sorted.
+    public func itemIds() throws -> [String] {
+        try reading { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT item FROM field WHERE item IS NOT NULL ORDER BY item")
+        }
+    }
+
+    /// The last change sequence number and the clock.
+    public func counters() throws -> (clock: UInt64, seq: Int64) {
+        try reading { db in
+            let c = try Store.loadCounters(db)
+            return (c.clock.latest, c.seq)
+        }
+    }
+
+    /// Every item as a view, sorted by id.
+    public func items() throws -> [ItemView] {
+        let fields = try reading { db in
+            try Store.decodeFields(Row.fetchCursor(
+                db, sql: "SELECT entity, field, siblings, context FROM field WHERE item IS NOT NULL ORDER BY item, entity, field"))
+        }
+        var byItem: [String: [ReplicatedField]] = [:]
+        for f in fields { byItem[f.entity.itemId!, default: []].append(f) }
+        return byItem.keys.sorted().map { ItemView(id: $0, fields: byItem[$0]!, hubSite: info.hubSite) }
+    }
+
+    /// One item as a view, or nil if the store holds nothing of it.
+    public func item(_ id: String) throws -> ItemView? {
+        let fields = try fields(ofItem: id)
+        return fields.isEmpty ? nil : ItemView(id: id, fields: fields, hubSite: info.hubSite)
+    }
+
+    /// The history rows of one item, oldest first.
+    public func history(ofItem id: String) throws -> [HistoryEntry] {
+        try reading { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM history WHERE item = ? ORDER BY id", arguments: [id]).map { row in
+                let counter: Int64 = row["counter"]
+                return HistoryEntry(
+                    entity: row["entity"], field: row["field"], value: row["value"], site: row["site"],
+                    counter: UInt64(bitPattern: counter), origin: row["origin"], via: row["via"], recordedAt: row["recordedAt"])
+            }
+        }
+    }
+}
+
+/// One row of the append-only history.
+public struct HistoryEntry: Sendable, Hashable {
+    public var entity: String
+    public var field: String
+    /// The value written, canonical JSON.
+    public var value: String
+    /// The site that wrote it.
+    public var site: String
+    public var counter: UInt64
+    /// `local` or `received`.
+    public var origin: String
+    /// Where it came from.
+    public var via: String
+    public var recordedAt: String
+}
+
+extension Store {
+    /// A stored setting (hub URL, sync cursors…), or nil.
+    public func setting(_ key: String) throws -> String? {
+        try reading { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Stores a setting.
+    public func setSetting(_ key: String, _ value: String?) throws {
+        try transaction { db in
+            if let value {
+                try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
+            }
+        }
+    }
+}
+
+extension Store {
+    /// Runs raw SQL in a write transaction. For tests that prove the store's own guards hold.
+    public func debugExecute(_ sql: String) throws {
+        try pool.write { db in try db.execute(sql: sql) }
+    }
+}

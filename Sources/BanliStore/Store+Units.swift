@@ -1,0 +1,47 @@
+import BanliCore
+import Crypto
+import Foundation
+import GRDB
+
+/// Unit registration and bearer tokens (hub only). Tokens are stored as SHA-256 hashes, never in clear.
+extension Store {
+    /// Registers a unit in the directory and issues its token; returns the token, shown once.
+    public func addUnit(site: String, name: String, kind: String = "bureau", nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> String {
+        guard info.isHub else {
+            throw BanliError(.permissionDenied, "Only the hub's store registers units; run this on the office's hub.")
+        }
+        _ = try Identifier.validSite(site)
+        guard site != info.hubSite else {
+            throw BanliError(.usage, "'\(site)' is the hub's own site name; choose another name for the unit.")
+        }
+        guard !name.isEmpty else { throw BanliError(.usage, "Give the unit a name with --name (for example --name 市经信局).") }
+        let exists = try reading { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM unit_token WHERE site = ?)", arguments: [site]) ?? false
+        }
+        guard !exists else {
+            throw BanliError(.usage, "Unit '\(site)' is already registered; use 'banli hub rotate-token \(site)' for a new token.")
+        }
+        let token = "bnl_" + Store.randomHex(bytes: 32)
+        let unit = EntityKey.unit(site: site)
+        try write([
+            LocalWrite(entity: unit, field: "name", value: .string(name)),
+            LocalWrite(entity: unit, field: "kind", value: .string(kind)),
+        ], nowMilliseconds: nowMilliseconds)
+        try transaction { db in
+            try db.execute(
+                sql: "INSERT INTO unit_token (site, tokenHash, createdAt) VALUES (?, ?, ?)",
+                arguments: [site, Store.tokenHash(token), Store.timestamp()])
+        }
+        return token
+    }
+
+    /// SHA-256 of a token, lowercase hex.
+    public static func tokenHash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The registered units' sites, sorted.
+    public func registeredUnits() throws -> [String] {
+        try reading { db in try String.fetchAll(db, sql: "SELECT site FROM unit_token ORDER BY site") }
+    }
+}

@@ -1,0 +1,154 @@
+import BanliCore
+import Foundation
+import GRDB
+
+/// What a store knows about itself: its site, the hub it follows, and its identity.
+public struct SiteInfo: Sendable, Equatable {
+    /// This store's site name (`hub` for the office, e.g. `jxj` for a bureau).
+    public var site: String
+    /// The unit's display name, e.g. 市经信局.
+    public var name: String
+    /// The hub's site name, the natural author of office fields.
+    public var hubSite: String
+    /// True for the office's hub store.
+    public var isHub: Bool
+    /// A random id made when the store was created; a restored copy keeps it, a new store does not.
+    public var storeId: String
+}
+
+/// A Banli store: one SQLite file in WAL mode holding field states, history and the site's clock.
+///
+/// Every mutation runs in one transaction, so a crash leaves the store as it was before or after it.
+public final class Store: Sendable {
+    /// The database file.
+    public let path: String
+    /// Who this store is.
+    public let info: SiteInfo
+    let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool, info: SiteInfo) {
+        self.path = path
+        self.pool = pool
+        self.info = info
+    }
+
+    /// Creates a new store file; refuses to overwrite an existing one.
+    public static func create(at path: String, site: String, name: String, hubSite: String, isHub: Bool) throws -> Store {
+        _ = try Identifier.validSite(site)
+        _ = try Identifier.validSite(hubSite)
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw BanliError(.storeExists, "A store already exists at \(path); choose another path or remove it first.")
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
+            throw BanliError(.storeMissing, "The folder \(dir) does not exist; create it first (for example: mkdir -p \(dir)).")
+        }
+        let pool = try openPool(path)
+        let info = SiteInfo(site: site, name: name, hubSite: hubSite, isHub: isHub, storeId: Self.randomHex(bytes: 16))
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO site (id, site, name, hubSite, isHub, storeId, clock, seq, createdAt)
+                        VALUES (1, ?, ?, ?, ?, ?, 0, 0, ?)
+                        """,
+                    arguments: [site, name, hubSite, isHub, info.storeId, Self.timestamp()])
+            }
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+        return Store(path: path, pool: pool, info: info)
+    }
+
+    /// Opens an existing store, migrating it to the current schema.
+    public static func open(at path: String) throws -> Store {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw BanliError(.storeMissing, "No store at \(path); create one with 'banli init' (bureau) or 'banli hub init' (office), or pass --store.")
+        }
+        let pool = try openPool(path)
+        do {
+            let info = try pool.read { db -> SiteInfo? in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM site WHERE id = 1") else { return nil }
+                return SiteInfo(site: row["site"], name: row["name"], hubSite: row["hubSite"], isHub: row["isHub"], storeId: row["storeId"])
+            }
+            guard let info else {
+                throw BanliError(.storeMissing, "\(path) is not an initialised Banli store; create it with 'banli init' or 'banli hub init'.")
+            }
+            return Store(path: path, pool: pool, info: info)
+        } catch let e as BanliError {
+            throw e
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+    }
+
+    private static func openPool(_ path: String) throws -> DatabasePool {
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            // Durable before we answer or report success: nothing lost, ever.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            try StoreSchema.migrator.migrate(pool)
+            return pool
+        } catch {
+            throw describe(error, path: path)
+        }
+    }
+
+    /// Turns an SQLite failure into one sentence that says what to do.
+    static func describe(_ error: Error, path: String) -> BanliError {
+        if let e = error as? BanliError { return e }
+        if let e = error as? DatabaseError {
+            switch e.resultCode {
+            case .SQLITE_FULL:
+                return BanliError(.io, "The disk holding \(path) is full; nothing was written. Free some space and try again.")
+            case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
+                return BanliError(.io, "Cannot write the store \(path) (\(e.message ?? "read-only")); check its permissions and owner.")
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                return BanliError(.io, "\(path) is not a readable Banli store (\(e.message ?? "corrupt")); restore it from a backup.")
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return BanliError(.io, "The store \(path) stayed locked for 30 seconds; try again.")
+            default:
+                return BanliError(.io, "The store \(path) failed: \(e.message ?? "\(e.resultCode)").")
+            }
+        }
+        return BanliError(.io, "The store \(path) failed: \(error).")
+    }
+
+    /// Runs `body` in one write transaction, mapping SQLite failures to clear errors.
+    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+    }
+
+    /// Runs `body` with a read-only snapshot.
+    func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+    }
+
+    /// The current wall clock, in Unix milliseconds.
+    public static func nowMilliseconds() -> UInt64 {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    }
+
+    /// An ISO 8601 UTC timestamp for history rows.
+    static func timestamp(_ date: Date = Date()) -> String {
+        date.formatted(.iso8601)
+    }
+
+    /// Random bytes as lowercase hex.
+    static func randomHex(bytes: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+    }
+}

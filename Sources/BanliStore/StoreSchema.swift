@@ -1,0 +1,64 @@
+import GRDB
+
+/// The versioned schema. Add a new migration for every change; never edit a shipped one.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE site (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    site TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    hubSite TEXT NOT NULL,
+                    isHub INTEGER NOT NULL,
+                    storeId TEXT NOT NULL,
+                    clock INTEGER NOT NULL,   -- persisted hybrid logical clock
+                    seq INTEGER NOT NULL,     -- last local change sequence number
+                    createdAt TEXT NOT NULL
+                );
+                CREATE TABLE field (
+                    entity TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    item TEXT,                -- item id, NULL for the unit directory
+                    value TEXT NOT NULL,      -- visible value, canonical JSON
+                    siblings TEXT NOT NULL,   -- JSON array of {value, site, counter}
+                    context TEXT NOT NULL,    -- JSON object site -> counter
+                    conflict INTEGER NOT NULL DEFAULT 0,
+                    seq INTEGER NOT NULL,     -- change sequence number of the last change
+                    PRIMARY KEY (entity, field)
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX field_seq ON field(seq);
+                CREATE INDEX field_item ON field(item);
+                CREATE INDEX field_conflict ON field(conflict) WHERE conflict = 1;
+                CREATE TABLE history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    entity TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    item TEXT,
+                    value TEXT NOT NULL,
+                    site TEXT NOT NULL,       -- who wrote it (the dot's site)
+                    counter INTEGER NOT NULL, -- the dot's counter
+                    origin TEXT NOT NULL CHECK (origin IN ('local', 'received')),
+                    via TEXT NOT NULL,        -- where it came from: this site, the hub, or a file
+                    recordedAt TEXT NOT NULL
+                );
+                CREATE INDEX history_item ON history(item, id);
+                CREATE TRIGGER history_append_only_update BEFORE UPDATE ON history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TRIGGER history_append_only_delete BEFORE DELETE ON history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TABLE setting (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE unit_token (
+                    site TEXT PRIMARY KEY,
+                    tokenHash TEXT NOT NULL,  -- SHA-256 of the token, hex; the token itself is never stored
+                    createdAt TEXT NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import BanliCore
+import Foundation
+
+/// The `banli` command: one executable for bureaus, the office's hub and clerks.
+@main
+struct Banli: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "banli",
+        abstract: "Banli (办理): keep every unit's record of suggestions and proposals consistent.",
+        subcommands: [
+            InitCommand.self, HubCommand.self, ItemCommand.self, DumpCommand.self, ApplyCommand.self,
+            ConflictsCommand.self, ResolveCommand.self,
+        ]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+        } catch let error as BanliError {
+            Output.fail(error)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// `banli --store DB item new …`: global options may come before the command; every command
+/// declares them, so they are moved behind the command words for the parser.
+func hoistingGlobalOptions(_ args: [String]) -> [String] {
+    var leading: [String] = []
+    var rest = args[...]
+    while let first = rest.first {
+        if first == "--store" || first == "--config", rest.count >= 2 {
+            leading += rest.prefix(2)
+            rest = rest.dropFirst(2)
+        } else if first.hasPrefix("--store=") || first.hasPrefix("--config=") {
+            leading.append(first)
+            rest = rest.dropFirst()
+        } else {
+            break
+        }
+    }
+    guard !leading.isEmpty else { return args }
+    // Put them right after the subcommand words, before any "--" terminator.
+    var words = 0
+    for a in rest {
+        guard !a.hasPrefix("-"), Banli.isCommandWord(a) else { break }
+        words += 1
+    }
+    return Array(rest.prefix(words)) + leading + Array(rest.dropFirst(words))
+}
+
+extension Banli {
+    static let commandWords: Set<String> = [
+        "init", "hub", "item", "dump", "apply", "conflicts", "resolve", "add-unit", "new", "assign", "set",
+        "show", "list", "sync", "daemon", "status", "report", "import", "export", "demo", "serve",
+        "rotate-token", "remove-unit", "add-operator", "history", "backup",
+    ]
+
+    static func isCommandWord(_ s: String) -> Bool { commandWords.contains(s) }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import BanliCore
+import BanliStore
+import Foundation
+
+/// Options every command takes: where the config and the store are.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Config file (default $BANLI_CONFIG, then /etc/banli/banli.toml).")
+    var config: String?
+
+    @Option(name: .long, help: "The SQLite store; enough on its own for local commands.")
+    var store: String?
+
+    /// The loaded config: the explicit file must exist; the default one is optional.
+    func loadConfig() throws -> BanliConfig {
+        if let path = config ?? ProcessInfo.processInfo.environment["BANLI_CONFIG"] {
+            return try BanliConfig.load(path: path)
+        }
+        if store == nil, FileManager.default.fileExists(atPath: BanliConfig.defaultPath) {
+            return try BanliConfig.load(path: BanliConfig.defaultPath)
+        }
+        return BanliConfig()
+    }
+
+    /// The store path: --store, else the config's `store`.
+    func storePath() throws -> String {
+        if let store { return store }
+        let config = try loadConfig()
+        if let path = config.store { return path }
+        throw BanliError(.usage, "No store given; pass --store PATH or set 'store' in the config file.")
+    }
+
+    /// Opens the store.
+    func openStore() throws -> Store {
+        try Store.open(at: storePath())
+    }
+
+    /// Today's date in local time (`BANLI_TODAY=YYYY-MM-DD` overrides it, for rehearsals and tests).
+    func today() throws -> ISODate {
+        if let s = ProcessInfo.processInfo.environment["BANLI_TODAY"] {
+            guard let d = ISODate(s) else { throw BanliError(.usage, "BANLI_TODAY must be a date like 2025-07-01, not '\(s)'.") }
+            return d
+        }
+        let offset = TimeZone.current.secondsFromGMT() / 3600
+        return ISODate(unixMilliseconds: Store.nowMilliseconds(), utcOffsetHours: offset)
+    }
+}

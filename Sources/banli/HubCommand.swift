@@ -1,0 +1,79 @@
+import ArgumentParser
+import BanliCore
+import BanliStore
+import Foundation
+
+/// `banli hub …`: the office's hub.
+struct HubCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub", abstract: "Run and manage the office's hub.",
+        subcommands: [HubInit.self, HubAddUnit.self])
+}
+
+/// `banli hub init`: a new hub store.
+struct HubInit: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new hub store.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The hub's site name.")
+    var site = "hub"
+
+    @Option(help: "The office's name (e.g. 市政府督查室).")
+    var name = "交办机关"
+
+    func run() throws {
+        let path = try global.storePath()
+        let store = try Store.create(at: path, site: site, name: name, hubSite: site, isHub: true)
+        try store.write(.unit(site: site), "name", .string(name))
+        try store.write(.unit(site: site), "kind", .string("office"))
+        Output.line("Created hub store \(path) (site \(site)); store id \(store.info.storeId).")
+    }
+}
+
+/// `banli hub add-unit`: register a bureau and issue its token.
+struct HubAddUnit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add-unit", abstract: "Register a unit and print (or write) its token, once.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The unit's site name (e.g. jxj).")
+    var site: String
+
+    @Option(help: "The unit's name (e.g. 市经信局).")
+    var name: String
+
+    @Option(help: "Write the token to this file (mode 0600) instead of printing it.")
+    var tokenFile: String?
+
+    func run() throws {
+        let store = try global.openStore()
+        if let tokenFile, FileManager.default.fileExists(atPath: tokenFile) {
+            throw BanliError(.usage, "\(tokenFile) already exists; choose a new path so no token is overwritten.")
+        }
+        let token = try store.addUnit(site: site, name: name)
+        if let tokenFile {
+            try TokenFile.write(token, to: tokenFile)
+            Output.line("Registered \(site) (\(name)); its token is in \(tokenFile). Copy it to the unit's server.")
+        } else {
+            Output.line(token)
+            FileHandle.standardError.write(Data("banli: registered \(site) (\(name)); the token above is shown only once.\n".utf8))
+        }
+    }
+}
+
+/// Token files: created with mode 0600 so no other user can read them.
+enum TokenFile {
+    static func write(_ token: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            throw BanliError(.io, "Cannot create the token file \(path): \(String(cString: strerror(errno))).")
+        }
+        defer { close(fd) }
+        let bytes = Array((token + "\n").utf8)
+        guard Foundation.write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
+            throw BanliError(.io, "Cannot write the token file \(path): \(String(cString: strerror(errno))).")
+        }
+    }
+}

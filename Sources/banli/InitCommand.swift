@@ -1,0 +1,44 @@
+import ArgumentParser
+import BanliCore
+import BanliStore
+
+/// `banli init`: a new bureau store.
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new bureau store.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "This unit's site name, as registered at the hub (e.g. jxj).")
+    var site: String
+
+    @Option(help: "This unit's name (e.g. 市经信局).")
+    var name: String
+
+    @Option(name: .customLong("hub-url"), help: "The hub's base URL, e.g. https://hub.example.gov.cn:8480.")
+    var hubURL: String?
+
+    @Option(name: .customLong("token-file"), help: "File holding this unit's token.")
+    var tokenFile: String?
+
+    @Option(name: .customLong("hub-site"), help: "The hub's site name.")
+    var hubSite = "hub"
+
+    func run() throws {
+        let path = try global.storePath()
+        if let hubURL { _ = try HubURL.validate(hubURL) }
+        let store = try Store.create(at: path, site: site, name: name, hubSite: hubSite, isHub: false)
+        if let hubURL { try store.setSetting("hubUrl", hubURL) }
+        if let tokenFile { try store.setSetting("tokenFile", tokenFile) }
+        Output.line("Created bureau store \(path) for \(site) (\(name)); store id \(store.info.storeId).")
+    }
+}
+
+/// Checks of a hub URL given by a person.
+enum HubURL {
+    static func validate(_ s: String) throws -> String {
+        guard s.hasPrefix("http://") || s.hasPrefix("https://"), s.count > 8, !s.contains(" ") else {
+            throw BanliError(.usage, "'\(s)' is not a hub URL; use http://HOST:PORT or https://HOST:PORT.")
+        }
+        return s.hasSuffix("/") ? String(s.dropLast()) : s
+    }
+}

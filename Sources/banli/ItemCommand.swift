@@ -1,0 +1,159 @@
+import ArgumentParser
+import BanliCore
+import BanliStore
+import Foundation
+
+/// `banli item …`: create, assign, edit and read items.
+struct ItemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "item", abstract: "Create, assign, edit and read suggestions and proposals.",
+        subcommands: [ItemNew.self, ItemAssign.self, ItemSet.self, ItemShow.self, ItemList.self])
+}
+
+extension Output {
+    /// Prints what each write changed.
+    static func writes(_ outcomes: [WriteOutcome]) {
+        for o in outcomes {
+            let spec = FieldCatalogue.spec(o.entity.kind, o.field)
+            var s = "\(o.entity) \(o.field) (\(spec?.label ?? "")) = \(o.value.canonicalJSON)"
+            if o.previous != .null, o.previous != o.value { s += "  (was \(o.previous.canonicalJSON))" }
+            if o.superseded > 1 { s += "  — resolves a conflict of \(o.superseded) values" }
+            line(s)
+        }
+    }
+}
+
+/// `banli item new`: the hub creates an item.
+struct ItemNew: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "new", abstract: "Create an item (hub).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id, e.g. rd-2025-39 or zx-2025-90.") var id: String
+    @Option(help: "suggestion (建议) or proposal (提案).") var kind: String
+    @Option(help: "The number (第N号).") var number: String
+    @Option(help: "The year.") var year: String
+    @Option(help: "The title.") var title: String
+    @Option(name: .customLong("proposer"), help: "A proposer; repeat, lead proposer (领衔人) first.") var proposers: [String] = []
+    @Option(help: "届次/会议, e.g. 十届人大五次会议.") var session: String?
+    @Option(help: "Subject category.") var category: String?
+    @Option(help: "The full text.") var body: String?
+
+    func run() throws {
+        let store = try global.openStore()
+        _ = try Identifier.validItemId(id)
+        if try store.item(id)?.item["kind"] != nil {
+            throw BanliError(.usage, "Item \(id) already exists; change its fields with 'banli item set \(id) FIELD VALUE'.")
+        }
+        let e = EntityKey.item(id: id)
+        var writes = [
+            LocalWrite(entity: e, field: "kind", value: try fieldValue(.item, "kind", kind)),
+            LocalWrite(entity: e, field: "number", value: try fieldValue(.item, "number", number)),
+            LocalWrite(entity: e, field: "year", value: try fieldValue(.item, "year", year)),
+            LocalWrite(entity: e, field: "title", value: try fieldValue(.item, "title", title)),
+        ]
+        if !proposers.isEmpty { writes.append(LocalWrite(entity: e, field: "proposers", value: .array(proposers.map(JSONValue.string)))) }
+        if let session { writes.append(LocalWrite(entity: e, field: "session", value: try fieldValue(.item, "session", session))) }
+        if let category { writes.append(LocalWrite(entity: e, field: "category", value: try fieldValue(.item, "category", category))) }
+        if let body { writes.append(LocalWrite(entity: e, field: "body", value: try fieldValue(.item, "body", body))) }
+        Output.writes(try store.write(writes))
+    }
+}
+
+/// Parses command-line text for a field by its catalogue type.
+func fieldValue(_ kind: EntityKind, _ field: String, _ text: String) throws -> JSONValue {
+    try FieldCatalogue.require(kind, field).type.parse(text, field: field)
+}
+
+/// `banli item assign`: 交办 to a unit.
+struct ItemAssign: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "assign", abstract: "Assign an item to a unit (交办, hub).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Argument(help: "The unit's site name.") var site: String
+    @Option(help: "sole 独办 | lead 主办 | split 分办 | cooperating 会办 | assisting 协办.") var role: String
+    @Option(help: "This unit's due date (办理时限), YYYY-MM-DD.") var due: String?
+    @Option(help: "The date of 交办 (default today).") var at: String?
+
+    func run() throws {
+        let store = try global.openStore()
+        _ = try Identifier.validItemId(id)
+        _ = try Identifier.validSite(site)
+        guard let view = try store.item(id), view.item["kind"] != nil else {
+            throw BanliError(.notFound, "No item \(id) in this store; create it first with 'banli item new \(id) …'.")
+        }
+        guard try store.field(.unit(site: site), "name")?.visibleValue(hubSite: store.info.hubSite) != nil else {
+            throw BanliError(.notFound, "Unit '\(site)' is not in the directory; register it with 'banli hub add-unit \(site) --name …'.")
+        }
+        let a = EntityKey.assignment(item: id, site: site)
+        var writes = [
+            LocalWrite(entity: a, field: "role", value: try fieldValue(.assignment, "role", role)),
+            LocalWrite(entity: a, field: "active", value: .bool(true)),
+        ]
+        if let due { writes.append(LocalWrite(entity: a, field: "dueAt", value: try fieldValue(.assignment, "dueAt", due))) }
+        if view.item["assignedAt"] == nil || at != nil {
+            let date = try at.map { try fieldValue(.item, "assignedAt", $0) } ?? .string(try global.today().description)
+            writes.append(LocalWrite(entity: .item(id: id), field: "assignedAt", value: date))
+        }
+        Output.writes(try store.write(writes))
+    }
+}
+
+/// `banli item set`: write any field this store may write.
+struct ItemSet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Write one field of an item, an assignment, a contact or a feedback form.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Argument(help: "Field name, e.g. title, replyCategory, method.") var field: String
+    @Argument(help: "The value; Chinese labels are accepted (满意, 主办, 电话联系).") var value: String?
+    @Option(help: "The unit, for assignment, contact and feedback fields (default: this bureau).") var unit: String?
+    @Option(help: "The contact record number, for contact fields.") var contact: Int?
+    @Flag(help: "Clear the field (write null) instead of giving a value.") var clear = false
+
+    func run() throws {
+        let store = try global.openStore()
+        let entity = try resolveEntity(store: store)
+        let spec = try FieldCatalogue.require(entity.kind, field)
+        let v: JSONValue
+        switch (value, clear) {
+        case (nil, true): v = .null
+        case (let text?, false): v = try spec.type.parse(text, field: field)
+        case (nil, false): throw BanliError(.usage, "Give a value for '\(field)', or --clear to clear it.")
+        case (_?, true): throw BanliError(.usage, "Give either a value or --clear, not both.")
+        }
+        Output.writes(try store.write([LocalWrite(entity: entity, field: field, value: v)]))
+    }
+
+    /// Finds the entity from the field name and the --unit/--contact options.
+    func resolveEntity(store: Store) throws -> EntityKey {
+        let id = try Identifier.validItemId(self.id)
+        let kinds = FieldCatalogue.kinds(having: field)
+        guard !kinds.isEmpty else {
+            throw BanliError(.unknownField, "'\(field.prefix(60))' is not a Banli field; see DESIGN §2 or 'banli item show \(id)' for field names.")
+        }
+        if let contact {
+            guard kinds.contains(.contact) else { throw BanliError(.usage, "'\(field)' is not a contact field; drop --contact.") }
+            guard contact >= 1, contact <= EntityKey.maxContactNumber else {
+                throw BanliError(.usage, "--contact must be a whole number from 1 to \(EntityKey.maxContactNumber).")
+            }
+            return .contact(item: id, site: try site(store), n: contact)
+        }
+        if unit == nil, kinds.contains(.item) { return .item(id: id) }
+        if kinds.contains(.assignment) { return .assignment(item: id, site: try site(store)) }
+        if kinds.contains(.feedback) { return .feedback(item: id, site: try site(store)) }
+        if kinds.contains(.contact) {
+            throw BanliError(.usage, "'\(field)' belongs to a contact record; add --contact N (and --unit S at the hub).")
+        }
+        throw BanliError(.usage, "'\(field)' is not a field of items, assignments, contacts or feedback.")
+    }
+
+    private func site(_ store: Store) throws -> String {
+        if let unit { return try Identifier.validSite(unit) }
+        guard !store.info.isHub else {
+            throw BanliError(.usage, "'\(field)' belongs to a unit's row; add --unit SITE.")
+        }
+        return store.info.site
+    }
+}

@@ -1,0 +1,38 @@
+import BanliCore
+import Foundation
+
+/// Printing for people and scripts.
+enum Output {
+    /// Prints one line to stdout.
+    static func line(_ s: String) {
+        print(s)
+    }
+
+    /// Prints a JSON value on one line.
+    static func json(_ v: JSONValue) {
+        print(v.canonicalJSON)
+    }
+
+    /// Prints a warning to stderr.
+    static func warn(_ s: String) {
+        FileHandle.standardError.write(Data("banli: warning: \(s)\n".utf8))
+    }
+
+    /// Prints the error as one sentence on stderr and exits non-zero.
+    static func fail(_ e: BanliError) -> Never {
+        FileHandle.standardError.write(Data("banli: \(e.message)\n".utf8))
+        exit(e.exitCode)
+    }
+
+    /// A value as a clerk reads it: enumerations with their Chinese label.
+    static func display(_ v: JSONValue, spec: FieldSpec?) -> String {
+        if case .enumeration(let cases)? = spec?.type, let s = v.stringValue, let c = cases.first(where: { $0.value == s }) {
+            return "\(c.value) \(c.label)"
+        }
+        if case .bool(let b) = v { return b ? "是" : "否" }
+        if case .object(let o) = v, let p = o["public"]?.boolValue {
+            return (p ? "是" : "否") + (o["reason"]?.stringValue.map { "（\($0)）" } ?? "")
+        }
+        return v.displayText
+    }
+}

@@ -1,0 +1,134 @@
+import BanliCore
+import BanliStore
+import Foundation
+import Testing
+
+/// A fresh temporary folder per test.
+func temporaryDirectory() throws -> String {
+    let dir = NSTemporaryDirectory() + "banli-store-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+@Suite struct StoreTests {
+    let dir: String
+    let hub: Store
+    let jxj: Store
+    let now: UInt64 = 1_744_560_000_000
+
+    init() throws {
+        dir = try temporaryDirectory()
+        hub = try Store.create(at: dir + "/hub.db", site: "hub", name: "督查室", hubSite: "hub", isHub: true)
+        jxj = try Store.create(at: dir + "/jxj.db", site: "jxj", name: "市经信局", hubSite: "hub", isHub: false)
+    }
+
+    func dump(_ s: Store) throws -> [String] {
+        try s.allFields().map { $0.jsonLine(hubSite: "hub") }
+    }
+
+    @Test func storeIsWALAndReopens() throws {
+        try jxj.write(.assignment(item: "rd-2025-39", site: "jxj"), "acceptedAt", .string("2025-04-01"), nowMilliseconds: now)
+        let again = try Store.open(at: dir + "/jxj.db")
+        #expect(again.info == jxj.info)
+        #expect(try again.field(.assignment(item: "rd-2025-39", site: "jxj"), "acceptedAt")?.visibleValue(hubSite: "hub") == .string("2025-04-01"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/jxj.db-wal"))
+    }
+
+    @Test func missingStoreAndExistingStoreAreClearErrors() {
+        #expect(throws: BanliError.self) { try Store.open(at: dir + "/nope.db") }
+        #expect(throws: BanliError.self) { try Store.create(at: dir + "/jxj.db", site: "jxj", name: "x", hubSite: "hub", isHub: false) }
+        #expect(throws: BanliError.self) { try Store.create(at: dir + "/no/such/dir.db", site: "jxj", name: "x", hubSite: "hub", isHub: false) }
+    }
+
+    @Test func clockNeverGoesBackAcrossReopen() throws {
+        let a = try jxj.write(.assignment(item: "i", site: "jxj"), "progress", .string("1"), nowMilliseconds: now)
+        let reopened = try Store.open(at: dir + "/jxj.db")
+        let b = try reopened.write(.assignment(item: "i", site: "jxj"), "progress", .string("2"), nowMilliseconds: now - 60_000)
+        #expect(b.dot.counter > a.dot.counter)
+    }
+
+    @Test func refusedWriteChangesNothing() throws {
+        try jxj.write(.assignment(item: "i", site: "jxj"), "progress", .string("1"), nowMilliseconds: now)
+        let before = try dump(jxj), counters = try jxj.counters()
+        // One allowed write and one forbidden write in the same batch: neither lands.
+        #expect(throws: BanliError.self) {
+            try jxj.write([
+                LocalWrite(entity: .assignment(item: "i", site: "jxj"), field: "progress", value: .string("2")),
+                LocalWrite(entity: .assignment(item: "i", site: "fgw"), field: "progress", value: .string("x")),
+            ], nowMilliseconds: now)
+        }
+        #expect(throws: BanliError.self) { try jxj.write(.item(id: "i"), "title", .string("t"), nowMilliseconds: now) }
+        #expect(throws: BanliError.self) { try jxj.write(.assignment(item: "i", site: "jxj"), "replyAt", .string("soon"), nowMilliseconds: now) }
+        #expect(try dump(jxj) == before)
+        #expect(try jxj.counters() == counters)
+    }
+
+    @Test func applyJoinsRecordsHistoryAndConflicts() throws {
+        let e = EntityKey.assignment(item: "rd-2025-39", site: "jxj")
+        try hub.write(e, "role", .string("lead"), nowMilliseconds: now)
+        try jxj.apply(try hub.allFields(), via: "hub", nowMilliseconds: now)
+        try jxj.write(e, "replyCategory", .string("B"), nowMilliseconds: now + 10)
+        try hub.write(e, "replyCategory", .string("A"), nowMilliseconds: now + 20)
+        let outcome = try hub.apply(try jxj.allFields(), via: "jxj", nowMilliseconds: now + 30)
+        #expect(outcome.newConflicts.map(\.field) == ["replyCategory"])
+        let c = try hub.conflicts()
+        #expect(c.count == 1)
+        #expect(c[0].visibleValue(hubSite: "hub") == .string("B"))  // the bureau is the natural author
+        let history = try hub.history(ofItem: "rd-2025-39")
+        #expect(history.contains { $0.field == "replyCategory" && $0.origin == "received" && $0.site == "jxj" && $0.via == "jxj" })
+        #expect(history.contains { $0.field == "replyCategory" && $0.origin == "local" && $0.site == "hub" })
+        // Applying the same states again changes nothing.
+        let seq = try hub.counters().seq
+        let again = try hub.apply(try jxj.allFields(), via: "jxj", nowMilliseconds: now + 40)
+        let seqAfter = try hub.counters().seq
+        #expect(again.changed == 0 && seqAfter == seq)
+        // A resolving write clears the conflict.
+        let w = try hub.write(e, "replyCategory", .string("A"), nowMilliseconds: now + 50)
+        #expect(w.superseded == 2)
+        #expect(try hub.conflicts().isEmpty)
+    }
+
+    @Test func applyRefusesFutureClocksWholeBatch() throws {
+        try hub.write(.item(id: "a"), "title", .string("ok"), nowMilliseconds: now)
+        try hub.write(.item(id: "b"), "title", .string("future"), nowMilliseconds: now + 3_600_000)
+        let before = try dump(jxj)
+        #expect(throws: BanliError.self) { try jxj.apply(try hub.allFields(), via: "file", nowMilliseconds: now) }
+        #expect(try dump(jxj) == before)
+    }
+
+    @Test func historyIsAppendOnly() throws {
+        try hub.write(.item(id: "a"), "title", .string("t"), nowMilliseconds: now)
+        #expect(try hub.history(ofItem: "a").count == 1)
+        #expect(throws: (any Error).self) { try hub.debugExecute("UPDATE history SET value = '\"x\"'") }
+        #expect(throws: (any Error).self) { try hub.debugExecute("DELETE FROM history") }
+        #expect(try hub.history(ofItem: "a").first?.value == "\"t\"")
+    }
+
+    @Test func tokensAreStoredHashed() throws {
+        let token = try hub.addUnit(site: "jxj", name: "市经信局", nowMilliseconds: now)
+        #expect(token.hasPrefix("bnl_") && token.count == 68)
+        let raw = try String(contentsOfFile: dir + "/hub.db", encoding: .isoLatin1) + ((try? String(contentsOfFile: dir + "/hub.db-wal", encoding: .isoLatin1)) ?? "")
+        #expect(!raw.contains(token))
+        #expect(raw.contains(Store.tokenHash(token)))
+        #expect(throws: BanliError.self) { try hub.addUnit(site: "jxj", name: "again") }
+        #expect(throws: BanliError.self) { try jxj.addUnit(site: "fgw", name: "x") }
+        #expect(try hub.item("a") == nil)
+        #expect(try hub.field(.unit(site: "jxj"), "name")?.visibleValue(hubSite: "hub") == .string("市经信局"))
+    }
+
+    @Test func itemViewAndDerivedStatus() throws {
+        let id = "rd-2025-39"
+        try hub.write([
+            LocalWrite(entity: .item(id: id), field: "title", value: .string("关于整治、规范农村网线的建议")),
+            LocalWrite(entity: .item(id: id), field: "assignedAt", value: .string("2025-03-20")),
+            LocalWrite(entity: .assignment(item: id, site: "jxj"), field: "role", value: .string("lead")),
+            LocalWrite(entity: .assignment(item: id, site: "fgw"), field: "role", value: .string("cooperating")),
+        ], nowMilliseconds: now)
+        let view = try #require(try hub.item(id))
+        let st = try #require(view.status(site: "jxj", today: ISODate("2025-07-01")!))
+        #expect(st.stage == .pending && st.overdue && st.dueAt == ISODate("2025-06-20"))
+        let coop = try #require(view.status(site: "fgw", today: ISODate("2025-04-01")!))
+        #expect(coop.dueAt == ISODate("2025-04-20") && !coop.overdue)
+        #expect(view.assignedSites == ["jxj", "fgw"])
+    }
+}
