@@ -6,12 +6,15 @@ public struct Sibling: Sendable, Hashable {
     public var site: String
     /// The writer's clock value.
     public var counter: UInt64
+    /// The hub's authentication tag on its own writes, so it can take them back from bureaus after a restore.
+    public var sig: String?
 
     /// Creates a sibling.
-    public init(value: JSONValue, site: String, counter: UInt64) {
+    public init(value: JSONValue, site: String, counter: UInt64, sig: String? = nil) {
         self.value = value
         self.site = site
         self.counter = counter
+        self.sig = sig
     }
 
     /// The write event that produced this value.
@@ -44,8 +47,8 @@ public struct FieldState: Sendable, Hashable {
     public var isConflict: Bool { siblings.count > 1 }
 
     /// Writes `value` as a new event `dot` that has seen everything this state holds.
-    public mutating func write(_ value: JSONValue, dot: Dot) {
-        siblings = [Sibling(value: value, site: dot.site, counter: dot.counter)]
+    public mutating func write(_ value: JSONValue, dot: Dot, sig: String? = nil) {
+        siblings = [Sibling(value: value, site: dot.site, counter: dot.counter, sig: sig)]
         context.add(dot)
     }
 
@@ -72,7 +75,7 @@ public struct FieldState: Sendable, Hashable {
             } else {
                 // Same dot on both sides. Honest sites never reuse a dot; pick deterministically anyway.
                 let a = siblings[i], b = other.siblings[j]
-                result.append(a.value == b.value || a.value.canonicalJSON >= b.value.canonicalJSON ? a : b)
+                result.append(a == b || (a.value.canonicalJSON, a.sig ?? "") >= (b.value.canonicalJSON, b.sig ?? "") ? a : b)
                 i += 1
                 j += 1
             }
@@ -105,7 +108,12 @@ public struct FieldState: Sendable, Hashable {
             s.value.write(to: &out)
             out += ",\"site\":"
             JSONValue.writeString(s.site, to: &out)
-            out += ",\"counter\":" + String(s.counter) + "}"
+            out += ",\"counter\":" + String(s.counter)
+            if let sig = s.sig {
+                out += ",\"sig\":"
+                JSONValue.writeString(sig, to: &out)
+            }
+            out += "}"
         }
         out += "]"
     }

@@ -85,7 +85,14 @@ public struct ReplicatedField: Sendable, Hashable {
             _ = try Identifier.validSite(site)
             let counter = try Self.counter(rawCounter, entity: entity, field: field)
             try spec.type.validate(value, field: field)
-            let sibling = Sibling(value: value, site: site, counter: counter)
+            var sig: String?
+            if let rawSig = s["sig"] {
+                guard let text = rawSig.stringValue, text.utf8.count <= 64 else {
+                    throw BanliError(.corruptInput, "\(entity) \(field): 'sig' must be a short base64 string.")
+                }
+                sig = text
+            }
+            let sibling = Sibling(value: value, site: site, counter: counter, sig: sig)
             guard vv.covers(sibling.dot) else {
                 throw BanliError(.corruptInput, "\(entity) \(field): sibling \(sibling.dot) is not covered by its own context.")
             }

@@ -17,35 +17,47 @@ extension Store {
     /// A counter more than 5 minutes ahead of the wall clock fails the whole batch, so one bad
     /// clock cannot drag this store's clock into the future.
     public func apply(_ fields: [ReplicatedField], via: String, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> ApplyOutcome {
-        for f in fields where HybridLogicalClock.isTooFarAhead(f.maxCounter, nowMilliseconds: nowMilliseconds) {
-            throw BanliError(.clockSkew, "\(f.entity) \(f.field) carries a clock more than 5 minutes in the future; fix the sending site's clock and export again.")
-        }
-        let info = self.info
+        try Store.checkSkew(fields, nowMilliseconds: nowMilliseconds)
         let at = Store.timestamp()
         return try transaction { db in
             var (clock, seq) = try Store.loadCounters(db)
             var outcome = ApplyOutcome()
             for f in fields {
-                outcome.received += 1
-                let local = try Store.loadField(db, entity: f.entity, spec: f.spec)
-                    ?? ReplicatedField(entity: f.entity, spec: f.spec, state: FieldState())
-                var merged = local
-                merged.state.join(f.state)
-                clock.observe(f.maxCounter)
-                guard merged.state != local.state else { continue }
-                outcome.changed += 1
-                let before = Set(local.state.siblings.map(\.dot))
-                for s in merged.state.siblings where !before.contains(s.dot) {
-                    try Store.appendHistory(db, entity: f.entity, field: f.field, sibling: s, origin: "received", via: via, at: at)
-                }
-                if merged.state.isConflict, merged.state.siblings != local.state.siblings {
-                    outcome.newConflicts.append(merged)
-                }
-                seq += 1
-                try Store.saveField(db, merged, hubSite: info.hubSite, seq: seq)
+                try joinReceived(db, f, via: via, echo: nil, at: at, clock: &clock, seq: &seq, outcome: &outcome)
             }
             try Store.saveCounters(db, clock: clock, seq: seq)
             return outcome
         }
+    }
+
+    static func checkSkew(_ fields: [ReplicatedField], nowMilliseconds: UInt64) throws {
+        for f in fields where HybridLogicalClock.isTooFarAhead(f.maxCounter, nowMilliseconds: nowMilliseconds) {
+            throw BanliError(.clockSkew, "\(f.entity) \(f.field) carries a clock more than 5 minutes in the future; fix the sending site's clock and send again.")
+        }
+    }
+
+    /// Joins one received state. When the result is exactly what `echo` sent, the row is marked so
+    /// it is not sent back to that site.
+    func joinReceived(
+        _ db: Database, _ f: ReplicatedField, via: String, echo: String?, at: String,
+        clock: inout HybridLogicalClock, seq: inout Int64, outcome: inout ApplyOutcome
+    ) throws {
+        outcome.received += 1
+        clock.observe(f.maxCounter)
+        let local = try Store.loadField(db, entity: f.entity, spec: f.spec)
+            ?? ReplicatedField(entity: f.entity, spec: f.spec, state: FieldState())
+        var merged = local
+        merged.state.join(f.state)
+        guard merged.state != local.state else { return }
+        outcome.changed += 1
+        let before = Set(local.state.siblings.map(\.dot))
+        for s in merged.state.siblings where !before.contains(s.dot) {
+            try Store.appendHistory(db, entity: f.entity, field: f.field, sibling: s, origin: "received", via: via, at: at)
+        }
+        if merged.state.isConflict, merged.state.siblings != local.state.siblings {
+            outcome.newConflicts.append(merged)
+        }
+        seq += 1
+        try saveField(db, merged, seq: seq, echo: echo != nil && merged.state == f.state ? echo : nil)
     }
 }

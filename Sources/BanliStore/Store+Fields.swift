@@ -12,22 +12,41 @@ extension Store {
         return ReplicatedField(entity: entity, spec: spec, state: try decodeState(siblings: row[0], context: row[1]))
     }
 
-    /// Inserts or replaces a field row with change number `seq`.
-    static func saveField(_ db: Database, _ f: ReplicatedField, hubSite: String, seq: Int64) throws {
+    /// Inserts or replaces a field row with change number `seq`; `echo` names the site whose exchange
+    /// left exactly this state, so it is not sent back there.
+    func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil) throws {
+        let hubSite = info.hubSite
         var siblings = ""
         f.state.writeSiblings(to: &siblings)
         var context = ""
         f.state.context.write(to: &context)
         try db.cachedStatement(sql: """
-            INSERT INTO field (entity, field, item, value, siblings, context, conflict, seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO field (entity, field, item, value, siblings, context, conflict, seq, echo)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (entity, field) DO UPDATE SET
                 value = excluded.value, siblings = excluded.siblings, context = excluded.context,
-                conflict = excluded.conflict, seq = excluded.seq
+                conflict = excluded.conflict, seq = excluded.seq, echo = excluded.echo
             """).execute(arguments: [
                 f.entity.description, f.spec.name, f.entity.itemId, f.visibleValue(hubSite: hubSite).canonicalJSON,
-                siblings, context, f.state.isConflict, seq,
+                siblings, context, f.state.isConflict, seq, echo,
             ])
+        if info.isHub, case .assignment(let item, let site) = f.entity {
+            try updateAccess(db, item: item, site: site, field: f, seq: seq)
+        }
+    }
+
+    /// Hub: an assignment row grants its unit access to the item; `active=false` revokes it, `true` restores it.
+    func updateAccess(_ db: Database, item: String, site: String, field f: ReplicatedField, seq: Int64) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO access (site, item, grantSeq) VALUES (?, ?, ?)")
+            .execute(arguments: [site, item, seq])
+        guard f.field == "active" else { return }
+        if f.visibleValue(hubSite: info.hubSite) == .bool(false) {
+            try db.cachedStatement(sql: "UPDATE access SET revokedSeq = ? WHERE site = ? AND item = ? AND revokedSeq IS NULL")
+                .execute(arguments: [seq, site, item])
+        } else {
+            try db.cachedStatement(sql: "UPDATE access SET grantSeq = ?, revokedSeq = NULL WHERE site = ? AND item = ? AND revokedSeq IS NOT NULL")
+                .execute(arguments: [seq, site, item])
+        }
     }
 
     /// Appends one history row.
@@ -53,15 +72,16 @@ extension Store {
         }
         let sibs: [Sibling] = rawSiblings.compactMap { raw in
             guard case .object(let o) = raw, let site = o["site"]?.stringValue, let c = o["counter"]?.intValue else { return nil }
-            return Sibling(value: o["value"] ?? .null, site: site, counter: UInt64(c))
+            return Sibling(value: o["value"] ?? .null, site: site, counter: UInt64(c), sig: o["sig"]?.stringValue)
         }
         return FieldState(siblings: sibs, context: VersionVector(vv))
     }
 
     /// Decodes rows of (entity, field, siblings, context) into replicated fields, skipping unknown fields.
-    static func decodeFields(_ rows: RowCursor) throws -> [ReplicatedField] {
+    static func decodeFields(_ rows: [Row]) throws -> [ReplicatedField] {
         var out: [ReplicatedField] = []
-        while let row = try rows.next() {
+        out.reserveCapacity(rows.count)
+        for row in rows {
             let entityText: String = row[0], fieldName: String = row[1]
             guard let entity = try? EntityKey(parsing: entityText),
                   let spec = FieldCatalogue.spec(entity.kind, fieldName) else { continue }

@@ -50,9 +50,12 @@ extension Store {
                 let previous = f.visibleValue(hubSite: info.hubSite)
                 let superseded = f.state.siblings.count
                 let dot = Dot(site: info.site, counter: clock.tick(nowMilliseconds: nowMilliseconds))
-                f.state.write(w.value, dot: dot)
+                let sig = hubKey.map {
+                    HubKey.tag($0, entity: w.entity, field: w.field, sibling: Sibling(value: w.value, site: dot.site, counter: dot.counter))
+                }
+                f.state.write(w.value, dot: dot, sig: sig)
                 seq += 1
-                try Store.saveField(db, f, hubSite: info.hubSite, seq: seq)
+                try self.saveField(db, f, seq: seq)
                 try Store.appendHistory(db, entity: w.entity, field: w.field, sibling: f.state.siblings[0], origin: "local", via: info.site, at: at)
                 outcomes.append(WriteOutcome(entity: w.entity, field: w.field, previous: previous, value: w.value, dot: dot, superseded: superseded))
             }

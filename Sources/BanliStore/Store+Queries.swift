@@ -5,14 +5,14 @@ extension Store {
     /// Every field state, sorted by (entity, field).
     public func allFields() throws -> [ReplicatedField] {
         try reading { db in
-            try Store.decodeFields(Row.fetchCursor(db, sql: "SELECT entity, field, siblings, context FROM field ORDER BY entity, field"))
+            try Store.decodeFields(Row.fetchAll(db, sql: "SELECT entity, field, siblings, context FROM field ORDER BY entity, field"))
         }
     }
 
     /// Every field of one item's entities (item, assignments, contacts, feedback), sorted.
     public func fields(ofItem id: String) throws -> [ReplicatedField] {
         try reading { db in
-            try Store.decodeFields(Row.fetchCursor(
+            try Store.decodeFields(Row.fetchAll(
                 db, sql: "SELECT entity, field, siblings, context FROM field WHERE item = ? ORDER BY entity, field",
                 arguments: [id]))
         }
@@ -21,7 +21,7 @@ extension Store {
     /// The unit directory's fields.
     public func directoryFields() throws -> [ReplicatedField] {
         try reading { db in
-            try Store.decodeFields(Row.fetchCursor(
+            try Store.decodeFields(Row.fetchAll(
                 db, sql: "SELECT entity, field, siblings, context FROM field WHERE item IS NULL ORDER BY entity, field"))
         }
     }
@@ -29,7 +29,7 @@ extension Store {
     /// Fields with two or more concurrent values, sorted.
     public func conflicts() throws -> [ReplicatedField] {
         try reading { db in
-            try Store.decodeFields(Row.fetchCursor(
+            try Store.decodeFields(Row.fetchAll(
                 db, sql: "SELECT entity, field, siblings, context FROM field WHERE conflict = 1 ORDER BY entity, field"))
         }
     }
@@ -58,7 +58,7 @@ extension Store {
     /// Every item as a view, sorted by id.
     public func items() throws -> [ItemView] {
         let fields = try reading { db in
-            try Store.decodeFields(Row.fetchCursor(
+            try Store.decodeFields(Row.fetchAll(
                 db, sql: "SELECT entity, field, siblings, context FROM field WHERE item IS NOT NULL ORDER BY item, entity, field"))
         }
         var byItem: [String: [ReplicatedField]] = [:]

@@ -45,3 +45,23 @@ extension Store {
         try reading { db in try String.fetchAll(db, sql: "SELECT site FROM unit_token ORDER BY site") }
     }
 }
+
+extension Store {
+    /// Replaces a unit's token; the old one stops working at once. Returns the new token, shown once.
+    public func rotateToken(site: String) throws -> String {
+        guard info.isHub else {
+            throw BanliError(.permissionDenied, "Only the hub's store holds tokens; run this on the office's hub.")
+        }
+        _ = try Identifier.validSite(site)
+        let token = "bnl_" + Store.randomHex(bytes: 32)
+        let changed = try transaction { db -> Int in
+            try db.execute(sql: "UPDATE unit_token SET tokenHash = ?, createdAt = ? WHERE site = ?",
+                           arguments: [Store.tokenHash(token), Store.timestamp(), site])
+            return db.changesCount
+        }
+        guard changed == 1 else {
+            throw BanliError(.notFound, "Unit '\(site)' is not registered; register it with 'banli hub add-unit \(site) --name …'.")
+        }
+        return token
+    }
+}

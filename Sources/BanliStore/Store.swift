@@ -1,4 +1,5 @@
 import BanliCore
+import Crypto
 import Foundation
 import GRDB
 
@@ -25,15 +26,18 @@ public final class Store: Sendable {
     /// Who this store is.
     public let info: SiteInfo
     let pool: DatabasePool
+    /// Hub only: the secret that authenticates the hub's own writes (see `HubKey`).
+    let hubKey: SymmetricKey?
 
-    private init(path: String, pool: DatabasePool, info: SiteInfo) {
+    private init(path: String, pool: DatabasePool, info: SiteInfo, keyFile: String?) throws {
         self.path = path
         self.pool = pool
         self.info = info
+        hubKey = info.isHub ? try HubKey.loadOrCreate(at: keyFile ?? path + ".key") : nil
     }
 
     /// Creates a new store file; refuses to overwrite an existing one.
-    public static func create(at path: String, site: String, name: String, hubSite: String, isHub: Bool) throws -> Store {
+    public static func create(at path: String, site: String, name: String, hubSite: String, isHub: Bool, keyFile: String? = nil) throws -> Store {
         _ = try Identifier.validSite(site)
         _ = try Identifier.validSite(hubSite)
         guard !FileManager.default.fileExists(atPath: path) else {
@@ -57,11 +61,12 @@ public final class Store: Sendable {
         } catch {
             throw Store.describe(error, path: path)
         }
-        return Store(path: path, pool: pool, info: info)
+        return try Store(path: path, pool: pool, info: info, keyFile: keyFile)
     }
 
-    /// Opens an existing store, migrating it to the current schema.
-    public static func open(at path: String) throws -> Store {
+    /// Opens an existing store, migrating it to the current schema. A hub store also loads (or makes)
+    /// its key, by default `PATH.key`.
+    public static func open(at path: String, keyFile: String? = nil) throws -> Store {
         guard FileManager.default.fileExists(atPath: path) else {
             throw BanliError(.storeMissing, "No store at \(path); create one with 'banli init' (bureau) or 'banli hub init' (office), or pass --store.")
         }
@@ -74,7 +79,7 @@ public final class Store: Sendable {
             guard let info else {
                 throw BanliError(.storeMissing, "\(path) is not an initialised Banli store; create it with 'banli init' or 'banli hub init'.")
             }
-            return Store(path: path, pool: pool, info: info)
+            return try Store(path: path, pool: pool, info: info, keyFile: keyFile)
         } catch let e as BanliError {
             throw e
         } catch {

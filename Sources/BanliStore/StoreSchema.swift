@@ -26,6 +26,7 @@ enum StoreSchema {
                     context TEXT NOT NULL,    -- JSON object site -> counter
                     conflict INTEGER NOT NULL DEFAULT 0,
                     seq INTEGER NOT NULL,     -- change sequence number of the last change
+                    echo TEXT,                -- site whose exchange left exactly this state (not sent back to it)
                     PRIMARY KEY (entity, field)
                 ) WITHOUT ROWID;
                 CREATE UNIQUE INDEX field_seq ON field(seq);
@@ -52,6 +53,38 @@ enum StoreSchema {
                     key TEXT PRIMARY KEY,
                     value TEXT NOT NULL
                 );
+                -- Hub: which units may read which items, and since when (change numbers).
+                CREATE TABLE access (
+                    site TEXT NOT NULL,
+                    item TEXT NOT NULL,
+                    grantSeq INTEGER NOT NULL,
+                    revokedSeq INTEGER,
+                    PRIMARY KEY (site, item)
+                ) WITHOUT ROWID;
+                CREATE INDEX access_grant ON access(site, grantSeq);
+                -- Hub: each unit's sync bookkeeping and health.
+                CREATE TABLE unit_status (
+                    site TEXT PRIMARY KEY,
+                    pushMark INTEGER NOT NULL DEFAULT 0,    -- the unit's local change number the hub holds pushes up to
+                    sentCursor INTEGER NOT NULL DEFAULT 0,  -- the highest cursor the hub has handed the unit
+                    maxCounter INTEGER NOT NULL DEFAULT 0,  -- the highest counter of the unit's own writes held
+                    lastContactAt INTEGER,                  -- unix ms
+                    lastSuccessAt INTEGER,
+                    lastError TEXT,
+                    backlog INTEGER NOT NULL DEFAULT 0,
+                    rejected INTEGER NOT NULL DEFAULT 0,
+                    clockOffsetMs INTEGER,
+                    clientVersion TEXT,
+                    storeId TEXT
+                );
+                -- Bureau: pushed writes the hub refused, kept visible until superseded.
+                CREATE TABLE rejected (
+                    entity TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (entity, field)
+                ) WITHOUT ROWID;
                 CREATE TABLE unit_token (
                     site TEXT PRIMARY KEY,
                     tokenHash TEXT NOT NULL,  -- SHA-256 of the token, hex; the token itself is never stored

@@ -4,20 +4,24 @@ import Foundation
 
 /// The `banli` command: one executable for bureaus, the office's hub and clerks.
 @main
-struct Banli: ParsableCommand {
+struct Banli: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "banli",
         abstract: "Banli (办理): keep every unit's record of suggestions and proposals consistent.",
         subcommands: [
             InitCommand.self, HubCommand.self, ItemCommand.self, DumpCommand.self, ApplyCommand.self,
-            ConflictsCommand.self, ResolveCommand.self,
+            ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self,
         ]
     )
 
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as BanliError {
             Output.fail(error)
         } catch {

@@ -1,23 +1,59 @@
 import BanliCore
+import BanliHub
+import BanliSync
 import Foundation
 import TOMLKit
 
 /// The TOML config of a bureau daemon or a hub (see config/banli.toml and config/hub.toml).
+/// Empty strings count as unset. Unknown keys and wrong types are errors naming the file, key and line.
 struct BanliConfig {
     static let defaultPath = "/etc/banli/banli.toml"
 
     var path: String?
+    // Both
     var store: String?
+    var logLevel: String?
+    var deadlines = Deadlines()
+    // Bureau
     var site: String?
     var hubURL: String?
     var tokenFile: String?
+    var interval: Double = 60
+    var batchLimit = 500
+    var metricsListen: String?
+    var transport = TransportOptions()
+    // Hub
+    var listen: String?
+    var adminListen: String?
+    var maxBodyBytes = 8 << 20
+    var keyFile: String?
+    var staleAfterIntervals: Double = 3
+    var unitInterval: Double = 60
 
     init() {}
 
-    /// Reads and checks a config file; a broken one is named with its line.
+    private enum Kind { case string, number, integer }
+
+    /// Every key the config may hold, by section ("" = top level).
+    private static let keys: [String: [String: Kind]] = [
+        "": [
+            "site": .string, "store": .string, "hub_url": .string, "token_file": .string, "interval": .number,
+            "batch_limit": .integer, "log_level": .string, "metrics_listen": .string, "listen": .string,
+            "admin_listen": .string, "max_body_bytes": .integer, "key_file": .string,
+            "stale_after_intervals": .number, "unit_interval": .number,
+        ],
+        "tls": ["ca_file": .string, "client_cert": .string, "client_key": .string, "cert_file": .string, "key_file": .string, "client_ca_file": .string],
+        "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
+        "deadlines": ["reply_months": .integer, "opinion_months": .integer],
+    ]
+
+    /// Reads and checks a config file.
     static func load(path: String) throws -> BanliConfig {
-        guard let text = FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw BanliError(.config, "Cannot read the config file \(path); check that it exists and is readable.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw BanliError(.config, "The config file \(path) is not UTF-8 text; save it as UTF-8.")
         }
         let table: TOMLTable
         do {
@@ -25,20 +61,110 @@ struct BanliConfig {
         } catch let e as TOMLParseError {
             throw BanliError(.config, "\(path) line \(e.source.begin.line): \(e.description); fix the TOML syntax there.")
         }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func where_(_ section: String, _ key: String) -> String {
+            "\(path) line \(lineOf(key, section: section, in: lines)), key '\(section.isEmpty ? key : section + "." + key)'"
+        }
+        var values: [String: TOMLValueConvertible] = [:]
+        for (key, value) in table {
+            if let sub = value.table {
+                guard let known = keys[key], !key.isEmpty else {
+                    throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; the sections are [tls], [network] and [deadlines].")
+                }
+                for (k, v) in sub {
+                    guard known[k] != nil else {
+                        throw BanliError(.config, "\(where_(key, k)): unknown key; see config/banli.toml or config/hub.toml for the keys.")
+                    }
+                    values[key + "." + k] = v
+                }
+            } else {
+                guard keys[""]![key] != nil else {
+                    throw BanliError(.config, "\(where_("", key)): unknown key; see config/banli.toml or config/hub.toml for the keys.")
+                }
+                values[key] = value
+            }
+        }
+        func string(_ k: String) throws -> String? {
+            guard let v = values[k] else { return nil }
+            let (section, key) = split(k)
+            guard let s = v.string else { throw BanliError(.config, "\(where_(section, key)): must be a string in quotes.") }
+            return s.isEmpty ? nil : s
+        }
+        func number(_ k: String, _ range: ClosedRange<Double>) throws -> Double? {
+            guard let v = values[k] else { return nil }
+            let (section, key) = split(k)
+            guard let d = v.double ?? v.int.map(Double.init), range.contains(d) else {
+                throw BanliError(.config, "\(where_(section, key)): must be a number from \(range.lowerBound) to \(range.upperBound).")
+            }
+            return d
+        }
+        func integer(_ k: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let v = values[k] else { return nil }
+            let (section, key) = split(k)
+            guard let i = v.int, range.contains(i) else {
+                throw BanliError(.config, "\(where_(section, key)): must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+            }
+            return i
+        }
         var c = BanliConfig()
         c.path = path
-        c.store = try string(table, "store", path)
-        c.site = try string(table, "site", path)
-        c.hubURL = try string(table, "hub_url", path)
-        c.tokenFile = try string(table, "token_file", path)
+        c.store = try string("store")
+        c.site = try string("site")
+        if let s = c.site, !Identifier.isValid(s) {
+            throw BanliError(.config, "\(where_("", "site")): '\(s)' is not a valid site name (lowercase letters, digits, '.', '_', '-').")
+        }
+        c.hubURL = try string("hub_url")
+        if let u = c.hubURL, !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
+            throw BanliError(.config, "\(where_("", "hub_url")): must start with http:// or https://.")
+        }
+        c.tokenFile = try string("token_file")
+        c.interval = try number("interval", 0.2...86_400) ?? c.interval
+        c.batchLimit = try integer("batch_limit", 1...SyncRequestEnvelope.maxLimit) ?? c.batchLimit
+        c.logLevel = try string("log_level")
+        if JournalLogHandler.level(c.logLevel) == nil {
+            throw BanliError(.config, "\(where_("", "log_level")): must be trace, debug, info, notice, warning, error or critical.")
+        }
+        c.metricsListen = try string("metrics_listen")
+        c.listen = try string("listen")
+        c.adminListen = try string("admin_listen")
+        c.maxBodyBytes = try integer("max_body_bytes", 1024...(1 << 30)) ?? c.maxBodyBytes
+        c.keyFile = try string("key_file")
+        c.staleAfterIntervals = try number("stale_after_intervals", 1...1000) ?? c.staleAfterIntervals
+        c.unitInterval = try number("unit_interval", 0.2...86_400) ?? c.unitInterval
+        c.transport.caFile = try string("tls.ca_file")
+        c.transport.clientCert = try string("tls.client_cert")
+        c.transport.clientKey = try string("tls.client_key")
+        c.transport.proxy = try string("network.proxy")
+        c.transport.connectTimeout = try number("network.connect_timeout", 0.1...600) ?? c.transport.connectTimeout
+        c.transport.requestTimeout = try number("network.request_timeout", 0.5...3600) ?? c.transport.requestTimeout
+        c.deadlines.replyMonths = try integer("deadlines.reply_months", 1...24) ?? c.deadlines.replyMonths
+        c.deadlines.opinionMonths = try integer("deadlines.opinion_months", 1...24) ?? c.deadlines.opinionMonths
         return c
     }
 
-    private static func string(_ t: TOMLTable, _ key: String, _ path: String) throws -> String? {
-        guard let v = t[key] else { return nil }
-        guard let s = v.string else {
-            throw BanliError(.config, "\(path): key '\(key)' must be a string in quotes.")
+    private static func split(_ k: String) -> (String, String) {
+        guard let dot = k.firstIndex(of: ".") else { return ("", k) }
+        return (String(k[..<dot]), String(k[k.index(after: dot)...]))
+    }
+
+    /// The 1-based line where `key` is assigned in `section` (nil section: find the text itself).
+    private static func lineOf(_ key: String, section: String?, in lines: [String]) -> Int {
+        var current = ""
+        for (i, raw) in lines.enumerated() {
+            let line = raw.trimmedWhitespace
+            guard let section else {
+                if line.hasPrefix(key) { return i + 1 }
+                continue
+            }
+            if line.hasPrefix("[") {
+                current = String(line.dropFirst().prefix { $0 != "]" }).trimmedWhitespace
+                continue
+            }
+            if current == section, line.hasPrefix(key) {
+                let rest = String(line.dropFirst(key.count)).trimmedWhitespace
+                if rest.hasPrefix("=") { return i + 1 }
+            }
         }
-        return s
+        return 1
     }
 }

@@ -32,7 +32,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the store.
     func openStore() throws -> Store {
-        try Store.open(at: storePath())
+        try Store.open(at: storePath(), keyFile: loadConfig().keyFile)
     }
 
     /// Today's date in local time (`BANLI_TODAY=YYYY-MM-DD` overrides it, for rehearsals and tests).

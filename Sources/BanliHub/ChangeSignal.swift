@@ -1,0 +1,48 @@
+import Foundation
+import Synchronization
+
+/// Wakes long-polling units when the hub's store changes, whether by a sync or by an operator's
+/// command in another process (seen by polling the store's change number).
+final class ChangeSignal: Sendable {
+    private let state = Mutex<(version: UInt64, waiters: [UInt64: CheckedContinuation<Void, Never>], next: UInt64)>((0, [:], 0))
+
+    /// Wakes every waiter.
+    func signal() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.version += 1
+            let w = Array(s.waiters.values)
+            s.waiters.removeAll()
+            return w
+        }
+        for w in waiters { w.resume() }
+    }
+
+    /// The current version; pass it to `wait(after:timeout:)`.
+    var version: UInt64 { state.withLock { $0.version } }
+
+    /// Returns when the version moves past `version`, or after `timeout` seconds.
+    func wait(after version: UInt64, timeout: Double) async {
+        let id = state.withLock { s -> UInt64 in s.next += 1; return s.next }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    let resumeNow = self.state.withLock { s -> Bool in
+                        if s.version != version { return true }
+                        s.waiters[id] = c
+                        return false
+                    }
+                    if resumeNow { c.resume() }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                let c = self.state.withLock { $0.waiters.removeValue(forKey: id) }
+                c?.resume()
+            }
+            await group.next()
+            group.cancelAll()
+            let c = self.state.withLock { $0.waiters.removeValue(forKey: id) }
+            c?.resume()
+        }
+    }
+}

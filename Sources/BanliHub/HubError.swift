@@ -1,0 +1,54 @@
+import BanliCore
+import Hummingbird
+
+/// An error the hub answers with: a status and `{"error": "<one sentence>"}`.
+public struct HubError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var out = "{\"error\":"
+        JSONValue.writeString(message, to: &out)
+        out += "}\n"
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"banli\"" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: out)))
+    }
+}
+
+/// Turns any error a handler throws into a JSON error response; never lets one take the hub down.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as HubError {
+            throw e
+        } catch let e as BanliError {
+            context.logger.error("request failed: \(e.message)")
+            throw HubError(.internalServerError, e.message)
+        } catch let e as HTTPError {
+            let message: String
+            switch e.status {
+            case .notFound: message = "No such path; the hub serves POST /v1/sync, GET /v1/wait and GET /healthz."
+            case .methodNotAllowed: message = "Wrong method for this path; see docs/protocol.md."
+            default: message = e.body ?? e.status.reasonPhrase
+            }
+            throw HubError(e.status, message)
+        } catch {
+            context.logger.error("request failed: \(error)")
+            throw HubError(.internalServerError, "The hub failed to handle this request; it was rolled back. See the hub's log.")
+        }
+    }
+}
+
+/// Responses with a JSON body.
+enum JSONResponse {
+    static func ok(_ json: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+}

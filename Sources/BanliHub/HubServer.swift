@@ -1,0 +1,92 @@
+import BanliCore
+import BanliStore
+import BanliSync
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// The office's hub: the bureaus' listener and the operator's listener, run as services with
+/// graceful shutdown on SIGTERM and readiness/watchdog notifications to systemd.
+public struct HubServer: Sendable {
+    let store: Store
+    let settings: HubSettings
+    let logger: Logger
+
+    public init(store: Store, settings: HubSettings, logger: Logger) {
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let notifier = SystemdNotifier()
+        let signal = ChangeSignal()
+        let auth = try TokenAuthenticator(store: store)
+
+        let publicRouter = Router()
+        publicRouter.add(middleware: ErrorMiddleware())
+        SyncRoutes(store: store, auth: auth, signal: signal, settings: settings).register(on: publicRouter)
+        let adminRouter = Router()
+        adminRouter.add(middleware: ErrorMiddleware())
+        AdminRoutes(store: store, settings: settings).register(on: adminRouter)
+
+        let running = Mutex<[String]>([])
+        let logger = self.logger
+        let store = self.store
+        @Sendable func started(_ what: String, _ channel: any Channel) {
+            let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+            let all = running.withLock { r -> [String] in r.append("\(what) \(address)"); return r }
+            logger.info("listening", metadata: ["listener": "\(what)", "address": "\(address)"])
+            if all.count == 2 {
+                FileHandle.standardOutput.write(Data(("banli hub: listening on " + all.sorted().joined(separator: ", ") + "\n").utf8))
+                notifier.ready(status: "serving " + all.sorted().joined(separator: ", "))
+            }
+        }
+        let publicApp = Application(
+            router: publicRouter,
+            configuration: .init(address: .hostname(settings.listen.host, port: settings.listen.port), serverName: "banli-hub"),
+            onServerRunning: { started("sync", $0) }, logger: logger)
+        let adminApp = Application(
+            router: adminRouter,
+            configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port), serverName: "banli-hub-admin"),
+            onServerRunning: { started("admin", $0) }, logger: logger)
+        let poller = ChangePoller(store: store, signal: signal, watchdog: notifier)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: publicApp), .init(service: adminApp), .init(service: poller)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        notifier.stopping()
+        logger.info("stopped")
+    }
+}
+
+/// Notices changes made to the hub's store by other processes (operators' commands), wakes
+/// long-polls, and pings the systemd watchdog while the hub is healthy.
+struct ChangePoller: Service {
+    let store: Store
+    let signal: ChangeSignal
+    let watchdog: SystemdNotifier
+
+    func run() async throws {
+        var last = (try? store.counters().seq) ?? 0
+        var lastPing = Date.distantPast
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let store = self.store
+            if let seq = try? await Blocking.run({ try store.counters().seq }) {
+                if seq != last {
+                    last = seq
+                    signal.signal()
+                }
+                if let interval = watchdog.watchdogInterval, Date().timeIntervalSince(lastPing) >= interval {
+                    watchdog.watchdog()
+                    lastPing = Date()
+                }
+            }
+        }
+    }
+}

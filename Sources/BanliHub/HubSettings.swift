@@ -1,0 +1,40 @@
+import BanliCore
+
+/// A `HOST:PORT` to listen on.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    /// Parses `HOST:PORT` (IPv6 as `[::1]:8480`).
+    public init(parsing s: String, option: String) throws {
+        let bad = BanliError(.usage, "\(option) '\(s)' is not HOST:PORT (for example 127.0.0.1:8481).")
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else { throw bad }
+        var host = String(s[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw bad }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// True for loopback addresses.
+    public var isLoopback: Bool { host == "localhost" || host.hasPrefix("127.") || host == "::1" }
+}
+
+/// How the hub runs (from hub.toml and flags).
+public struct HubSettings: Sendable {
+    public var listen: ListenAddress
+    public var adminListen: ListenAddress
+    /// Larger bodies get 413.
+    public var maxBodyBytes = 8 << 20
+    /// A unit with no contact for this many seconds is stale.
+    public var staleAfterSeconds: Double = 180
+    /// The deadlines for derived status.
+    public var deadlines = Deadlines()
+
+    public init(listen: ListenAddress, adminListen: ListenAddress) {
+        self.listen = listen
+        self.adminListen = adminListen
+    }
+}

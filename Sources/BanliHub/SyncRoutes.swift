@@ -1,0 +1,102 @@
+import BanliCore
+import BanliStore
+import BanliSync
+import Foundation
+import Hummingbird
+
+/// The bureaus' listener: `POST /v1/sync`, `GET /v1/wait`, `GET /healthz`.
+struct SyncRoutes: Sendable {
+    let store: Store
+    let auth: TokenAuthenticator
+    let signal: ChangeSignal
+    let settings: HubSettings
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}\n") }
+        router.post("/v1/sync") { request, context in try await sync(request, context) }
+        router.get("/v1/wait") { request, context in try await wait(request, context) }
+    }
+
+    /// The unit whose token the request carries.
+    func authenticate(_ request: Request) throws -> String {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw HubError(.unauthorized, "Missing bearer token; send 'Authorization: Bearer <this unit's token>'.")
+        }
+        let token = String(header.dropFirst(7)).trimmedWhitespace
+        guard let site = auth.site(for: token) else {
+            throw HubError(.unauthorized, "The token is not valid; ask the office for this unit's current token (banli hub rotate-token).")
+        }
+        return site
+    }
+
+    /// The request body, refused with 413 past the limit.
+    func body(_ request: Request) async throws -> [UInt8] {
+        let limit = settings.maxBodyBytes
+        let tooLarge = HubError(.contentTooLarge, "The request body is larger than \(limit) bytes; lower batch_limit on the bureau.")
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        var bytes: [UInt8] = []
+        for try await chunk in request.body {
+            guard bytes.count + chunk.readableBytes <= limit else { throw tooLarge }
+            bytes.append(contentsOf: chunk.readableBytesView)
+        }
+        return bytes
+    }
+
+    func sync(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let store = self.store
+        let unit = try authenticate(request)
+        let bytes = try await body(request)
+        let envelope: SyncRequestEnvelope
+        do {
+            envelope = try SyncRequestEnvelope(json: JSONValue.parse(utf8: bytes))
+        } catch let e as BanliError {
+            try? await Blocking.run { try store.recordFailure(unit: unit, error: e.message) }
+            throw HubError(.badRequest, e.message)
+        }
+        guard envelope.site == unit else {
+            let message = "This token belongs to unit '\(unit)', but the request is for '\(envelope.site)'; a unit may only sync as itself."
+            try? await Blocking.run { try store.recordFailure(unit: unit, error: message) }
+            throw HubError(.forbidden, message)
+        }
+        let now = Store.nowMilliseconds()
+        let offset = envelope.clientTime.map { Int64(bitPattern: $0) - Int64(bitPattern: now) }
+        let report = UnitReport(clientVersion: envelope.clientVersion, backlog: envelope.backlog, clockOffsetMs: offset, storeId: envelope.storeId)
+        let exchange = try await Blocking.run {
+            try store.exchange(
+                unit: unit, cursor: envelope.cursor, pushMark: envelope.pushMark, pushThrough: envelope.pushThrough,
+                resyncRequested: envelope.resync, changes: envelope.changes, limit: envelope.limit, report: report,
+                nowMilliseconds: now)
+        }
+        if exchange.changedHub { signal.signal() }
+        if !exchange.rejected.isEmpty {
+            context.logger.notice("refused \(exchange.rejected.count) changes from \(unit)", metadata: ["first": "\(exchange.rejected[0].reason)"])
+        }
+        let response = SyncResponse(exchange: exchange, hubId: store.info.storeId, hubTime: Store.nowMilliseconds())
+        return JSONResponse.ok(response.json(hubSite: store.info.hubSite))
+    }
+
+    func wait(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let unit = try authenticate(request)
+        guard let cursorText = request.uri.queryParameters["cursor"], let cursor = Int64(cursorText), cursor >= 0 else {
+            throw HubError(.badRequest, "GET /v1/wait needs ?cursor=N with the unit's current cursor.")
+        }
+        var timeout = 30.0
+        if let t = request.uri.queryParameters["timeout"] {
+            guard let v = Double(t), v >= 0, v <= 60 else { throw HubError(.badRequest, "timeout must be between 0 and 60 seconds.") }
+            timeout = v
+        }
+        let store = self.store
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let version = signal.version
+            if try await Blocking.run({ try store.hasChanges(for: unit, after: cursor) }) {
+                let seq = try await Blocking.run { try store.counters().seq }
+                return JSONResponse.ok("{\"cursor\":\(seq),\"changed\":true}\n")
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 || Task.isCancelled { break }
+            await signal.wait(after: version, timeout: remaining)
+        }
+        return JSONResponse.ok("{\"cursor\":\(cursor),\"changed\":false}\n")
+    }
+}

@@ -1,0 +1,203 @@
+import BanliCore
+import Foundation
+import GRDB
+
+/// A bureau's sync bookkeeping, kept in the store so it moves only with the data it describes.
+public struct SyncState: Sendable, Equatable {
+    /// The hub change number up to which this store has pulled.
+    public var cursor: Int64 = 0
+    /// This store's change number up to which the hub holds its pushes.
+    public var pushMark: Int64 = 0
+    /// The hub store's id, once known.
+    public var hubId: String?
+    /// Push states received from the hub too (after the hub lost data).
+    public var repushAll = false
+    /// Ask the hub for a full pull (after this store was restored from a backup).
+    public var resync = false
+
+    public init(cursor: Int64 = 0, pushMark: Int64 = 0, hubId: String? = nil, repushAll: Bool = false, resync: Bool = false) {
+        self.cursor = cursor
+        self.pushMark = pushMark
+        self.hubId = hubId
+        self.repushAll = repushAll
+        self.resync = resync
+    }
+}
+
+/// The states a bureau has to push next.
+public struct PushBatch: Sendable {
+    public var fields: [ReplicatedField]
+    /// The push mark once this batch is acknowledged.
+    public var through: Int64
+    /// States still to push after this batch.
+    public var remaining: Int
+}
+
+/// A refused write kept visible to the clerk.
+public struct RejectedWrite: Sendable, Hashable {
+    public var entity: String
+    public var field: String
+    public var reason: String
+    public var atMilliseconds: Int64
+}
+
+/// The result of applying one exchange at a bureau.
+public struct ExchangeApplied: Sendable {
+    public var outcome: ApplyOutcome
+}
+
+extension Store {
+    static let syncKeys = (cursor: "sync.cursor", pushMark: "sync.pushMark", hubId: "sync.hubId", repushAll: "sync.repushAll", resync: "sync.resync")
+
+    /// The persisted sync bookkeeping.
+    public func syncState() throws -> SyncState {
+        try reading { db in try Store.loadSyncState(db) }
+    }
+
+    static func loadSyncState(_ db: Database) throws -> SyncState {
+        var s = SyncState()
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'sync.%'") {
+            let k: String = row[0], v: String = row[1]
+            switch k {
+            case syncKeys.cursor: s.cursor = Int64(v) ?? 0
+            case syncKeys.pushMark: s.pushMark = Int64(v) ?? 0
+            case syncKeys.hubId: s.hubId = v
+            case syncKeys.repushAll: s.repushAll = v == "1"
+            case syncKeys.resync: s.resync = v == "1"
+            default: break
+            }
+        }
+        return s
+    }
+
+    static func saveSyncState(_ db: Database, _ s: SyncState) throws {
+        let pairs: [(String, String?)] = [
+            (syncKeys.cursor, String(s.cursor)), (syncKeys.pushMark, String(s.pushMark)), (syncKeys.hubId, s.hubId),
+            (syncKeys.repushAll, s.repushAll ? "1" : "0"), (syncKeys.resync, s.resync ? "1" : "0"),
+        ]
+        for (k, v) in pairs {
+            if let v {
+                try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", arguments: [k, v])
+            } else {
+                try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [k])
+            }
+        }
+    }
+
+    /// The next states to push: changed after the push mark and not exactly as received from the hub.
+    public func pushBatch(limit: Int) throws -> PushBatch {
+        try reading { db in
+            let state = try Store.loadSyncState(db)
+            let now = try Store.loadCounters(db).seq
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT entity, field, siblings, context, seq FROM field
+                WHERE seq > ? AND (? OR echo IS NULL) ORDER BY seq LIMIT ?
+                """, arguments: [state.pushMark, state.repushAll, limit + 1])
+            if rows.count > limit {
+                let through: Int64 = rows[limit - 1]["seq"]
+                let remaining = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM field WHERE seq > ? AND (? OR echo IS NULL)",
+                                                 arguments: [through, state.repushAll]) ?? 0
+                return PushBatch(fields: try Store.decodeFields(Array(rows.prefix(limit))), through: through, remaining: remaining)
+            }
+            return PushBatch(fields: try Store.decodeFields(rows), through: now, remaining: 0)
+        }
+    }
+
+    /// States this store still has to push (for `banli status`).
+    public func backlog() throws -> (count: Int, oldestSeq: Int64?) {
+        try reading { db in
+            let s = try Store.loadSyncState(db)
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), MIN(seq) FROM field WHERE seq > ? AND (? OR echo IS NULL)",
+                                       arguments: [s.pushMark, s.repushAll])!
+            return (row[0], row[1])
+        }
+    }
+
+    /// Applies one exchange's answer in one transaction: the received states, the new cursor and push
+    /// mark, and the refusals. A crash before this commits leaves the store as it was before the exchange.
+    public func applyExchange(
+        changes: [ReplicatedField], newState: SyncState, pushed: [ReplicatedField], rejected: [Rejection],
+        yourLatest: UInt64, nowMilliseconds: UInt64 = Store.nowMilliseconds()
+    ) throws -> ApplyOutcome {
+        try Store.checkSkew(changes, nowMilliseconds: nowMilliseconds)
+        let at = Store.timestamp()
+        return try transaction { db in
+            var (clock, seq) = try Store.loadCounters(db)
+            clock.observe(yourLatest)  // a store restored from a backup never reuses a dot
+            var outcome = ApplyOutcome()
+            for f in changes {
+                try joinReceived(db, f, via: info.hubSite, echo: info.hubSite, at: at, clock: &clock, seq: &seq, outcome: &outcome)
+            }
+            try Store.saveCounters(db, clock: clock, seq: seq)
+            try Store.saveSyncState(db, newState)
+            let refused = Set(rejected.map { "\($0.entity)\u{0}\($0.field)" })
+            for f in pushed where !refused.contains("\(f.entity)\u{0}\(f.field)") {
+                try db.execute(sql: "DELETE FROM rejected WHERE entity = ? AND field = ?", arguments: [f.entity.description, f.field])
+            }
+            for r in rejected {
+                try db.execute(sql: "INSERT OR REPLACE INTO rejected (entity, field, reason, at) VALUES (?, ?, ?, ?)",
+                               arguments: [r.entity, r.field, r.reason, Int64(nowMilliseconds)])
+            }
+            return outcome
+        }
+    }
+
+    /// Saves only the sync bookkeeping (a reset after the hub changed, for example).
+    public func saveSyncState(_ s: SyncState) throws {
+        try transaction { db in try Store.saveSyncState(db, s) }
+    }
+
+    /// Writes the hub refused, newest first.
+    public func rejectedWrites() throws -> [RejectedWrite] {
+        try reading { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rejected ORDER BY at DESC, entity, field").map {
+                RejectedWrite(entity: $0["entity"], field: $0["field"], reason: $0["reason"], atMilliseconds: $0["at"])
+            }
+        }
+    }
+}
+
+/// The outcome of the last sync attempts, for `banli status`.
+public struct SyncHealth: Sendable {
+    public var lastAttemptAt: Int64?
+    public var lastSuccessAt: Int64?
+    public var lastError: String?
+    public var clockOffsetMs: Int64?
+}
+
+extension Store {
+    /// Records a sync attempt's outcome (a nil error is a success).
+    public func recordSyncResult(error: String?, clockOffsetMs: Int64? = nil, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws {
+        try transaction { db in
+            let now = String(nowMilliseconds)
+            var pairs: [(String, String?)] = [("health.lastAttemptAt", now), ("health.lastError", error)]
+            if error == nil { pairs.append(("health.lastSuccessAt", now)) }
+            if let clockOffsetMs { pairs.append(("health.clockOffsetMs", String(clockOffsetMs))) }
+            for (k, v) in pairs {
+                if let v {
+                    try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", arguments: [k, v])
+                } else {
+                    try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [k])
+                }
+            }
+        }
+    }
+
+    /// The last sync attempts' outcome.
+    public func syncHealth() throws -> SyncHealth {
+        try reading { db in
+            var h = SyncHealth()
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'health.%'") {
+                let k: String = row[0], v: String = row[1]
+                switch k {
+                case "health.lastAttemptAt": h.lastAttemptAt = Int64(v)
+                case "health.lastSuccessAt": h.lastSuccessAt = Int64(v)
+                case "health.lastError": h.lastError = v
+                case "health.clockOffsetMs": h.clockOffsetMs = Int64(v)
+                default: break
+                }
+            }
+            return h
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import BanliCore
+import Foundation
+import GRDB
+
+/// A change in a push that the hub refused, with the reason.
+public struct Rejection: Sendable, Hashable {
+    public var entity: String
+    public var field: String
+    public var reason: String
+
+    public init(entity: String, field: String, reason: String) {
+        self.entity = entity
+        self.field = field
+        self.reason = reason
+    }
+}
+
+/// One pushed change: decoded, or refused while decoding.
+public enum PushedChange: Sendable {
+    case state(ReplicatedField)
+    case malformed(Rejection)
+}
+
+/// What a unit tells the hub about itself with each exchange, for monitoring.
+public struct UnitReport: Sendable {
+    public var clientVersion: String?
+    public var backlog: Int
+    public var clockOffsetMs: Int64?
+    public var storeId: String?
+
+    public init(clientVersion: String?, backlog: Int, clockOffsetMs: Int64?, storeId: String?) {
+        self.clientVersion = clientVersion
+        self.backlog = backlog
+        self.clockOffsetMs = clockOffsetMs
+        self.storeId = storeId
+    }
+}
+
+/// The hub's side of one `POST /v1/sync`.
+public struct HubExchange: Sendable {
+    public var accepted = 0
+    public var rejected: [Rejection] = []
+    public var changes: [ReplicatedField] = []
+    public var cursor: Int64 = 0
+    public var more = false
+    public var pushMark: Int64 = 0
+    public var resync = false
+    public var yourLatest: UInt64 = 0
+    /// True when the push changed the hub, so waiting units should be woken.
+    public var changedHub = false
+}
+
+extension Store {
+    /// Hub: joins a unit's push (each change checked by `PushPolicy`), then collects what the unit
+    /// should receive after `cursor`, all in one durable transaction.
+    public func exchange(
+        unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, resyncRequested: Bool,
+        changes: [PushedChange], limit: Int, report: UnitReport, nowMilliseconds: UInt64 = Store.nowMilliseconds()
+    ) throws -> HubExchange {
+        guard info.isHub else { throw BanliError(.usage, "Only a hub store answers sync requests.") }
+        let key = hubKey!
+        let policy = PushPolicy(unit: unit, hubSite: info.hubSite, nowMilliseconds: nowMilliseconds) { entity, field, sibling in
+            HubKey.verify(key, entity: entity, field: field, sibling: sibling)
+        }
+        // The office's fields of the unit's own assignments first: after a hub restore they grant the access the rest needs.
+        var ordered: [ReplicatedField] = []
+        var result = HubExchange()
+        for c in changes {
+            switch c {
+            case .state(let f): ordered.append(f)
+            case .malformed(let r): result.rejected.append(r)
+            }
+        }
+        func grantsFirst(_ f: ReplicatedField) -> Int {
+            f.entity == .assignment(item: f.entity.itemId ?? "", site: unit) && f.spec.author == .hub ? 0 : 1
+        }
+        ordered.sort { grantsFirst($0) < grantsFirst($1) }
+        let at = Store.timestamp()
+        return try transaction { db in
+            var status = try Row.fetchOne(db, sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])
+            if status == nil {
+                try db.execute(sql: "INSERT INTO unit_status (site) VALUES (?)", arguments: [unit])
+                status = try Row.fetchOne(db, sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])
+            }
+            let hubPushMark: Int64 = status!["pushMark"], sentCursor: Int64 = status!["sentCursor"]
+            var maxCounter = UInt64(bitPattern: status!["maxCounter"] as Int64)
+
+            var (clock, seq) = try Store.loadCounters(db)
+            let seqBefore = seq
+            var outcome = ApplyOutcome()
+            for f in ordered {
+                let current = try Store.loadField(db, entity: f.entity, spec: f.spec)?.state ?? FieldState()
+                let access = try f.entity.itemId.map { try Store.access(db, unit: unit, item: $0) } ?? .active
+                if let reason = policy.rejection(of: f, current: current, access: access) {
+                    result.rejected.append(Rejection(entity: f.entity.description, field: f.field, reason: reason))
+                    continue
+                }
+                result.accepted += 1
+                for s in f.state.siblings where s.site == unit { maxCounter = max(maxCounter, s.counter) }
+                try joinReceived(db, f, via: unit, echo: unit, at: at, clock: &clock, seq: &seq, outcome: &outcome)
+            }
+            try Store.saveCounters(db, clock: clock, seq: seq)
+            result.changedHub = seq != seqBefore
+
+            // Push mark: a unit ahead of the hub's record means the hub lost its pushes (restored).
+            if pushMark > hubPushMark {
+                result.pushMark = hubPushMark
+            } else {
+                result.pushMark = pushThrough
+            }
+            // Cursor: ahead of anything the hub handed out means the hub was restored; start over.
+            // A push mark behind the hub's record means the unit was restored: send it everything again.
+            result.resync = resyncRequested || cursor > sentCursor || pushMark < hubPushMark
+            let from = result.resync ? 0 : cursor
+            try collectChanges(db, unit: unit, after: from, limit: limit, suppressEchoes: !result.resync, into: &result)
+            result.yourLatest = maxCounter
+
+            try db.execute(sql: """
+                UPDATE unit_status SET pushMark = ?, sentCursor = max(sentCursor, ?), maxCounter = ?,
+                    lastContactAt = ?, lastSuccessAt = ?, lastError = NULL, backlog = ?, rejected = rejected + ?,
+                    clockOffsetMs = ?, clientVersion = ?, storeId = ?
+                WHERE site = ?
+                """, arguments: [
+                    result.pushMark, result.cursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
+                    report.backlog, result.rejected.count, report.clockOffsetMs, report.clientVersion, report.storeId, unit,
+                ])
+            return result
+        }
+    }
+
+    static func access(_ db: Database, unit: String, item: String) throws -> ItemAccess {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT revokedSeq FROM access WHERE site = ? AND item = ?"), arguments: [unit, item]) else {
+            return .none
+        }
+        return (row[0] as Int64?) == nil ? .active : .revoked
+    }
+
+    /// The replication filter: directory rows and rows of items the unit has (or had) access to,
+    /// changed after `after`; items granted since then come whole.
+    func collectChanges(_ db: Database, unit: String, after: Int64, limit: Int, suppressEchoes: Bool, into result: inout HubExchange) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT f.entity, f.field, f.siblings, f.context, f.seq FROM field f
+            WHERE f.seq > ?1
+              AND (?2 = 0 OR f.echo IS NULL OR f.echo <> ?3)
+              AND (f.item IS NULL OR EXISTS (
+                    SELECT 1 FROM access a WHERE a.site = ?3 AND a.item = f.item
+                    AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)))
+            ORDER BY f.seq LIMIT ?4
+            """), arguments: [after, suppressEchoes, unit, limit + 1])
+        let end: Int64
+        if rows.count > limit {
+            result.more = true
+            end = rows[limit - 1]["seq"]
+        } else {
+            end = try Store.loadCounters(db).seq
+        }
+        result.cursor = max(end, after)
+        var fields = try Store.decodeFields(Array(rows.prefix(limit)))
+        // Items granted after the cursor: send their older rows too, however old.
+        let grants = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT item, revokedSeq FROM access WHERE site = ? AND grantSeq > ? AND grantSeq <= ?
+            """), arguments: [unit, after, end])
+        for g in grants {
+            let item: String = g["item"]
+            let upTo = min(after, (g["revokedSeq"] as Int64?) ?? after)
+            let older = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT entity, field, siblings, context FROM field WHERE item = ? AND seq <= ? ORDER BY seq
+                """), arguments: [item, upTo])
+            fields += try Store.decodeFields(older)
+        }
+        result.changes = fields
+    }
+
+    /// Hub: true when something for `unit` changed after `cursor` (for the long-poll).
+    public func hasChanges(for unit: String, after cursor: Int64) throws -> Bool {
+        try reading { db in
+            try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM field f
+                WHERE f.seq > ?1 AND (f.echo IS NULL OR f.echo <> ?2)
+                  AND (f.item IS NULL OR EXISTS (
+                        SELECT 1 FROM access a WHERE a.site = ?2 AND a.item = f.item
+                        AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq))))
+                """), arguments: [cursor, unit]) ?? false
+        }
+    }
+
+    /// Hub: records a failed exchange of a known unit, for monitoring.
+    public func recordFailure(unit: String, error: String, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws {
+        try transaction { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO unit_status (site) VALUES (?)", arguments: [unit])
+            try db.execute(sql: "UPDATE unit_status SET lastContactAt = ?, lastError = ? WHERE site = ?",
+                           arguments: [Int64(nowMilliseconds), error, unit])
+        }
+    }
+
+    /// Hub: every registered unit's (site, token hash).
+    public func tokenHashes() throws -> [(site: String, hash: String)] {
+        try reading { db in
+            try Row.fetchAll(db, sql: "SELECT site, tokenHash FROM unit_token ORDER BY site").map { ($0["site"], $0["tokenHash"]) }
+        }
+    }
+}
+
+
+/// One unit's sync bookkeeping at the hub.
+public struct UnitStatusRow: Sendable {
+    public var site: String
+    public var lastContactAt: Int64?
+    public var lastSuccessAt: Int64?
+    public var lastError: String?
+    public var backlog: Int
+    public var rejected: Int
+    public var clockOffsetMs: Int64?
+    public var clientVersion: String?
+}
+
+extension Store {
+    /// Hub: every unit's sync bookkeeping, by site.
+    public func unitStatuses() throws -> [String: UnitStatusRow] {
+        try reading { db in
+            var out: [String: UnitStatusRow] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM unit_status") {
+                let site: String = r["site"]
+                out[site] = UnitStatusRow(
+                    site: site, lastContactAt: r["lastContactAt"], lastSuccessAt: r["lastSuccessAt"], lastError: r["lastError"],
+                    backlog: r["backlog"], rejected: r["rejected"], clockOffsetMs: r["clockOffsetMs"], clientVersion: r["clientVersion"])
+            }
+            return out
+        }
+    }
+}

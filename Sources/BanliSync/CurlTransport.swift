@@ -1,0 +1,145 @@
+import BanliCore
+import CCurl
+import Foundation
+import Synchronization
+
+/// TLS, proxy and timeout settings for reaching the hub.
+public struct TransportOptions: Sendable {
+    /// PEM CA bundle to verify the hub with; nil = the system store.
+    public var caFile: String?
+    /// PEM client certificate and key for mutual TLS.
+    public var clientCert: String?
+    public var clientKey: String?
+    /// An HTTP proxy URL.
+    public var proxy: String?
+    /// Seconds to establish a connection.
+    public var connectTimeout: Double = 10
+    /// Seconds for one whole request.
+    public var requestTimeout: Double = 60
+
+    public init() {}
+}
+
+/// The real transport: libcurl, one reusable handle (keep-alive), gzip responses, TLS verification.
+public final class CurlTransport: Transport, @unchecked Sendable {
+    public let baseURL: String
+    private let token: String
+    private let options: TransportOptions
+    private let lock = Mutex<Void>(())
+    private let handle: UnsafeMutableRawPointer
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+
+    /// A transport to `baseURL` (e.g. `https://hub:8480`) authenticating with `token`.
+    public init(baseURL: String, token: String, options: TransportOptions = TransportOptions()) {
+        _ = Self.globalInit
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.options = options
+        handle = curl_easy_init()
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+    }
+
+    public func post(_ path: String, json: String) throws -> HTTPResult {
+        try perform(path: path, body: Array(json.utf8), extraTimeout: 0, cancel: nil)
+    }
+
+    public func get(_ path: String, extraTimeout: Double, cancel: CancelFlag?) throws -> HTTPResult {
+        try perform(path: path, body: nil, extraTimeout: extraTimeout, cancel: cancel)
+    }
+
+    /// Collects the response body.
+    private final class Sink {
+        var body: [UInt8] = []
+        let cancel: CancelFlag?
+        let limit = 256 << 20
+        init(cancel: CancelFlag?) { self.cancel = cancel }
+    }
+
+    private func perform(path: String, body: [UInt8]?, extraTimeout: Double, cancel: CancelFlag?) throws -> HTTPResult {
+        try lock.withLock { _ in
+            let h = handle
+            curl_easy_reset(h)
+            let url = baseURL + path
+            let sink = Sink(cancel: cancel)
+            let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
+            var headers: UnsafeMutablePointer<curl_slist>?
+            headers = curl_slist_append(headers, "Authorization: Bearer \(token)")
+            headers = curl_slist_append(headers, "Content-Type: application/json")
+            headers = curl_slist_append(headers, "Expect:")
+            headers = curl_slist_append(headers, "User-Agent: banli/\(banliVersion)")
+            defer { curl_slist_free_all(headers) }
+            var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+            let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { eb in
+                _ = banli_curl_setopt_string(h, CURLOPT_URL, url)
+                _ = banli_curl_setopt_slist(h, CURLOPT_HTTPHEADER, headers)
+                _ = banli_curl_setopt_pointer(h, CURLOPT_ERRORBUFFER, eb.baseAddress)
+                _ = banli_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, "")
+                _ = banli_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+                _ = banli_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
+                _ = banli_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int((options.requestTimeout + extraTimeout) * 1000))
+                _ = banli_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1)
+                _ = banli_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2)
+                if let ca = options.caFile { _ = banli_curl_setopt_string(h, CURLOPT_CAINFO, ca) }
+                if let cert = options.clientCert { _ = banli_curl_setopt_string(h, CURLOPT_SSLCERT, cert) }
+                if let key = options.clientKey { _ = banli_curl_setopt_string(h, CURLOPT_SSLKEY, key) }
+                if let proxy = options.proxy { _ = banli_curl_setopt_string(h, CURLOPT_PROXY, proxy) }
+                _ = banli_curl_setopt_write_function(h, CURLOPT_WRITEFUNCTION) { ptr, size, n, user in
+                    let sink = Unmanaged<Sink>.fromOpaque(user!).takeUnretainedValue()
+                    let count = size * n
+                    guard sink.body.count + count <= sink.limit else { return 0 }
+                    sink.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: count))
+                    return count
+                }
+                _ = banli_curl_setopt_pointer(h, CURLOPT_WRITEDATA, sinkPointer)
+                if cancel != nil {
+                    _ = banli_curl_setopt_long(h, CURLOPT_NOPROGRESS, 0)
+                    _ = banli_curl_setopt_xferinfo_function(h) { user, _, _, _, _ in
+                        Unmanaged<Sink>.fromOpaque(user!).takeUnretainedValue().cancel?.isCancelled == true ? 1 : 0
+                    }
+                    _ = banli_curl_setopt_pointer(h, CURLOPT_XFERINFODATA, sinkPointer)
+                }
+                if let body {
+                    return body.withUnsafeBufferPointer { b in
+                        _ = banli_curl_setopt_long(h, CURLOPT_POST, 1)
+                        _ = banli_curl_setopt_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(b.count))
+                        _ = banli_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: b.baseAddress))
+                        return curl_easy_perform(h)
+                    }
+                }
+                return curl_easy_perform(h)
+            }
+            withExtendedLifetime(sink) {}
+            guard code == CURLE_OK else {
+                let detail = String(cString: errorBuffer)
+                throw Self.describe(code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, url: baseURL, options: options)
+            }
+            var status = 0
+            _ = banli_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+            return HTTPResult(status: status, body: sink.body)
+        }
+    }
+
+    /// One sentence for a transfer failure, naming the hub and what to check.
+    static func describe(_ code: CURLcode, detail: String, url: String, options: TransportOptions) -> BanliError {
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
+             CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
+            return BanliError(.unreachable, "The hub at \(url) is unreachable (\(detail)); check that it is running and that this machine can reach it.")
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM,
+             CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+            let ca = options.caFile.map { "tls.ca_file (\($0))" } ?? "tls.ca_file"
+            return BanliError(.unreachable, "TLS with the hub at \(url) failed (\(detail)); check \(ca) and the hub's certificate.")
+        case CURLE_ABORTED_BY_CALLBACK:
+            return BanliError(.unreachable, "The request to \(url) was cancelled.")
+        case CURLE_WRITE_ERROR:
+            return BanliError(.protocolError, "The hub at \(url) sent an answer larger than 256 MiB; lower batch_limit.")
+        default:
+            return BanliError(.unreachable, "The request to the hub at \(url) failed (\(detail)).")
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import BanliCore
+import BanliStore
+import Logging
+
+/// What one `syncOnce` moved.
+public struct SyncReport: Sendable {
+    /// Requests made.
+    public var exchanges = 0
+    /// States pushed, and how many the hub accepted.
+    public var pushed = 0
+    public var accepted = 0
+    /// Pushed states the hub refused, with its reasons.
+    public var rejected: [Rejection] = []
+    /// States received, and how many changed this store.
+    public var pulled = 0
+    public var changed = 0
+    /// Conflicts that arrived with this sync.
+    public var newConflicts: [ReplicatedField] = []
+    /// The hub's clock minus ours, in milliseconds (last exchange).
+    public var clockOffsetMs: Int64 = 0
+    /// True when the hub was replaced or restored and everything was exchanged again.
+    public var recovered = false
+    /// The hub cursor after the sync.
+    public var cursor: Int64 = 0
+}
+
+/// The bureau's side of the sync protocol: push what the hub lacks, pull from the cursor, in batches,
+/// advancing cursor and push mark only in the transaction that applies each answer.
+public final class SyncEngine: Sendable {
+    public let store: Store
+    public let transport: any Transport
+    public let limit: Int
+    let logger: Logger
+
+    /// The clock offset above which a warning is logged.
+    public static let clockWarningMs: Int64 = 60_000
+
+    public init(store: Store, transport: any Transport, limit: Int = 500, logger: Logger = Logger(label: "banli.sync")) {
+        self.store = store
+        self.transport = transport
+        self.limit = max(1, min(limit, SyncRequestEnvelope.maxLimit))
+        self.logger = logger
+    }
+
+    /// One full exchange: repeats until nothing is left to push and the hub has nothing more.
+    public func syncOnce() throws -> SyncReport {
+        var report = SyncReport()
+        var state = try store.syncState()
+        let info = store.info
+        // Each round either pushes a batch or pulls one; a bound stops a misbehaving hub from looping forever.
+        for _ in 0..<100_000 {
+            let batch = try store.pushBatch(limit: limit)
+            let t0 = Store.nowMilliseconds()
+            let request = SyncRequest(
+                site: info.site, storeId: info.storeId, cursor: state.cursor, pushMark: state.pushMark,
+                pushThrough: batch.through, changes: batch.fields, limit: limit, backlog: batch.remaining,
+                clientTime: t0, resync: state.resync)
+            let http = try transport.post("/v1/sync", json: request.json(hubSite: info.hubSite))
+            let t1 = Store.nowMilliseconds()
+            try Self.check(http, url: transport.baseURL)
+            let response = try SyncResponse(json: JSONValue.parse(utf8: http.body))
+            report.exchanges += 1
+            report.pushed += batch.fields.count
+            report.accepted += response.accepted
+            report.rejected += response.rejected
+            report.pulled += response.changes.count
+
+            var next = state
+            var again = response.more || batch.remaining > 0
+            if let known = state.hubId, known != response.hubId {
+                // A different hub store: it holds nothing of ours. Push everything, pull everything.
+                logger.warning("The hub's store changed (\(known) → \(response.hubId)); exchanging everything again.")
+                next = SyncState(cursor: response.cursor, pushMark: 0, hubId: response.hubId, repushAll: true, resync: false)
+                report.recovered = true
+                again = true
+            } else {
+                next.hubId = response.hubId
+                next.cursor = response.cursor
+                next.resync = false
+                if response.pushMark != batch.through {
+                    // The hub holds our pushes only up to its mark (restored from a backup): push again from there,
+                    // including what we received from it, which it may have lost too.
+                    logger.warning("The hub holds this unit's writes only up to \(response.pushMark); pushing again from there.")
+                    next.pushMark = response.pushMark
+                    next.repushAll = true
+                    report.recovered = true
+                    again = true
+                } else {
+                    next.pushMark = batch.through
+                    if batch.remaining == 0 { next.repushAll = false }
+                }
+                if response.resync { report.recovered = report.recovered || state.cursor > 0 }
+            }
+            let outcome = try store.applyExchange(
+                changes: response.changes, newState: next, pushed: batch.fields, rejected: response.rejected,
+                yourLatest: response.yourLatest)
+            report.changed += outcome.changed
+            report.newConflicts += outcome.newConflicts
+            report.clockOffsetMs = Int64(response.hubTime) - Int64((t0 + t1) / 2)
+            report.cursor = next.cursor
+            state = next
+            if !again { break }
+        }
+        if abs(report.clockOffsetMs) > Self.clockWarningMs {
+            logger.warning("This machine's clock is \(report.clockOffsetMs / 1000) s off the hub's; fix it (NTP), or the hub will refuse writes more than 5 minutes ahead.")
+        }
+        try store.recordSyncResult(error: nil, clockOffsetMs: report.clockOffsetMs)
+        return report
+    }
+
+    /// Turns an HTTP error status into one sentence.
+    static func check(_ http: HTTPResult, url: String) throws {
+        guard http.status != 200 else { return }
+        let message: String
+        if let v = try? JSONValue.parse(utf8: http.body), case .object(let o) = v, let e = o["error"]?.stringValue {
+            message = e
+        } else {
+            message = "HTTP \(http.status)"
+        }
+        switch http.status {
+        case 401:
+            throw BanliError(.unauthorized, "The hub at \(url) refused this unit's token (\(message)); check token_file, or ask the office for a new token.")
+        case 403:
+            throw BanliError(.unauthorized, "The hub at \(url) refused this request (\(message)); check that 'site' in the config matches the token.")
+        default:
+            throw BanliError(.protocolError, "The hub at \(url) answered \(http.status): \(message)")
+        }
+    }
+
+    /// Waits on the hub's long-poll until something for this unit is newer than the cursor.
+    /// Returns true when the hub reported a change.
+    public func waitForHub(timeoutSeconds: Int, cancel: CancelFlag?) throws -> Bool {
+        let cursor = try store.syncState().cursor
+        let http = try transport.get("/v1/wait?cursor=\(cursor)&timeout=\(timeoutSeconds)", extraTimeout: Double(timeoutSeconds), cancel: cancel)
+        try Self.check(http, url: transport.baseURL)
+        guard case .object(let o) = try JSONValue.parse(utf8: http.body) else { return false }
+        return o["changed"]?.boolValue ?? false
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import BanliCore
+import BanliHub
+import BanliStore
+import Foundation
+
+/// `banli status`: this bureau's sync health, or at the hub every unit's.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show sync health: last sync, backlog, refused writes, conflicts, clock offset.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let config = try global.loadConfig()
+        let store = try global.openStore()
+        if store.info.isHub {
+            let report = try HubStatusReport.build(
+                store: store, nowMilliseconds: Store.nowMilliseconds(),
+                staleAfterSeconds: config.staleAfterIntervals * config.unitInterval, deadlines: config.deadlines)
+            if json { Output.json(report.json); return }
+            Output.line(HubStatusText.render(report.json))
+            return
+        }
+        let health = try store.syncHealth()
+        let backlog = try store.backlog()
+        let rejected = try store.rejectedWrites()
+        let conflicts = try store.conflicts()
+        let state = try store.syncState()
+        func time(_ ms: Int64?) -> JSONValue { ms.map { .string(Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601)) } ?? .null }
+        let object: JSONValue = .object([
+            "site": .string(store.info.site), "storeId": .string(store.info.storeId),
+            "hubId": state.hubId.map(JSONValue.string) ?? .null, "cursor": .int(state.cursor),
+            "lastAttemptAt": time(health.lastAttemptAt), "lastSuccessAt": time(health.lastSuccessAt),
+            "lastError": health.lastError.map(JSONValue.string) ?? .null,
+            "backlog": .int(Int64(backlog.count)),
+            "rejected": .array(rejected.map { .object(["entity": .string($0.entity), "field": .string($0.field), "reason": .string($0.reason), "at": time($0.atMilliseconds)]) }),
+            "conflicts": .int(Int64(conflicts.count)),
+            "clockOffsetMs": health.clockOffsetMs.map(JSONValue.int) ?? .null,
+        ])
+        if json { Output.json(object); return }
+        Output.line("Unit \(store.info.site) (\(store.info.name)), store \(store.path)")
+        Output.line("  last sync attempt: \(time(health.lastAttemptAt).displayText.isEmpty ? "never" : time(health.lastAttemptAt).displayText)")
+        Output.line("  last success:      \(time(health.lastSuccessAt).displayText.isEmpty ? "never" : time(health.lastSuccessAt).displayText)")
+        if let e = health.lastError { Output.line("  last error:        \(e)") }
+        Output.line("  waiting to push:   \(backlog.count) field states")
+        Output.line("  open conflicts:    \(conflicts.count)")
+        if let o = health.clockOffsetMs { Output.line("  clock offset:      \(o) ms (hub minus this machine)") }
+        if !rejected.isEmpty {
+            Output.line("  refused by the hub (the local value is kept):")
+            for r in rejected { Output.line("    \(r.entity) \(r.field): \(r.reason)") }
+        }
+    }
+}
+
+/// The hub's status as a terminal table.
+enum HubStatusText {
+    static func render(_ json: JSONValue) -> String {
+        guard case .object(let o) = json, case .array(let units)? = o["units"] else { return "" }
+        var t = TextTable(header: ["单位", "名称", "最近同步", "状态", "待推送", "被拒", "时钟偏差ms", "承办", "逾期"])
+        for u in units {
+            guard case .object(let x) = u else { continue }
+            let state = x["lastError"].flatMap(\.stringValue).map { "失败: \($0)" } ?? (x["stale"] == .bool(true) ? "失联" : "正常")
+            t.add([
+                x["site"]?.displayText ?? "", x["name"]?.displayText ?? "", x["lastSyncAt"]?.displayText.isEmpty == false ? x["lastSyncAt"]!.displayText : "从未",
+                TextTable.truncate(state, width: 40), x["backlog"]?.displayText ?? "", x["rejected"]?.displayText ?? "",
+                x["clockOffsetMs"]?.displayText ?? "", x["items"]?.displayText ?? "", x["overdue"]?.displayText ?? "",
+            ])
+        }
+        return t.render()
+    }
+}
