@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "BanliStoreTests", dependencies: ["BanliCore", "BanliStore"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BanliCore", "banli"]
+            dependencies: ["BanliCore", "BanliStore", "BanliSync", "banli"]
         ),
     ],
     swiftLanguageModes: [.v6]

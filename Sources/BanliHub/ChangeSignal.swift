@@ -5,6 +5,16 @@ import Synchronization
 /// command in another process (seen by polling the store's change number).
 final class ChangeSignal: Sendable {
     private let state = Mutex<(version: UInt64, waiters: [UInt64: CheckedContinuation<Void, Never>], next: UInt64)>((0, [:], 0))
+    private let closing = Mutex(false)
+
+    /// True once the hub is shutting down: long-polls answer at once so shutdown does not wait for them.
+    var isClosing: Bool { closing.withLock { $0 } }
+
+    /// Ends every wait now and from now on.
+    func close() {
+        closing.withLock { $0 = true }
+        signal()
+    }
 
     /// Wakes every waiter.
     func signal() {

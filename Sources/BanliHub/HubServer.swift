@@ -88,5 +88,7 @@ struct ChangePoller: Service {
                 }
             }
         }
+        // Answer open long-polls now, so the listeners can close without waiting for them.
+        signal.close()
     }
 }

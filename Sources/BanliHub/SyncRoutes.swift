@@ -94,7 +94,7 @@ struct SyncRoutes: Sendable {
                 return JSONResponse.ok("{\"cursor\":\(seq),\"changed\":true}\n")
             }
             let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 || Task.isCancelled { break }
+            if remaining <= 0 || Task.isCancelled || signal.isClosing { break }
             await signal.wait(after: version, timeout: remaining)
         }
         return JSONResponse.ok("{\"cursor\":\(cursor),\"changed\":false}\n")

@@ -4,8 +4,8 @@ import Foundation
 import Synchronization
 
 /// Maps bearer tokens to units. Tokens are kept only as SHA-256 hashes and compared in constant
-/// time against every registered hash; the table is reloaded when a token is not found (at most
-/// once a second), so `hub add-unit` and `hub rotate-token` take effect without a restart.
+/// time against every registered hash. The table is reloaded when it is over a second old, so
+/// `hub add-unit`, `hub rotate-token` and `hub remove-unit` take effect within a second, without a restart.
 final class TokenAuthenticator: Sendable {
     private let store: Store
     private let state = Mutex<(hashes: [(site: String, hash: String)], loadedAt: Double)>(([], 0))
@@ -23,10 +23,9 @@ final class TokenAuthenticator: Sendable {
     /// The unit a token belongs to, or nil.
     func site(for token: String) -> String? {
         let hash = Store.tokenHash(token)
-        if let site = match(hash) { return site }
         let stale = state.withLock { Date().timeIntervalSince1970 - $0.loadedAt > 1 }
-        if stale, (try? reload()) != nil { return match(hash) }
-        return nil
+        if stale { try? reload() }
+        return match(hash)
     }
 
     /// Looks at every entry without an early exit, so timing reveals nothing about the tokens.
