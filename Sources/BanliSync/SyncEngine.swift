@@ -9,8 +9,10 @@ public struct SyncReport: Sendable {
     /// States pushed, and how many the hub accepted.
     public var pushed = 0
     public var accepted = 0
-    /// Pushed states the hub refused, with its reasons.
+    /// Pushed states holding this unit's own writes that the hub refused, with its reasons.
     public var rejected: [Rejection] = []
+    /// Other units' writes this store relayed that the hub refused (they must come from their author; no action needed).
+    public var relaysRefused = 0
     /// States received, and how many changed this store.
     public var pulled = 0
     public var changed = 0
@@ -62,7 +64,12 @@ public final class SyncEngine: Sendable {
             report.exchanges += 1
             report.pushed += batch.fields.count
             report.accepted += response.accepted
-            report.rejected += response.rejected
+            // Only refusals of our own writes concern the clerk; a relayed copy of another unit's write is
+            // refused by design and that unit pushes it itself.
+            let own = Dictionary(batch.fields.map { ("\($0.entity)\u{0}\($0.field)", $0.state.siblings.contains { $0.site == info.site }) }) { a, _ in a }
+            let ownRejected = response.rejected.filter { own["\($0.entity)\u{0}\($0.field)"] ?? true }
+            report.rejected += ownRejected
+            report.relaysRefused += response.rejected.count - ownRejected.count
             report.pulled += response.changes.count
 
             var next = state
@@ -92,7 +99,7 @@ public final class SyncEngine: Sendable {
                 if response.resync { report.recovered = report.recovered || state.cursor > 0 }
             }
             let outcome = try store.applyExchange(
-                changes: response.changes, newState: next, pushed: batch.fields, rejected: response.rejected,
+                changes: response.changes, newState: next, pushed: batch.fields, rejected: ownRejected,
                 yourLatest: response.yourLatest)
             report.changed += outcome.changed
             report.newConflicts += outcome.newConflicts
