@@ -61,6 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "BanliCoreTests", dependencies: ["BanliCore"]),
         .testTarget(name: "BanliStoreTests", dependencies: ["BanliCore", "BanliStore"]),
+        .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliStore", "BanliSync"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["BanliCore", "BanliStore", "BanliSync", "banli"]

@@ -64,7 +64,7 @@ struct SyncRoutes: Sendable {
         let exchange = try await Blocking.run {
             try store.exchange(
                 unit: unit, cursor: envelope.cursor, pushMark: envelope.pushMark, pushThrough: envelope.pushThrough,
-                resyncRequested: envelope.resync, changes: envelope.changes, limit: envelope.limit, report: report,
+                exchangeNumber: envelope.exchange, resyncRequested: envelope.resync, changes: envelope.changes, limit: envelope.limit, report: report,
                 nowMilliseconds: now)
         }
         if exchange.changedHub { signal.signal() }

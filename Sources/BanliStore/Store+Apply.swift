@@ -39,7 +39,7 @@ extension Store {
     /// Joins one received state. When the result is exactly what `echo` sent, the row is marked so
     /// it is not sent back to that site.
     func joinReceived(
-        _ db: Database, _ f: ReplicatedField, via: String, echo: String?, at: String,
+        _ db: Database, _ f: ReplicatedField, via: String, echo: String?, echoExchange: Int64? = nil, at: String,
         clock: inout HybridLogicalClock, seq: inout Int64, outcome: inout ApplyOutcome
     ) throws {
         outcome.received += 1
@@ -58,6 +58,6 @@ extension Store {
             outcome.newConflicts.append(merged)
         }
         seq += 1
-        try saveField(db, merged, seq: seq, echo: echo != nil && merged.state == f.state ? echo : nil)
+        try saveField(db, merged, seq: seq, echo: echo != nil && merged.state == f.state ? echo : nil, echoExchange: echoExchange)
     }
 }

@@ -14,8 +14,11 @@ public struct SyncState: Sendable, Equatable {
     public var repushAll = false
     /// Ask the hub for a full pull (after this store was restored from a backup).
     public var resync = false
+    /// How many answers this store has applied; a restored copy reports fewer than the hub saw.
+    public var exchange: Int64 = 0
 
-    public init(cursor: Int64 = 0, pushMark: Int64 = 0, hubId: String? = nil, repushAll: Bool = false, resync: Bool = false) {
+    public init(cursor: Int64 = 0, pushMark: Int64 = 0, hubId: String? = nil, repushAll: Bool = false, resync: Bool = false, exchange: Int64 = 0) {
+        self.exchange = exchange
         self.cursor = cursor
         self.pushMark = pushMark
         self.hubId = hubId
@@ -47,7 +50,7 @@ public struct ExchangeApplied: Sendable {
 }
 
 extension Store {
-    static let syncKeys = (cursor: "sync.cursor", pushMark: "sync.pushMark", hubId: "sync.hubId", repushAll: "sync.repushAll", resync: "sync.resync")
+    static let syncKeys = (cursor: "sync.cursor", pushMark: "sync.pushMark", hubId: "sync.hubId", repushAll: "sync.repushAll", resync: "sync.resync", exchange: "sync.exchange")
 
     /// The persisted sync bookkeeping.
     public func syncState() throws -> SyncState {
@@ -64,6 +67,7 @@ extension Store {
             case syncKeys.hubId: s.hubId = v
             case syncKeys.repushAll: s.repushAll = v == "1"
             case syncKeys.resync: s.resync = v == "1"
+            case syncKeys.exchange: s.exchange = Int64(v) ?? 0
             default: break
             }
         }
@@ -73,7 +77,7 @@ extension Store {
     static func saveSyncState(_ db: Database, _ s: SyncState) throws {
         let pairs: [(String, String?)] = [
             (syncKeys.cursor, String(s.cursor)), (syncKeys.pushMark, String(s.pushMark)), (syncKeys.hubId, s.hubId),
-            (syncKeys.repushAll, s.repushAll ? "1" : "0"), (syncKeys.resync, s.resync ? "1" : "0"),
+            (syncKeys.repushAll, s.repushAll ? "1" : "0"), (syncKeys.resync, s.resync ? "1" : "0"), (syncKeys.exchange, String(s.exchange)),
         ]
         for (k, v) in pairs {
             if let v {

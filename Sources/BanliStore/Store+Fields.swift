@@ -14,21 +14,21 @@ extension Store {
 
     /// Inserts or replaces a field row with change number `seq`; `echo` names the site whose exchange
     /// left exactly this state, so it is not sent back there.
-    func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil) throws {
+    func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil, echoExchange: Int64? = nil) throws {
         let hubSite = info.hubSite
         var siblings = ""
         f.state.writeSiblings(to: &siblings)
         var context = ""
         f.state.context.write(to: &context)
         try db.cachedStatement(sql: """
-            INSERT INTO field (entity, field, item, value, siblings, context, conflict, seq, echo)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO field (entity, field, item, value, siblings, context, conflict, seq, echo, echoExchange)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (entity, field) DO UPDATE SET
                 value = excluded.value, siblings = excluded.siblings, context = excluded.context,
-                conflict = excluded.conflict, seq = excluded.seq, echo = excluded.echo
+                conflict = excluded.conflict, seq = excluded.seq, echo = excluded.echo, echoExchange = excluded.echoExchange
             """).execute(arguments: [
                 f.entity.description, f.spec.name, f.entity.itemId, f.visibleValue(hubSite: hubSite).canonicalJSON,
-                siblings, context, f.state.isConflict, seq, echo,
+                siblings, context, f.state.isConflict, seq, echo, echo == nil ? nil : echoExchange,
             ])
         if info.isHub, case .assignment(let item, let site) = f.entity {
             try updateAccess(db, item: item, site: site, field: f, seq: seq)

@@ -54,7 +54,7 @@ extension Store {
     /// Hub: joins a unit's push (each change checked by `PushPolicy`), then collects what the unit
     /// should receive after `cursor`, all in one durable transaction.
     public func exchange(
-        unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, resyncRequested: Bool,
+        unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, exchangeNumber: Int64 = 0, resyncRequested: Bool,
         changes: [PushedChange], limit: Int, report: UnitReport, nowMilliseconds: UInt64 = Store.nowMilliseconds()
     ) throws -> HubExchange {
         guard info.isHub else { throw BanliError(.usage, "Only a hub store answers sync requests.") }
@@ -77,12 +77,13 @@ extension Store {
         ordered.sort { grantsFirst($0) < grantsFirst($1) }
         let at = Store.timestamp()
         return try transaction { db in
-            var status = try Row.fetchOne(db, sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])
+            var status = try Row.fetchOne(db, sql: "SELECT pushMark, lastExchange, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])
             if status == nil {
                 try db.execute(sql: "INSERT INTO unit_status (site) VALUES (?)", arguments: [unit])
-                status = try Row.fetchOne(db, sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])
+                status = try Row.fetchOne(db, sql: "SELECT pushMark, lastExchange, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])
             }
-            let hubPushMark: Int64 = status!["pushMark"], sentCursor: Int64 = status!["sentCursor"]
+            let hubPushMark: Int64 = status!["pushMark"], lastExchange: Int64 = status!["lastExchange"]
+            let sentCursor: Int64 = status!["sentCursor"]
             var maxCounter = UInt64(bitPattern: status!["maxCounter"] as Int64)
 
             var (clock, seq) = try Store.loadCounters(db)
@@ -97,7 +98,7 @@ extension Store {
                 }
                 result.accepted += 1
                 for s in f.state.siblings where s.site == unit { maxCounter = max(maxCounter, s.counter) }
-                try joinReceived(db, f, via: unit, echo: unit, at: at, clock: &clock, seq: &seq, outcome: &outcome)
+                try joinReceived(db, f, via: unit, echo: unit, echoExchange: exchangeNumber, at: at, clock: &clock, seq: &seq, outcome: &outcome)
             }
             try Store.saveCounters(db, clock: clock, seq: seq)
             result.changedHub = seq != seqBefore
@@ -109,19 +110,18 @@ extension Store {
                 result.pushMark = pushThrough
             }
             // Cursor: ahead of anything the hub handed out means the hub was restored; start over.
-            // A push mark behind the hub's record means the unit was restored: send it everything again.
-            result.resync = resyncRequested || cursor > sentCursor || pushMark < hubPushMark
+            result.resync = resyncRequested || cursor > sentCursor
             let from = result.resync ? 0 : cursor
-            try collectChanges(db, unit: unit, after: from, limit: limit, suppressEchoes: !result.resync, into: &result)
+            try collectChanges(db, unit: unit, after: from, limit: limit, suppressEchoes: !result.resync, confirmedBefore: exchangeNumber, pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq), into: &result)
             result.yourLatest = maxCounter
 
             try db.execute(sql: """
-                UPDATE unit_status SET pushMark = ?, sentCursor = max(sentCursor, ?), maxCounter = ?,
+                UPDATE unit_status SET pushMark = ?, lastExchange = ?, sentCursor = max(sentCursor, ?), maxCounter = ?,
                     lastContactAt = ?, lastSuccessAt = ?, lastError = NULL, backlog = ?, rejected = rejected + ?,
                     clockOffsetMs = ?, clientVersion = ?, storeId = ?
                 WHERE site = ?
                 """, arguments: [
-                    result.pushMark, result.cursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
+                    result.pushMark, exchangeNumber, result.cursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
                     report.backlog, result.rejected.count, report.clockOffsetMs, report.clientVersion, report.storeId, unit,
                 ])
             return result
@@ -137,16 +137,23 @@ extension Store {
 
     /// The replication filter: directory rows and rows of items the unit has (or had) access to,
     /// changed after `after`; items granted since then come whole.
-    func collectChanges(_ db: Database, unit: String, after: Int64, limit: Int, suppressEchoes: Bool, into result: inout HubExchange) throws {
+    ///
+    /// A state the unit pushed is not sent back in the same answer, nor once the unit has confirmed that
+    /// exchange (its exchange number counts the answers it applied); a store restored from an older
+    /// backup gets it back.
+    func collectChanges(
+        _ db: Database, unit: String, after: Int64, limit: Int, suppressEchoes: Bool, confirmedBefore: Int64,
+        pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
+    ) throws {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT f.entity, f.field, f.siblings, f.context, f.seq FROM field f
             WHERE f.seq > ?1
-              AND (?2 = 0 OR f.echo IS NULL OR f.echo <> ?3)
+              AND (?2 = 0 OR f.echo IS NULL OR f.echo <> ?3 OR (f.echoExchange >= ?5 AND f.seq NOT BETWEEN ?6 AND ?7))
               AND (f.item IS NULL OR EXISTS (
                     SELECT 1 FROM access a WHERE a.site = ?3 AND a.item = f.item
                     AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)))
             ORDER BY f.seq LIMIT ?4
-            """), arguments: [after, suppressEchoes, unit, limit + 1])
+            """), arguments: [after, suppressEchoes, unit, limit + 1, confirmedBefore, pushedSeqs.lowerBound, pushedSeqs.upperBound])
         let end: Int64
         if rows.count > limit {
             result.more = true

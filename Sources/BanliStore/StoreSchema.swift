@@ -26,7 +26,8 @@ enum StoreSchema {
                     context TEXT NOT NULL,    -- JSON object site -> counter
                     conflict INTEGER NOT NULL DEFAULT 0,
                     seq INTEGER NOT NULL,     -- change sequence number of the last change
-                    echo TEXT,                -- site whose exchange left exactly this state (not sent back to it)
+                    echo TEXT,                -- site whose push left exactly this state (not sent back to it)
+                    echoExchange INTEGER,     -- that site's exchange number; echoes are suppressed once it confirms it
                     PRIMARY KEY (entity, field)
                 ) WITHOUT ROWID;
                 CREATE UNIQUE INDEX field_seq ON field(seq);
@@ -66,6 +67,7 @@ enum StoreSchema {
                 CREATE TABLE unit_status (
                     site TEXT PRIMARY KEY,
                     pushMark INTEGER NOT NULL DEFAULT 0,    -- the unit's local change number the hub holds pushes up to
+                    lastExchange INTEGER NOT NULL DEFAULT 0, -- the unit's exchange number seen last (it counts the answers it applied)
                     sentCursor INTEGER NOT NULL DEFAULT 0,  -- the highest cursor the hub has handed the unit
                     maxCounter INTEGER NOT NULL DEFAULT 0,  -- the highest counter of the unit's own writes held
                     lastContactAt INTEGER,                  -- unix ms

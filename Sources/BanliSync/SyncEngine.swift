@@ -53,10 +53,11 @@ public final class SyncEngine: Sendable {
         for _ in 0..<100_000 {
             let batch = try store.pushBatch(limit: limit)
             let t0 = Store.nowMilliseconds()
-            let request = SyncRequest(
+            var request = SyncRequest(
                 site: info.site, storeId: info.storeId, cursor: state.cursor, pushMark: state.pushMark,
                 pushThrough: batch.through, changes: batch.fields, limit: limit, backlog: batch.remaining,
                 clientTime: t0, resync: state.resync)
+            request.exchange = state.exchange
             let http = try transport.post("/v1/sync", json: request.json(hubSite: info.hubSite))
             let t1 = Store.nowMilliseconds()
             try Self.check(http, url: transport.baseURL)
@@ -77,7 +78,7 @@ public final class SyncEngine: Sendable {
             if let known = state.hubId, known != response.hubId {
                 // A different hub store: it holds nothing of ours. Push everything, pull everything.
                 logger.warning("The hub's store changed (\(known) → \(response.hubId)); exchanging everything again.")
-                next = SyncState(cursor: response.cursor, pushMark: 0, hubId: response.hubId, repushAll: true, resync: false)
+                next = SyncState(cursor: response.cursor, pushMark: 0, hubId: response.hubId, repushAll: true, resync: false, exchange: state.exchange)
                 report.recovered = true
                 again = true
             } else {
@@ -98,6 +99,7 @@ public final class SyncEngine: Sendable {
                 }
                 if response.resync { report.recovered = report.recovered || state.cursor > 0 }
             }
+            next.exchange = state.exchange + 1
             let outcome = try store.applyExchange(
                 changes: response.changes, newState: next, pushed: batch.fields, rejected: ownRejected,
                 yourLatest: response.yourLatest)

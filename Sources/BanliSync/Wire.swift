@@ -14,6 +14,7 @@ public struct SyncRequest: Sendable {
     public var cursor: Int64
     public var pushMark: Int64
     public var pushThrough: Int64
+    public var exchange: Int64 = 0
     public var changes: [ReplicatedField]
     public var limit: Int
     public var clientVersion: String
@@ -42,7 +43,7 @@ public struct SyncRequest: Sendable {
         JSONValue.writeString(site, to: &out)
         out += ",\"storeId\":"
         JSONValue.writeString(storeId, to: &out)
-        out += ",\"cursor\":\(cursor),\"pushMark\":\(pushMark),\"pushThrough\":\(pushThrough),\"limit\":\(limit),\"clientVersion\":"
+        out += ",\"cursor\":\(cursor),\"pushMark\":\(pushMark),\"pushThrough\":\(pushThrough),\"exchange\":\(exchange),\"limit\":\(limit),\"clientVersion\":"
         JSONValue.writeString(clientVersion, to: &out)
         out += ",\"backlog\":\(backlog),\"clientTime\":\(clientTime),\"resync\":\(resync),\"changes\":["
         for (i, c) in changes.enumerated() {
@@ -62,6 +63,7 @@ public struct SyncRequestEnvelope: Sendable {
     public var cursor: Int64
     public var pushMark: Int64
     public var pushThrough: Int64
+    public var exchange: Int64
     public var limit: Int
     public var clientVersion: String?
     public var backlog: Int
@@ -95,6 +97,7 @@ public struct SyncRequestEnvelope: Sendable {
         cursor = try count("cursor")
         pushMark = try count("pushMark", default: 0)
         pushThrough = try count("pushThrough", default: pushMark)
+        exchange = try count("exchange", default: 0)
         let limit = try count("limit", default: 500)
         guard limit >= 1, limit <= Int64(Self.maxLimit) else { throw bad("'limit' must be between 1 and \(Self.maxLimit).") }
         self.limit = Int(limit)
