@@ -28,8 +28,16 @@ test: deps
 demo: debug
 	BANLI=$$($(SWIFT) build --show-bin-path)/banli bash scripts/demo-local.sh
 
+# The binary, the example configs (never overwriting an existing one) and the systemd units.
 install: build
 	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/banli" "$(DESTDIR)$(PREFIX)/bin/banli"
+	install -d -m 0755 "$(DESTDIR)/etc/banli"
+	for f in banli.toml hub.toml; do [ -e "$(DESTDIR)/etc/banli/$$f" ] || install -m 0640 config/$$f "$(DESTDIR)/etc/banli/$$f"; done
+	install -D -m 0644 systemd/banli.service "$(DESTDIR)/etc/systemd/system/banli.service"
+	install -D -m 0644 systemd/banli-hub.service "$(DESTDIR)/etc/systemd/system/banli-hub.service"
+	sed -i 's#/usr/local/bin/banli#$(PREFIX)/bin/banli#' "$(DESTDIR)/etc/systemd/system/banli.service" "$(DESTDIR)/etc/systemd/system/banli-hub.service"
+	@id banli >/dev/null 2>&1 || [ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || useradd --system --home-dir /var/lib/banli --shell /usr/sbin/nologin banli
+	@echo "Installed. Next: edit /etc/banli/banli.toml (bureau) or hub.toml (office), then systemctl daemon-reload && systemctl enable --now banli (or banli-hub)."
 
 clean:
 	rm -rf .build

@@ -25,6 +25,8 @@ final class Cluster: @unchecked Sendable {
     let adminPort: Int
     private(set) var hub: Process?
     var daemons: [String: Process] = [:]
+    /// Extra environment for the hub and daemons (e.g. NOTIFY_SOCKET).
+    var environment: [String: String] = [:]
     var dir: String { cli.directory }
     var hubURL: String { "http://127.0.0.1:\(port)" }
 
@@ -53,6 +55,7 @@ final class Cluster: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: dir + "/hub.toml") { args = ["--config", "hub.toml"] + args }
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = FileHandle(forWritingAtPath: dir + "/hub.log") ?? {
             FileManager.default.createFile(atPath: dir + "/hub.log", contents: nil)
             return FileHandle(forWritingAtPath: dir + "/hub.log")!
@@ -117,6 +120,7 @@ final class Cluster: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
         p.arguments = ["daemon", "--store", "\(unit).db", "--interval", String(interval)]
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         FileManager.default.createFile(atPath: dir + "/\(unit).daemon.log", contents: nil)
         let log = FileHandle(forWritingAtPath: dir + "/\(unit).daemon.log")!
         p.standardOutput = log
