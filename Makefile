@@ -23,7 +23,7 @@ debug: deps
 # One build, one test run: the summary lines come from swift test.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-xctest
 
 demo: debug
 	BANLI=$$($(SWIFT) build --show-bin-path)/banli bash scripts/demo-local.sh
