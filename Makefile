@@ -25,8 +25,9 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
+# A real hub and three bureau daemons in a temporary folder, replaying a year of handling.
 demo: debug
-	BANLI=$$($(SWIFT) build --show-bin-path)/banli bash scripts/demo-local.sh
+	"$$($(SWIFT) build --show-bin-path)/banli" demo
 
 # The binary, the example configs (never overwriting an existing one) and the systemd units.
 install: build

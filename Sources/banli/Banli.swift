@@ -10,7 +10,7 @@ struct Banli: AsyncParsableCommand {
         abstract: "Banli (办理): keep every unit's record of suggestions and proposals consistent.",
         subcommands: [
             InitCommand.self, HubCommand.self, ItemCommand.self, DumpCommand.self, ApplyCommand.self,
-            ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self,
+            ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, ReportCommand.self, DemoCommand.self, ImportCommand.self, ExportCommand.self,
         ]
     )
 
@@ -60,7 +60,9 @@ extension Banli {
     static let commandWords: Set<String> = [
         "init", "hub", "item", "dump", "apply", "conflicts", "resolve", "add-unit", "new", "assign", "set",
         "show", "list", "sync", "daemon", "status", "report", "import", "export", "demo", "serve",
-        "rotate-token", "remove-unit", "add-operator", "history", "backup",
+        "rotate-token", "remove-unit", "add-operator", "history", "backup", "reassign", "extend", "feedback",
+        "rehandle", "close", "category", "accept", "return", "request-extension", "handler", "contact", "opinion",
+        "reply", "track", "form",
     ]
 
     static func isCommandWord(_ s: String) -> Bool { commandWords.contains(s) }

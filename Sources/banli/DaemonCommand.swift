@@ -99,6 +99,8 @@ struct SyncService: Service {
     /// Returns at the deadline, when the hub reports a change, when this store changes locally, or at shutdown.
     func waitForWork(until deadline: Date, _ lastPing: inout Date) async throws {
         let store = engine.store
+        // Writes made while the last sync ran are not in its push: sync again at once.
+        if try store.backlog().count > 0 { return }
         let startSeq = try store.counters().seq
         let engine = self.engine
         while Date() < deadline, !Task.isShuttingDownGracefully {

@@ -7,7 +7,12 @@ import Foundation
 struct ItemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "item", abstract: "Create, assign, edit and read suggestions and proposals.",
-        subcommands: [ItemNew.self, ItemAssign.self, ItemSet.self, ItemShow.self, ItemList.self])
+        subcommands: [
+            ItemNew.self, ItemAssign.self, ItemSet.self, ItemShow.self, ItemList.self,
+            ItemReassign.self, ItemExtend.self, ItemFeedback.self, ItemRehandle.self, ItemClose.self, ItemCategory.self,
+            ItemAccept.self, ItemReturn.self, ItemRequestExtension.self, ItemHandler.self, ItemContact.self,
+            ItemOpinion.self, ItemReply.self, ItemTrack.self, ItemForm.self,
+        ])
 }
 
 extension Output {

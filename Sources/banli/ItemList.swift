@@ -9,19 +9,49 @@ struct ItemList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Only assignments past their deadline (逾期).") var overdue = false
+    @Option(help: "Only this stage: pending 待签收, handling 办理中, replied 已答复, … (English or Chinese).") var status: String?
+    @Option(name: .customLong("due-within"), help: "Only open assignments due within this many days, e.g. 7d.") var dueWithin: String?
+    @Option(help: "Only this role: sole 独办, lead 主办, split 分办, cooperating 会办, assisting 协办.") var role: String?
+    @Option(help: "Only items of this year.") var year: Int?
+    @Option(help: "Only suggestion 建议 or proposal 提案.") var kind: String?
+    @Option(help: "Only this unit's assignments.") var unit: String?
 
     func run() throws {
         let store = try global.openStore()
         let today = try global.today()
+        let deadlines = try global.loadConfig().deadlines
+        let stage = try status.map { s -> AssignmentStatus.Stage in
+            guard let st = AssignmentStatus.Stage.allCases.first(where: { $0.rawValue == s || $0.label == s }) else {
+                throw BanliError(.usage, "--status takes one of " + AssignmentStatus.Stage.allCases.map { "\($0.rawValue) (\($0.label))" }.joined(separator: ", ") + ".")
+            }
+            return st
+        }
+        let within = try dueWithin.map { text -> Int in
+            let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
+            guard let n = Int(digits), n >= 0 else { throw BanliError(.usage, "--due-within takes a number of days like 7d, not '\(text)'.") }
+            return n
+        }
+        let wantedRole = try self.role.map { try fieldValue(.assignment, "role", $0).stringValue ?? $0 }
+        let kind = try self.kind.map { try fieldValue(.item, "kind", $0).stringValue ?? $0 }
+        let unit = try self.unit.map(Identifier.validSite)
         let names = try UnitNames(store: store)
         var rows: [JSONValue] = []
         var table = TextTable(header: ["编号", "类别", "标题", "承办单位", "方式", "状态", "时限"])
         for view in try store.items() {
+            if let year, view.year != year { continue }
+            if let kind, view.kind != kind { continue }
             let sites = view.assignedSites.isEmpty ? [nil] : view.assignedSites.map(Optional.some)
             for site in sites {
-                let st = site.flatMap { view.status(site: $0, today: today) }
+                let st = site.flatMap { view.status(site: $0, today: today, deadlines: deadlines) }
                 if overdue, st?.overdue != true { continue }
+                if let stage, st?.stage != stage { continue }
+                if let unit, site != unit { continue }
                 let role = site.flatMap { view.assignments[$0]?["role"] } ?? .null
+                if let wantedRole, role.stringValue != wantedRole { continue }
+                if let within {
+                    let open: Set<AssignmentStatus.Stage> = [.pending, .returnRequested, .handling, .rehandling]
+                    guard let st, open.contains(st.stage), let due = st.dueAt, due >= today, due <= today.addingDays(within) else { continue }
+                }
                 rows.append(.object([
                     "id": .string(view.id), "kind": view.item["kind"] ?? .null, "number": view.item["number"] ?? .null,
                     "year": view.item["year"] ?? .null, "title": .string(view.title),

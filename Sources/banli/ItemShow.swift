@@ -17,8 +17,9 @@ struct ItemShow: ParsableCommand {
             throw BanliError(.notFound, "This store holds no item \(id); check the id with 'banli item list'.")
         }
         let today = try global.today()
+        let deadlines = try global.loadConfig().deadlines
         if json {
-            Output.json(ItemJSON.object(view, today: today, hubSite: store.info.hubSite))
+            Output.json(ItemJSON.object(view, today: today, hubSite: store.info.hubSite, deadlines: deadlines))
             return
         }
         let names = try UnitNames(store: store)
@@ -28,7 +29,7 @@ struct ItemShow: ParsableCommand {
         }
         for site in view.assignedSites {
             let a = view.assignments[site] ?? [:]
-            let st = view.status(site: site, today: today)
+            let st = view.status(site: site, today: today, deadlines: deadlines)
             var head = "\n[\(site) \(names[site])] \(Output.display(a["role"] ?? .null, spec: FieldCatalogue.spec(.assignment, "role")))"
             if let st { head += "  \(st.stage.label)" + (st.dueAt.map { "  时限 \($0)" } ?? "") + (st.overdue ? "  【逾期】" : "") }
             Output.line(head)
@@ -67,11 +68,11 @@ struct UnitNames {
 
 /// The JSON form of items, shared by `item show --json` and `item list --json`.
 enum ItemJSON {
-    static func object(_ view: ItemView, today: ISODate, hubSite: String) -> JSONValue {
+    static func object(_ view: ItemView, today: ISODate, hubSite: String, deadlines: Deadlines) -> JSONValue {
         var assignments: [String: JSONValue] = [:]
         for (site, a) in view.assignments {
             var o = a
-            if let st = view.status(site: site, today: today) { o["status"] = status(st) }
+            if let st = view.status(site: site, today: today, deadlines: deadlines) { o["status"] = status(st) }
             assignments[site] = .object(o)
         }
         var contacts: [String: JSONValue] = [:]

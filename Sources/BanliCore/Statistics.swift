@@ -1,0 +1,152 @@
+/// A rate shown with its numerator and denominator, never as a bare percentage.
+public struct Rate: Sendable, Hashable {
+    public var num: Int
+    public var den: Int
+
+    public init(_ num: Int, _ den: Int) {
+        self.num = num
+        self.den = den
+    }
+
+    /// `100%`, `66.7%`, or `—` when nothing was counted.
+    public var percent: String {
+        guard den > 0 else { return "—" }
+        let tenths = (num * 1000 + den / 2) / den
+        return tenths % 10 == 0 ? "\(tenths / 10)%" : "\(tenths / 10).\(tenths % 10)%"
+    }
+
+    public var json: JSONValue { .object(["num": .int(Int64(num)), "den": .int(Int64(den))]) }
+}
+
+/// The yearly figures of DESIGN §6, computed from the data (pinned JSON shape).
+public struct Statistics: Sendable, Hashable {
+    public var unit: String?
+    public var year: Int
+    /// Distinct items.
+    public var items = 0
+    public var byKind: [String: Int] = ["suggestion": 0, "proposal": 0]
+    public var byRole: [String: Int] = ["sole": 0, "lead": 0, "split": 0, "cooperating": 0, "assisting": 0]
+    /// 办复率: replied (cooperating units: opinion sent) ÷ assigned.
+    public var reply = Rate(0, 0)
+    /// 按期办复率: answered by the due date ÷ assigned.
+    public var onTime = Rate(0, 0)
+    /// 沟通率: replied with a contact before the reply ÷ replied.
+    public var communication = Rate(0, 0)
+    /// 面商率: replied with a visit, meeting or forum ÷ replied.
+    public var faceToFace = Rate(0, 0)
+    /// 满意率: (satisfied + basic) ÷ evaluated.
+    public var satisfaction = Rate(0, 0)
+    /// 满意 alone ÷ evaluated.
+    public var satisfied = Rate(0, 0)
+    public var categories: [String: Int] = ["A": 0, "B": 0, "C": 0, "D": 0]
+    public var overdue = 0
+
+    /// Counts the assignments of `unit` (or of every unit) on items of `year`.
+    public static func compute(items views: [ItemView], unit: String?, year: Int, today: ISODate, deadlines: Deadlines) -> Statistics {
+        var s = Statistics(unit: unit, year: year)
+        var replied = 0, contacted = 0, faced = 0, evaluated = 0, content = 0, happy = 0
+        var answered = 0, answeredOnTime = 0, assigned = 0
+        for view in views {
+            let itemYear = view.year ?? view.item["assignedAt"]?.stringValue.flatMap(ISODate.init)?.year
+            guard itemYear == year else { continue }
+            var counted = false
+            for site in view.assignedSites where unit == nil || site == unit {
+                let a = view.assignments[site]!
+                guard let role = a["role"]?.stringValue, a["active"]?.boolValue != false,
+                      let st = view.status(site: site, today: today, deadlines: deadlines) else { continue }
+                counted = true
+                assigned += 1
+                s.byRole[role, default: 0] += 1
+                if st.overdue { s.overdue += 1 }
+                let cooperating = AssignmentStatus.isCooperating(role: role)
+                let answerDate = (cooperating ? a["opinionAt"] : a["replyAt"])?.stringValue.flatMap(ISODate.init)
+                let hasAnswer = cooperating ? (a["opinionAt"] != nil || a["opinion"] != nil) : a["replyAt"] != nil
+                if hasAnswer {
+                    answered += 1
+                    if let d = answerDate, let due = st.dueAt, d <= due { answeredOnTime += 1 } else if answerDate != nil && st.dueAt == nil { answeredOnTime += 1 }
+                }
+                guard !cooperating, let replyAt = answerDate else { continue }
+                replied += 1
+                let contacts = (view.contacts[site] ?? [:]).values
+                if contacts.contains(where: { c in c["at"]?.stringValue.flatMap(ISODate.init).map { $0 <= replyAt } ?? false }) { contacted += 1 }
+                if contacts.contains(where: { ["visit", "meeting", "forum"].contains($0["method"]?.stringValue ?? "") }) { faced += 1 }
+                if let c = (a["finalCategory"] ?? a["replyCategory"])?.stringValue { s.categories[c, default: 0] += 1 }
+                if let e = view.feedback[site]?["evaluation"]?.stringValue {
+                    evaluated += 1
+                    if e == "satisfied" || e == "basic" { content += 1 }
+                    if e == "satisfied" { happy += 1 }
+                }
+            }
+            if counted {
+                s.items += 1
+                if let k = view.kind { s.byKind[k, default: 0] += 1 }
+            }
+        }
+        s.reply = Rate(answered, assigned)
+        s.onTime = Rate(answeredOnTime, assigned)
+        s.communication = Rate(contacted, replied)
+        s.faceToFace = Rate(faced, replied)
+        s.satisfaction = Rate(content, evaluated)
+        s.satisfied = Rate(happy, evaluated)
+        return s
+    }
+
+    /// The pinned JSON shape.
+    public var json: JSONValue {
+        .object([
+            "unit": unit.map(JSONValue.string) ?? .null,
+            "year": .int(Int64(year)),
+            "items": .int(Int64(items)),
+            "byKind": .object(byKind.mapValues { .int(Int64($0)) }),
+            "byRole": .object(byRole.mapValues { .int(Int64($0)) }),
+            "rates": .object([
+                "reply": reply.json, "onTime": onTime.json, "communication": communication.json,
+                "faceToFace": faceToFace.json, "satisfaction": satisfaction.json, "satisfied": satisfied.json,
+            ]),
+            "categories": .object(categories.mapValues { .int(Int64($0)) }),
+            "overdue": .int(Int64(overdue)),
+        ])
+    }
+
+    /// The rates with their Chinese names, in report order.
+    public var namedRates: [(name: String, key: String, rate: Rate)] {
+        [("办复率", "reply", reply), ("按期办复率", "onTime", onTime), ("沟通率", "communication", communication),
+         ("面商率", "faceToFace", faceToFace), ("满意率", "satisfaction", satisfaction), ("满意（不含基本满意）", "satisfied", satisfied)]
+    }
+
+    /// Prose in the style of the offices' yearly reports.
+    public func text(unitName: String?) -> String {
+        let who = unitName ?? "全市各承办单位"
+        let roles = [("sole", "独办"), ("lead", "主办"), ("split", "分办"), ("cooperating", "会办"), ("assisting", "协办")]
+            .filter { (byRole[$0.0] ?? 0) > 0 }.map { "\($0.1)\(byRole[$0.0]!)件" }
+        var out = "\(year)年，\(who)共承办人大代表建议\(byKind["suggestion"] ?? 0)件、政协提案\(byKind["proposal"] ?? 0)件"
+        out += roles.isEmpty ? "。" : "，其中" + roles.joined(separator: "、") + "。"
+        out += namedRates.map { "\($0.name)\($0.rate.percent)（\($0.rate.num)/\($0.rate.den)）" }.joined(separator: "，") + "。"
+        out += "答复类别：A类\(categories["A"] ?? 0)件、B类\(categories["B"] ?? 0)件、C类\(categories["C"] ?? 0)件、D类\(categories["D"] ?? 0)件。"
+        out += overdue > 0 ? "目前逾期未办复\(overdue)件。" : "无逾期未办复件。"
+        return out
+    }
+
+    /// A Markdown report: the prose, then a table of rates.
+    public func markdown(unitName: String?) -> String {
+        var out = "# \(year)年建议提案办理情况（\(unitName ?? "全市")）\n\n\(text(unitName: unitName))\n\n| 指标 | 比率 | 分子/分母 |\n|---|---|---|\n"
+        for r in namedRates { out += "| \(r.name) | \(r.rate.percent) | \(r.rate.num)/\(r.rate.den) |\n" }
+        out += "\n| 答复类别 | A | B | C | D |\n|---|---|---|---|---|\n| 件数 | \(categories["A"] ?? 0) | \(categories["B"] ?? 0) | \(categories["C"] ?? 0) | \(categories["D"] ?? 0) |\n"
+        return out
+    }
+
+    /// CSV rows: metric, value or numerator, denominator, percentage.
+    public func csvRows() -> [[String]] {
+        var rows = [["指标", "分子", "分母", "比率"]]
+        rows.append(["承办件数", "\(items)", "", ""])
+        rows.append(["人大代表建议", "\(byKind["suggestion"] ?? 0)", "", ""])
+        rows.append(["政协提案", "\(byKind["proposal"] ?? 0)", "", ""])
+        for (k, l) in [("sole", "独办"), ("lead", "主办"), ("split", "分办"), ("cooperating", "会办"), ("assisting", "协办")] {
+            rows.append([l, "\(byRole[k] ?? 0)", "", ""])
+        }
+        for r in namedRates { rows.append([r.name, "\(r.rate.num)", "\(r.rate.den)", r.rate.percent]) }
+        for c in ["A", "B", "C", "D"] { rows.append(["\(c)类", "\(categories[c] ?? 0)", "", ""]) }
+        rows.append(["逾期", "\(overdue)", "", ""])
+        return rows
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import BanliCore
+import BanliStore
+import Foundation
+
+/// `banli import`: the office's assignment list (or a ledger export) into the store, all or nothing.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a ledger (台账) CSV: the office's assignment list, or a 'banli export'.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The CSV file.") var file: String
+    @Option(help: "utf-8 (default) or gb18030 (GBK, as Excel in China saves CSV).") var encoding = "utf-8"
+
+    func run() throws {
+        guard let enc = TextEncoding(name: encoding) else {
+            throw BanliError(.usage, "--encoding takes utf-8 or gb18030, not '\(encoding)'.")
+        }
+        let store = try global.openStore()
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw BanliError(.io, "Cannot read \(file); check the path and its permissions.")
+        }
+        let text = try TextEncoding.decode(Array(data), as: enc)
+        // Units by name and by site, from the directory.
+        var units: [String: String] = [:]
+        for (site, name) in try UnitNames(store: store).names {
+            units[site] = site
+            if !name.isEmpty { units[name] = site }
+        }
+        let imported: LedgerImport
+        do {
+            imported = try Ledger.importLedger(csv: text, units: units)
+        } catch let e as BanliError {
+            throw BanliError(e.code, "\(file) \(e.message) Nothing was imported.")
+        }
+        try store.write(imported.writes.map { LocalWrite(entity: $0.entity, field: $0.field, value: $0.value) })
+        Output.line("Imported \(imported.items.count) items and \(imported.assignments) assignments (\(imported.writes.count) fields) from \(file).")
+    }
+}
+
+/// `banli export`: the unit's ledger, one row per assignment.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export the ledger (台账): one row per assignment with every workflow field and the status.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "csv (UTF-8 with BOM, opens in Excel) or json.") var format = "csv"
+    @Option(help: "For csv: utf-8 (default) or gb18030.") var encoding = "utf-8"
+    @Option(help: "Write to this file instead of standard output.") var output: String?
+
+    func run() throws {
+        guard format == "csv" || format == "json" else { throw BanliError(.usage, "--format takes csv or json, not '\(format)'.") }
+        guard let enc = TextEncoding(name: encoding) else { throw BanliError(.usage, "--encoding takes utf-8 or gb18030, not '\(encoding)'.") }
+        let store = try global.openStore()
+        let names = try UnitNames(store: store).names
+        let today = try global.today(), deadlines = try global.loadConfig().deadlines
+        let items = try store.items()
+        let bytes: [UInt8]
+        if format == "json" {
+            bytes = Array((Ledger.exportJSON(items: items, unitNames: names, today: today, deadlines: deadlines).canonicalJSON + "\n").utf8)
+        } else {
+            let csv = Ledger.exportCSV(items: items, unitNames: names, today: today, deadlines: deadlines, bom: enc == .utf8)
+            bytes = try TextEncoding.encode(csv, as: enc)
+        }
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
+                throw BanliError(.io, "Cannot write \(output); check the folder and its permissions.")
+            }
+            Output.line("Exported \(items.count) items to \(output).")
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+}

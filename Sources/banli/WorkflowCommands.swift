@@ -1,0 +1,318 @@
+import ArgumentParser
+import BanliCore
+import BanliStore
+import Foundation
+
+/// What every workflow command needs: the store, the item, who acts, and today.
+struct WorkflowContext {
+    let store: Store
+    let view: ItemView
+    let today: ISODate
+    let deadlines: Deadlines
+
+    init(global: GlobalOptions, id: String) throws {
+        store = try global.openStore()
+        _ = try Identifier.validItemId(id)
+        guard let v = try store.item(id), v.item["kind"] != nil || !v.assignments.isEmpty else {
+            throw BanliError(.notFound, "This store holds no item \(id); check the id with 'banli item list' (a bureau sees an item after it syncs).")
+        }
+        view = v
+        today = try global.today()
+        deadlines = try global.loadConfig().deadlines
+    }
+
+    /// The unit acting: a bureau acts for itself; the office acts for a unit with --unit (代录).
+    func actingSite(_ unit: String?) throws -> String {
+        if store.info.isHub {
+            guard let unit else { throw BanliError(.usage, "At the hub, name the unit this is recorded for with --unit SITE (代录).") }
+            return try Identifier.validSite(unit)
+        }
+        if let unit, unit != store.info.site {
+            throw BanliError(.permissionDenied, "Refused: this is unit '\(store.info.site)''s store; it acts only for itself, not for '\(unit)'.")
+        }
+        return store.info.site
+    }
+
+    /// The unit named by an office command.
+    func officeSite(_ unit: String) throws -> String {
+        guard store.info.isHub else {
+            throw BanliError(.permissionDenied, "Refused: only the office (the hub's store) does this; a bureau asks the office instead.")
+        }
+        return try Identifier.validSite(unit)
+    }
+
+    /// Writes the step in one transaction and prints what changed.
+    func apply(_ writes: [StepWrite]) throws {
+        Output.writes(try store.write(writes.map { LocalWrite(entity: $0.entity, field: $0.field, value: $0.value) }))
+    }
+
+    func date(_ s: String?, option: String) throws -> ISODate {
+        guard let s else { return today }
+        guard let d = ISODate(s) else { throw BanliError(.usage, "\(option) takes a date like 2025-04-14, not '\(s)'.") }
+        return d
+    }
+
+    func enumValue(_ kind: EntityKind, _ field: String, _ text: String) throws -> String {
+        try FieldCatalogue.require(kind, field).type.parse(text, field: field).stringValue ?? text
+    }
+}
+
+/// Options for the unit a command acts for.
+struct UnitOption: ParsableArguments {
+    @Option(help: "At the hub: the unit this is recorded for (代录). At a bureau: omit (its own site).") var unit: String?
+}
+
+struct ItemAccept: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "accept", abstract: "签收: sign for an assigned item.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var unit: UnitOption
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "Date of signing (default today).") var at: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        try w.apply(Workflow.accept(w.view, site: w.actingSite(unit.unit), at: w.date(at, option: "--at")))
+    }
+}
+
+struct ItemReturn: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "return", abstract: "申请调整: ask the office to assign the item elsewhere.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var unit: UnitOption
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "Why the item does not belong to this unit.") var reason: String
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        try w.apply(Workflow.requestReturn(w.view, site: w.actingSite(unit.unit), reason: reason))
+    }
+}
+
+struct ItemRequestExtension: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "request-extension", abstract: "申请延期: ask the office for more time.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var unit: UnitOption
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "Why more time is needed.") var reason: String
+    @Option(help: "The date asked for.") var until: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        let until = try self.until.map { try w.date($0, option: "--until") }
+        try w.apply(Workflow.requestExtension(w.view, site: w.actingSite(unit.unit), reason: reason, until: until))
+    }
+}
+
+struct ItemHandler: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "handler", abstract: "承办股室、责任人、联系人、电话.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var unit: UnitOption
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "承办股室.") var section: String?
+    @Option(help: "责任人.") var handler: String?
+    @Option(name: .customLong("contact-person"), help: "联系人.") var contactPerson: String?
+    @Option(help: "联系电话.") var phone: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        try w.apply(Workflow.handler(w.view, site: w.actingSite(unit.unit), section: section, handler: handler, contactPerson: contactPerson, phone: phone))
+    }
+}
+
+struct ItemContact: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "contact", abstract: "沟通: record a contact with the proposer.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var unit: UnitOption
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "Date of the contact (default today).") var at: String?
+    @Option(help: "visit 上门走访 | meeting 约见 | phone 电话联系 | letter 信函 | forum 座谈会 | other 其他.") var method: String
+    @Option(help: "What was discussed.") var note: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        let method = try w.enumValue(.contact, "method", self.method)
+        try w.apply(Workflow.contact(w.view, site: w.actingSite(unit.unit), at: w.date(at, option: "--at"), method: method, note: note))
+    }
+}
+
+/// Text from --text or --file.
+struct TextOptions: ParsableArguments {
+    @Option(help: "The text.") var text: String?
+    @Option(help: "Read the text from this file (UTF-8).") var file: String?
+
+    func read() throws -> String {
+        switch (text, file) {
+        case (let t?, nil): return t
+        case (nil, let f?):
+            guard let d = FileManager.default.contents(atPath: f), let s = String(data: d, encoding: .utf8) else {
+                throw BanliError(.io, "Cannot read \(f) as UTF-8 text; check the path, or convert the file to UTF-8.")
+            }
+            return s
+        default: throw BanliError(.usage, "Give the text with either --text or --file.")
+        }
+    }
+}
+
+struct ItemOpinion: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "opinion", abstract: "会办意见: a cooperating unit's opinion.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var unit: UnitOption
+    @OptionGroup var body: TextOptions
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "Date (default today).") var at: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        try w.apply(Workflow.opinion(w.view, site: w.actingSite(unit.unit), text: body.read(), at: w.date(at, option: "--at")))
+    }
+}
+
+struct ItemReply: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reply", abstract: "答复: the lead unit's reply.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var unit: UnitOption
+    @OptionGroup var body: TextOptions
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "文号, e.g. 冶经信函〔2025〕12号.") var number: String
+    @Option(help: "A 已解决或基本解决 | B 正在解决或列入计划 | C 以后解决 | D 留作参考.") var category: String
+    @Option(help: "Date of the reply (default today).") var at: String?
+    @Option(help: "签发人.") var signer: String?
+    @Option(name: .customLong("public"), help: "拟公开: yes/no (是/否).") var isPublic: String?
+    @Option(name: .customLong("public-reason"), help: "Why (not) public.") var publicReason: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        let category = try w.enumValue(.assignment, "replyCategory", self.category)
+        var publicProposal: JSONValue?
+        if let isPublic {
+            guard case .object(var o) = try FieldCatalogue.require(.assignment, "publicProposal").type.parse(isPublic, field: "publicProposal") else { return }
+            if let publicReason { o["reason"] = .string(publicReason) }
+            publicProposal = .object(o)
+        }
+        let reply = Workflow.Reply(number: number, category: category, text: try body.read(), at: try w.date(at, option: "--at"), signer: signer, publicProposal: publicProposal)
+        try w.apply(Workflow.reply(w.view, site: w.actingSite(unit.unit), reply))
+    }
+}
+
+struct ItemTrack: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "track", abstract: "跟踪落实: follow-up of a category B reply.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var unit: UnitOption
+    @OptionGroup var body: TextOptions
+    @Argument(help: "Item id.") var id: String
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        try w.apply(Workflow.track(w.view, site: w.actingSite(unit.unit), text: body.read()))
+    }
+}
+
+struct ItemReassign: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reassign", abstract: "调整 (hub): move an assignment from one unit to another.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Argument(help: "The unit it leaves.") var from: String
+    @Argument(help: "The unit it goes to.") var to: String
+    @Option(help: "The new unit's role (default: the old unit's role).") var role: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        let from = try w.officeSite(self.from), to = try w.officeSite(self.to)
+        guard try w.store.field(.unit(site: to), "name")?.visibleValue(hubSite: w.store.info.hubSite) != nil else {
+            throw BanliError(.notFound, "Unit '\(to)' is not in the directory; register it with 'banli hub add-unit \(to) --name …'.")
+        }
+        let role = try self.role.map { try w.enumValue(.assignment, "role", $0) } ?? w.view.assignments[from]?["role"]?.stringValue ?? "lead"
+        try w.apply(Workflow.reassign(w.view, from: from, to: to, role: role))
+    }
+}
+
+struct ItemExtend: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "extend", abstract: "Approve an extension (hub): a new due date for one unit.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Argument(help: "The unit.") var unit: String
+    @Option(help: "The new due date.") var due: String
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        try w.apply(Workflow.extend(w.view, site: w.officeSite(unit), due: w.date(due, option: "--due"), today: w.today, deadlines: w.deadlines))
+    }
+}
+
+struct ItemFeedback: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "录入征询意见表 (hub): the proposer's evaluation of a unit's reply.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Argument(help: "The replying unit.") var unit: String
+    @Option(help: "satisfied 满意 | basic 基本满意 | unsatisfied 不满意.") var evaluation: String
+    @Option(help: "solved 解决或基本解决 | solving 正在解决 | later 以后解决 | unsolvable 无法解决.") var effect: String?
+    @Option(name: .customLong("public"), help: "是否公开: yes/no (是/否).") var isPublic: String?
+    @Option(help: "对办理情况的意见.") var comment: String?
+    @Option(help: "Date the form was received (default today).") var received: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        let f = Workflow.Feedback(
+            evaluation: try w.enumValue(.feedback, "evaluation", evaluation),
+            effect: try effect.map { try w.enumValue(.feedback, "effect", $0) },
+            isPublic: try isPublic.map { try FieldCatalogue.require(.feedback, "public").type.parse($0, field: "public").boolValue ?? false },
+            comment: comment, receivedAt: try w.date(received, option: "--received"))
+        try w.apply(Workflow.feedback(w.view, site: w.officeSite(unit), f))
+    }
+}
+
+struct ItemRehandle: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rehandle", abstract: "重新办理 (hub): send a reply back after 不满意.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Argument(help: "The unit.") var unit: String
+    @Option(help: "Date (default today).") var at: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        try w.apply(Workflow.rehandle(w.view, site: w.officeSite(unit), at: w.date(at, option: "--at")))
+    }
+}
+
+struct ItemClose: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "close", abstract: "办结 (hub): close an item once every answer is in.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "Date (default today).") var at: String?
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        guard w.store.info.isHub else { throw BanliError(.permissionDenied, "Refused: only the office (the hub's store) closes items.") }
+        try w.apply(Workflow.close(w.view, at: w.date(at, option: "--at"), today: w.today, deadlines: w.deadlines))
+    }
+}
+
+struct ItemCategory: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "category", abstract: "Review a reply's category A/B/C/D (hub).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Argument(help: "The unit.") var unit: String
+    @Argument(help: "A | B | C | D.") var category: String
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        try w.apply(Workflow.category(w.view, site: w.officeSite(unit), category: w.enumValue(.assignment, "finalCategory", category)))
+    }
+}
+
+struct ItemForm: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "form", abstract: "Print the 征询意见表 of a unit's reply (HTML, for printing).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "The replying unit (default: this bureau).") var unit: String?
+    @Option(help: "html.") var format = "html"
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        guard format == "html" else { throw BanliError(.usage, "--format takes html.") }
+        let site = try unit.map(Identifier.validSite) ?? (w.store.info.isHub ? nil : w.store.info.site)
+        guard let site else { throw BanliError(.usage, "At the hub, name the unit with --unit SITE.") }
+        guard w.view.assignments[site] != nil else { throw BanliError(.notFound, "Item \(id) is not assigned to unit '\(site)'.") }
+        Output.line(FeedbackForm.html(item: w.view, site: site, unitName: try UnitNames(store: w.store)[site]))
+    }
+}
