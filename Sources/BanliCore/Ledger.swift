@@ -1,26 +1,9 @@
-/// One field write produced by a ledger import; the caller applies them all in one transaction as the hub.
-public struct LedgerWrite: Hashable, Sendable {
-    /// The entity written, e.g. `assignment/rd-2025-39/jxj`.
-    public var entity: EntityKey
-    /// The catalogue field name.
-    public var field: String
-    /// The parsed, validated value.
-    public var value: JSONValue
-
-    /// Creates a write.
-    public init(entity: EntityKey, field: String, value: JSONValue) {
-        self.entity = entity
-        self.field = field
-        self.value = value
-    }
-}
-
 /// What one ledger import read, so the command can say what it did.
 public struct LedgerImport: Sendable, Hashable {
     /// Which of the two layouts the header showed.
     public var layout: Ledger.Layout
     /// Every write, in file order (first occurrence), duplicates removed.
-    public var writes: [LedgerWrite]
+    public var writes: [LocalWrite]
     /// The item ids met, in file order.
     public var items: [String]
     /// The number of distinct (item, unit) assignments met.
@@ -152,7 +135,7 @@ public enum Ledger {
     /// line and column, so the caller imports nothing.
     ///
     /// `units` maps unit names (市经信局) and site names (jxj) to site names.
-    public static func importRows(csv: String, units: [String: String]) throws -> [LedgerWrite] {
+    public static func importRows(csv: String, units: [String: String]) throws -> [LocalWrite] {
         try importLedger(csv: csv, units: units).writes
     }
 
@@ -170,7 +153,7 @@ public enum Ledger {
         var columns: [Column?] = []
         var columnIndex: [Column: Int] = [:]
         var layout: Layout = .assignmentList
-        var writes: [LedgerWrite] = []
+        var writes: [LocalWrite] = []
         /// Where each (entity, field) was first written, to accept repeats and refuse contradictions.
         var firstSeen: [String: (value: JSONValue, line: Int)] = [:]
         var itemIds: [String] = []
@@ -471,7 +454,7 @@ public enum Ledger {
                 return
             }
             firstSeen[k] = (value, at.line)
-            writes.append(LedgerWrite(entity: entity, field: field, value: value))
+            writes.append(LocalWrite(entity: entity, field: field, value: value))
         }
     }
 

@@ -1,16 +1,3 @@
-/// A write a workflow step asks for.
-public struct StepWrite: Sendable, Hashable {
-    public var entity: EntityKey
-    public var field: String
-    public var value: JSONValue
-
-    public init(_ entity: EntityKey, _ field: String, _ value: JSONValue) {
-        self.entity = entity
-        self.field = field
-        self.value = value
-    }
-}
-
 /// The handling workflow (交办 → 签收 → 办理 → 答复 → 征询意见 → 办结): which step makes sense when,
 /// and what it writes. Pure: a step out of order is refused before anything is written.
 public enum Workflow {
@@ -45,55 +32,55 @@ public enum Workflow {
     // MARK: Bureau steps
 
     /// 签收.
-    public static func accept(_ view: ItemView, site: String, at: ISODate) throws -> [StepWrite] {
+    public static func accept(_ view: ItemView, site: String, at: ISODate) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         if let when = a["acceptedAt"] { throw refuse("Item \(view.id) was already signed for on \(when.displayText).") }
-        return [StepWrite(.assignment(item: view.id, site: site), "acceptedAt", .string(at.description))]
+        return [LocalWrite(.assignment(item: view.id, site: site), "acceptedAt", .string(at.description))]
     }
 
     /// 申请调整: the unit asks the office to assign the item elsewhere.
-    public static func requestReturn(_ view: ItemView, site: String, reason: String) throws -> [StepWrite] {
+    public static func requestReturn(_ view: ItemView, site: String, reason: String) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard a["replyAt"] == nil && a["opinionAt"] == nil else {
             throw refuse("Item \(view.id) has already been answered; an adjustment can only be requested before answering.")
         }
         guard !reason.trimmedWhitespace.isEmpty else { throw refuse("Give the reason for the adjustment with --reason.") }
-        return [StepWrite(.assignment(item: view.id, site: site), "returnRequest", .string(reason))]
+        return [LocalWrite(.assignment(item: view.id, site: site), "returnRequest", .string(reason))]
     }
 
     /// 申请延期.
-    public static func requestExtension(_ view: ItemView, site: String, reason: String, until: ISODate?) throws -> [StepWrite] {
+    public static func requestExtension(_ view: ItemView, site: String, reason: String, until: ISODate?) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         try requireAccepted(view, site, a, doing: "asking for an extension")
         guard a["replyAt"] == nil else { throw refuse("Item \(view.id) has already been replied to; no extension is needed.") }
         guard !reason.trimmedWhitespace.isEmpty else { throw refuse("Give the reason for the extension with --reason.") }
         let text = until.map { "申请延期至\($0)：\(reason)" } ?? reason
-        return [StepWrite(.assignment(item: view.id, site: site), "extensionRequest", .string(text))]
+        return [LocalWrite(.assignment(item: view.id, site: site), "extensionRequest", .string(text))]
     }
 
     /// 承办股室、责任人、联系人、电话.
-    public static func handler(_ view: ItemView, site: String, section: String?, handler: String?, contactPerson: String?, phone: String?) throws -> [StepWrite] {
+    public static func handler(_ view: ItemView, site: String, section: String?, handler: String?, contactPerson: String?, phone: String?) throws -> [LocalWrite] {
         _ = try activeAssignment(view, site: site)
         let e = EntityKey.assignment(item: view.id, site: site)
         let writes = [("section", section), ("handler", handler), ("contactPerson", contactPerson), ("phone", phone)]
-            .compactMap { f, v in v.map { StepWrite(e, f, .string($0)) } }
+            .compactMap { f, v in v.map { LocalWrite(e, f, .string($0)) } }
         guard !writes.isEmpty else { throw refuse("Give at least one of --section, --handler, --contact-person, --phone.") }
         return writes
     }
 
     /// 沟通: a record of contact with the proposer.
-    public static func contact(_ view: ItemView, site: String, at: ISODate, method: String, note: String?) throws -> [StepWrite] {
+    public static func contact(_ view: ItemView, site: String, at: ISODate, method: String, note: String?) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         try requireAccepted(view, site, a, doing: "recording contacts")
         let n = view.nextContactNumber(site: site)
         let e = EntityKey.contact(item: view.id, site: site, n: n)
-        var writes = [StepWrite(e, "at", .string(at.description)), StepWrite(e, "method", .string(method))]
-        if let note { writes.append(StepWrite(e, "note", .string(note))) }
+        var writes = [LocalWrite(e, "at", .string(at.description)), LocalWrite(e, "method", .string(method))]
+        if let note { writes.append(LocalWrite(e, "note", .string(note))) }
         return writes
     }
 
     /// 会办意见 (cooperating and assisting units).
-    public static func opinion(_ view: ItemView, site: String, text: String, at: ISODate) throws -> [StepWrite] {
+    public static func opinion(_ view: ItemView, site: String, text: String, at: ISODate) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard !isReplying(a) else {
             throw refuse("Unit '\(site)' is the \(label(FieldCatalogue.roles, a["role"])) unit of \(view.id): it replies (banli item reply), it does not give a 会办意见.")
@@ -101,7 +88,7 @@ public enum Workflow {
         try requireAccepted(view, site, a, doing: "giving an opinion")
         guard !text.trimmedWhitespace.isEmpty else { throw refuse("The opinion text is empty; give it with --text or --file.") }
         let e = EntityKey.assignment(item: view.id, site: site)
-        return [StepWrite(e, "opinion", .string(text)), StepWrite(e, "opinionAt", .string(at.description))]
+        return [LocalWrite(e, "opinion", .string(text)), LocalWrite(e, "opinionAt", .string(at.description))]
     }
 
     /// The content of a reply (答复).
@@ -124,7 +111,7 @@ public enum Workflow {
     }
 
     /// 答复 (lead, sole and split units).
-    public static func reply(_ view: ItemView, site: String, _ r: Reply) throws -> [StepWrite] {
+    public static func reply(_ view: ItemView, site: String, _ r: Reply) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard isReplying(a) else {
             throw refuse("Unit '\(site)' is a \(label(FieldCatalogue.roles, a["role"])) unit of \(view.id): it gives a 会办意见 (banli item opinion), the lead unit replies.")
@@ -141,49 +128,49 @@ public enum Workflow {
         }
         let e = EntityKey.assignment(item: view.id, site: site)
         var writes = [
-            StepWrite(e, "replyNumber", .string(r.number)), StepWrite(e, "replyCategory", .string(r.category)),
-            StepWrite(e, "replyText", .string(r.text)), StepWrite(e, "replyAt", .string(r.at.description)),
+            LocalWrite(e, "replyNumber", .string(r.number)), LocalWrite(e, "replyCategory", .string(r.category)),
+            LocalWrite(e, "replyText", .string(r.text)), LocalWrite(e, "replyAt", .string(r.at.description)),
         ]
-        if let s = r.signer { writes.append(StepWrite(e, "replySigner", .string(s))) }
-        if let p = r.publicProposal { writes.append(StepWrite(e, "publicProposal", p)) }
+        if let s = r.signer { writes.append(LocalWrite(e, "replySigner", .string(s))) }
+        if let p = r.publicProposal { writes.append(LocalWrite(e, "publicProposal", p)) }
         return writes
     }
 
     /// B类跟踪落实: follow-up of a reply in category B.
-    public static func track(_ view: ItemView, site: String, text: String) throws -> [StepWrite] {
+    public static func track(_ view: ItemView, site: String, text: String) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard a["replyAt"] != nil else { throw refuse("Item \(view.id) has not been replied to yet; follow-up (跟踪落实) comes after a category B reply.") }
         let category = a["finalCategory"] ?? a["replyCategory"]
         guard category == .string("B") else {
             throw refuse("Follow-up (跟踪落实) is for category B replies (正在解决或列入计划); this reply is category \(category?.displayText ?? "?").")
         }
-        return [StepWrite(.assignment(item: view.id, site: site), "tracking", .string(text))]
+        return [LocalWrite(.assignment(item: view.id, site: site), "tracking", .string(text))]
     }
 
     // MARK: Office steps
 
     /// 调整: deactivates one unit's assignment and assigns another.
-    public static func reassign(_ view: ItemView, from: String, to: String, role: String) throws -> [StepWrite] {
+    public static func reassign(_ view: ItemView, from: String, to: String, role: String) throws -> [LocalWrite] {
         _ = try activeAssignment(view, site: from)
         if let b = view.assignments[to], b["active"]?.boolValue != false, b["role"] != nil {
             throw refuse("Unit '\(to)' is already assigned to \(view.id).")
         }
         return [
-            StepWrite(.assignment(item: view.id, site: from), "active", .bool(false)),
-            StepWrite(.assignment(item: view.id, site: to), "role", .string(role)),
-            StepWrite(.assignment(item: view.id, site: to), "active", .bool(true)),
+            LocalWrite(.assignment(item: view.id, site: from), "active", .bool(false)),
+            LocalWrite(.assignment(item: view.id, site: to), "role", .string(role)),
+            LocalWrite(.assignment(item: view.id, site: to), "active", .bool(true)),
         ]
     }
 
     /// Approves an extension: a new due date for one unit.
-    public static func extend(_ view: ItemView, site: String, due: ISODate, today: ISODate, deadlines: Deadlines) throws -> [StepWrite] {
+    public static func extend(_ view: ItemView, site: String, due: ISODate, today: ISODate, deadlines: Deadlines) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         let current = view.status(site: site, today: today, deadlines: deadlines)?.dueAt
         if let current, due <= current {
             throw refuse("The new due date \(due) is not later than the current one (\(current)).")
         }
         let field = isReplying(a) ? "dueAt" : "opinionDueAt"
-        return [StepWrite(.assignment(item: view.id, site: site), field, .string(due.description))]
+        return [LocalWrite(.assignment(item: view.id, site: site), field, .string(due.description))]
     }
 
     /// The proposer's evaluation, as recorded from the 征询意见表.
@@ -204,36 +191,36 @@ public enum Workflow {
     }
 
     /// 录入征询意见表.
-    public static func feedback(_ view: ItemView, site: String, _ f: Feedback) throws -> [StepWrite] {
+    public static func feedback(_ view: ItemView, site: String, _ f: Feedback) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard isReplying(a) else { throw refuse("Feedback forms are for the replying unit; '\(site)' is a cooperating unit of \(view.id).") }
         guard a["replyAt"] != nil else { throw refuse("Unit '\(site)' has not replied to \(view.id) yet; record the feedback form after the reply.") }
         let e = EntityKey.feedback(item: view.id, site: site)
-        var writes = [StepWrite(e, "evaluation", .string(f.evaluation)), StepWrite(e, "receivedAt", .string(f.receivedAt.description))]
-        if let x = f.effect { writes.append(StepWrite(e, "effect", .string(x))) }
-        if let x = f.isPublic { writes.append(StepWrite(e, "public", .bool(x))) }
-        if let x = f.comment { writes.append(StepWrite(e, "comment", .string(x))) }
+        var writes = [LocalWrite(e, "evaluation", .string(f.evaluation)), LocalWrite(e, "receivedAt", .string(f.receivedAt.description))]
+        if let x = f.effect { writes.append(LocalWrite(e, "effect", .string(x))) }
+        if let x = f.isPublic { writes.append(LocalWrite(e, "public", .bool(x))) }
+        if let x = f.comment { writes.append(LocalWrite(e, "comment", .string(x))) }
         return writes
     }
 
     /// 重新办理 after 不满意.
-    public static func rehandle(_ view: ItemView, site: String, at: ISODate) throws -> [StepWrite] {
+    public static func rehandle(_ view: ItemView, site: String, at: ISODate) throws -> [LocalWrite] {
         _ = try activeAssignment(view, site: site)
         guard view.feedback[site]?["evaluation"] == .string("unsatisfied") else {
             throw refuse("重新办理 follows a 不满意 evaluation; the evaluation of \(site)'s reply to \(view.id) is \(view.feedback[site]?["evaluation"]?.displayText ?? "not recorded").")
         }
-        return [StepWrite(.assignment(item: view.id, site: site), "rehandleAt", .string(at.description))]
+        return [LocalWrite(.assignment(item: view.id, site: site), "rehandleAt", .string(at.description))]
     }
 
     /// Reviews a reply's category (A/B/C/D).
-    public static func category(_ view: ItemView, site: String, category: String) throws -> [StepWrite] {
+    public static func category(_ view: ItemView, site: String, category: String) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard a["replyAt"] != nil else { throw refuse("Unit '\(site)' has not replied to \(view.id); there is no category to review.") }
-        return [StepWrite(.assignment(item: view.id, site: site), "finalCategory", .string(category))]
+        return [LocalWrite(.assignment(item: view.id, site: site), "finalCategory", .string(category))]
     }
 
     /// 办结: every replying unit has replied and none is being re-handled.
-    public static func close(_ view: ItemView, at: ISODate, today: ISODate, deadlines: Deadlines) throws -> [StepWrite] {
+    public static func close(_ view: ItemView, at: ISODate, today: ISODate, deadlines: Deadlines) throws -> [LocalWrite] {
         if let when = view.item["closedAt"] { throw refuse("Item \(view.id) was already closed on \(when.displayText).") }
         let active = view.assignments.filter { $0.value["active"]?.boolValue != false && $0.value["role"] != nil }
         guard !active.isEmpty else { throw refuse("Item \(view.id) has no active assignment; assign it before closing it.") }
@@ -247,6 +234,6 @@ public enum Workflow {
                 throw refuse("Cooperating unit '\(site)' has not given its opinion on \(view.id) yet; close it after every opinion is in.")
             }
         }
-        return [StepWrite(.item(id: view.id), "closedAt", .string(at.description))]
+        return [LocalWrite(.item(id: view.id), "closedAt", .string(at.description))]
     }
 }

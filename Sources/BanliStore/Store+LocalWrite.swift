@@ -1,19 +1,6 @@
 import BanliCore
 import GRDB
 
-/// One write a person or command asks for.
-public struct LocalWrite: Sendable, Hashable {
-    public var entity: EntityKey
-    public var field: String
-    public var value: JSONValue
-
-    public init(entity: EntityKey, field: String, value: JSONValue) {
-        self.entity = entity
-        self.field = field
-        self.value = value
-    }
-}
-
 /// What a local write did.
 public struct WriteOutcome: Sendable, Hashable {
     public var entity: EntityKey

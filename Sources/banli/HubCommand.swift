@@ -53,18 +53,23 @@ struct HubAddUnit: ParsableCommand {
             throw BanliError(.usage, "\(tokenFile) already exists; choose a new path so no token is overwritten.")
         }
         let token = try store.addUnit(site: site, name: name)
-        if let tokenFile {
-            try TokenFile.write(token, to: tokenFile)
-            Output.line("Registered \(site) (\(name)); its token is in \(tokenFile). Copy it to the unit's server.")
-        } else {
-            Output.line(token)
-            FileHandle.standardError.write(Data("banli: registered \(site) (\(name)); the token above is shown only once.\n".utf8))
-        }
+        try TokenFile.hand(token, to: tokenFile, what: "Registered \(site) (\(name))")
     }
 }
 
 /// Token files: created with mode 0600 so no other user can read them.
 enum TokenFile {
+    /// Writes a new token to `path`, or prints it once (the hub keeps only its hash).
+    static func hand(_ token: String, to path: String?, what: String) throws {
+        if let path {
+            try write(token, to: path)
+            Output.line("\(what); the token is in \(path). Copy it to the unit's server.")
+        } else {
+            Output.line(token)
+            FileHandle.standardError.write(Data("banli: \(what); the token above is shown only once.\n".utf8))
+        }
+    }
+
     static func write(_ token: String, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {

@@ -47,12 +47,6 @@ struct HubRotateToken: ParsableCommand {
             throw BanliError(.usage, "\(tokenFile) already exists; choose a new path so no token is overwritten.")
         }
         let token = try store.rotateToken(site: site)
-        if let tokenFile {
-            try TokenFile.write(token, to: tokenFile)
-            Output.line("Issued \(site) a new token in \(tokenFile); the old token no longer works.")
-        } else {
-            Output.line(token)
-            FileHandle.standardError.write(Data("banli: issued \(site) a new token (shown only once); the old token no longer works.\n".utf8))
-        }
+        try TokenFile.hand(token, to: tokenFile, what: "Issued \(site) a new token; the old one no longer works")
     }
 }

@@ -32,7 +32,7 @@ struct ImportCommand: ParsableCommand {
         } catch let e as BanliError {
             throw BanliError(e.code, "\(file) \(e.message) Nothing was imported.")
         }
-        try store.write(imported.writes.map { LocalWrite(entity: $0.entity, field: $0.field, value: $0.value) })
+        try store.write(imported.writes)
         Output.line("Imported \(imported.items.count) items and \(imported.assignments) assignments (\(imported.writes.count) fields) from \(file).")
     }
 }

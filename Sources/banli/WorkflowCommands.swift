@@ -42,8 +42,8 @@ struct WorkflowContext {
     }
 
     /// Writes the step in one transaction and prints what changed.
-    func apply(_ writes: [StepWrite]) throws {
-        Output.writes(try store.write(writes.map { LocalWrite(entity: $0.entity, field: $0.field, value: $0.value) }))
+    func apply(_ writes: [LocalWrite]) throws {
+        Output.writes(try store.write(writes))
     }
 
     func date(_ s: String?, option: String) throws -> ISODate {

@@ -72,25 +72,25 @@ private func banliError(_ body: () throws -> Void) -> BanliError? {
         """
         let writes = try Ledger.importRows(csv: csv, units: Self.units)
         let rd = EntityKey.item(id: "rd-2025-39"), zx = EntityKey.item(id: "zx-2025-90")
-        let expected: [LedgerWrite] = [
-            LedgerWrite(entity: rd, field: "kind", value: .string("suggestion")),
-            LedgerWrite(entity: rd, field: "number", value: .int(39)),
-            LedgerWrite(entity: rd, field: "year", value: .int(2025)),
-            LedgerWrite(entity: rd, field: "title", value: .string("关于成立矿产品产业发展工作专班的建议")),
-            LedgerWrite(entity: rd, field: "proposers", value: .array([.string("曹建平")])),
-            LedgerWrite(entity: rd, field: "assignedAt", value: .string("2025-03-14")),
-            LedgerWrite(entity: .assignment(item: "rd-2025-39", site: "jxj"), field: "role", value: .string("lead")),
-            LedgerWrite(entity: .assignment(item: "rd-2025-39", site: "jxj"), field: "active", value: .bool(true)),
-            LedgerWrite(entity: .assignment(item: "rd-2025-39", site: "fgw"), field: "role", value: .string("cooperating")),
-            LedgerWrite(entity: .assignment(item: "rd-2025-39", site: "fgw"), field: "active", value: .bool(true)),
-            LedgerWrite(entity: zx, field: "kind", value: .string("proposal")),
-            LedgerWrite(entity: zx, field: "number", value: .int(90)),
-            LedgerWrite(entity: zx, field: "year", value: .int(2025)),
-            LedgerWrite(entity: zx, field: "title", value: .string("关于促进中小企业健康快速发展的提案")),
-            LedgerWrite(entity: zx, field: "proposers", value: .array([.string("程玮"), .string("王秋红"), .string("纪春明")])),
-            LedgerWrite(entity: zx, field: "assignedAt", value: .string("2025-03-20")),
-            LedgerWrite(entity: .assignment(item: "zx-2025-90", site: "fgw"), field: "role", value: .string("lead")),
-            LedgerWrite(entity: .assignment(item: "zx-2025-90", site: "fgw"), field: "active", value: .bool(true)),
+        let expected: [LocalWrite] = [
+            LocalWrite(entity: rd, field: "kind", value: .string("suggestion")),
+            LocalWrite(entity: rd, field: "number", value: .int(39)),
+            LocalWrite(entity: rd, field: "year", value: .int(2025)),
+            LocalWrite(entity: rd, field: "title", value: .string("关于成立矿产品产业发展工作专班的建议")),
+            LocalWrite(entity: rd, field: "proposers", value: .array([.string("曹建平")])),
+            LocalWrite(entity: rd, field: "assignedAt", value: .string("2025-03-14")),
+            LocalWrite(entity: .assignment(item: "rd-2025-39", site: "jxj"), field: "role", value: .string("lead")),
+            LocalWrite(entity: .assignment(item: "rd-2025-39", site: "jxj"), field: "active", value: .bool(true)),
+            LocalWrite(entity: .assignment(item: "rd-2025-39", site: "fgw"), field: "role", value: .string("cooperating")),
+            LocalWrite(entity: .assignment(item: "rd-2025-39", site: "fgw"), field: "active", value: .bool(true)),
+            LocalWrite(entity: zx, field: "kind", value: .string("proposal")),
+            LocalWrite(entity: zx, field: "number", value: .int(90)),
+            LocalWrite(entity: zx, field: "year", value: .int(2025)),
+            LocalWrite(entity: zx, field: "title", value: .string("关于促进中小企业健康快速发展的提案")),
+            LocalWrite(entity: zx, field: "proposers", value: .array([.string("程玮"), .string("王秋红"), .string("纪春明")])),
+            LocalWrite(entity: zx, field: "assignedAt", value: .string("2025-03-20")),
+            LocalWrite(entity: .assignment(item: "zx-2025-90", site: "fgw"), field: "role", value: .string("lead")),
+            LocalWrite(entity: .assignment(item: "zx-2025-90", site: "fgw"), field: "active", value: .bool(true)),
         ]
         #expect(writes == expected)
         let summary = try Ledger.importLedger(csv: csv, units: Self.units)
@@ -170,7 +170,7 @@ private func banliError(_ body: () throws -> Void) -> BanliError? {
 
         let csv = CSV.write(rows)
         let writes = try Ledger.importRows(csv: csv, units: ["jxj": "jxj", "fgw": "fgw"])
-        #expect(Set(writes) == Set(Self.source.map { LedgerWrite(entity: $0.0, field: $0.1, value: $0.2) }))
+        #expect(Set(writes) == Set(Self.source.map { LocalWrite(entity: $0.0, field: $0.1, value: $0.2) }))
         #expect(writes.count == Self.source.count)
 
         let again = Ledger.exportRows(items: try Self.views(writes.map { ($0.entity, $0.field, $0.value) }), unitNames: names, today: today, deadlines: Deadlines())
