@@ -4,11 +4,19 @@ SWIFT   ?= swift
 PREFIX  ?= /usr/local
 DESTDIR ?=
 DEBS    := libcurl4-openssl-dev libsqlite3-dev
+# Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
+TEST_DEBS := chromium fonts-wqy-zenhei
 
-.PHONY: deps build debug test demo install clean
+.PHONY: deps test-deps apt build debug test demo install clean
 
 deps:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS) $(TEST_DEBS)"
+
+apt:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "banli: missing system packages:$$missing; run: sudo apt-get install$$missing" >&2; exit 1; fi; \
@@ -21,7 +29,7 @@ debug: deps
 	$(SWIFT) build --product banli
 
 # One build, one test run: the summary lines come from swift test.
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 

@@ -2,20 +2,59 @@ import BanliCore
 import BanliStore
 import Foundation
 import Hummingbird
+import NIOCore
 
-/// The operator's listener: health and the status API (loopback by default).
+/// The operator's listener: health, the status API and page, and metrics. Loopback by default;
+/// on any other address every request needs an operator token (`banli hub add-operator`).
 struct AdminRoutes: Sendable {
     let store: Store
     let settings: HubSettings
+    let metrics: HubMetrics
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}\n") }
-        router.get("/v1/status") { _, _ in
-            let store = self.store, settings = self.settings
-            let status = try await Blocking.run {
-                try HubStatusReport.build(store: store, nowMilliseconds: Store.nowMilliseconds(), staleAfterSeconds: settings.staleAfterSeconds, deadlines: settings.deadlines)
-            }
-            return JSONResponse.ok(status.json.canonicalJSON + "\n")
+        router.get("/v1/status") { request, _ in
+            try authorize(request)
+            return JSONResponse.ok(try await report().json.canonicalJSON + "\n")
+        }
+        router.get("/status") { request, _ in
+            try authorize(request)
+            let lang = request.uri.queryParameters["lang"].map(String.init) == "en" ? StatusPage.Language.en : .zh
+            let html = StatusPage.render(try await report().json, language: lang, refreshSeconds: 10)
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+        router.get("/metrics") { request, _ in
+            try authorize(request)
+            let text = try await metrics.scrape(report())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
+    func report() async throws -> HubStatusReport {
+        let store = self.store, settings = self.settings
+        return try await Blocking.run {
+            try HubStatusReport.build(store: store, nowMilliseconds: Store.nowMilliseconds(), staleAfterSeconds: settings.staleAfterSeconds, deadlines: settings.deadlines)
+        }
+    }
+
+    /// Off loopback, requires an operator token: `Authorization: Bearer <token>`, or HTTP Basic with the token as password (for browsers).
+    func authorize(_ request: Request) throws {
+        guard settings.operatorTokenRequired else { return }
+        let header = request.headers[.authorization] ?? ""
+        var token: String?
+        if header.hasPrefix("Bearer ") {
+            token = String(header.dropFirst(7)).trimmedWhitespace
+        } else if header.hasPrefix("Basic "), let data = Data(base64Encoded: String(header.dropFirst(6))),
+                  let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") {
+            token = String(text[text.index(after: colon)...])
+        }
+        let hashes = (try? store.operatorHashes()) ?? []
+        let hash = Store.tokenHash(token ?? "")
+        var ok = false
+        for h in hashes where ConstantTime.equal(h, hash) { ok = true }
+        guard token != nil, ok else {
+            throw HubError(.unauthorized, "The admin listener needs an operator token (banli hub add-operator); send it as a Bearer token or as the Basic password.",
+                           challenge: "Basic realm=\"banli-admin\", charset=\"UTF-8\"")
         }
     }
 }
@@ -32,11 +71,21 @@ public struct HubStatusReport: Sendable {
         })
         let today = ISODate(unixMilliseconds: nowMilliseconds)
         var items: [String: Int] = [:], overdue: [String: Int] = [:]
+        var attention: [String: [JSONValue]] = [:]
         for view in try store.items() {
-            for site in view.assignments.keys {
+            for site in view.assignments.keys.sorted() {
                 guard let st = view.status(site: site, today: today, deadlines: deadlines), st.stage != .withdrawn else { continue }
                 items[site, default: 0] += 1
                 if st.overdue { overdue[site, default: 0] += 1 }
+                // 督办: overdue, or due within a week and still open.
+                let open: Set<AssignmentStatus.Stage> = [.pending, .returnRequested, .handling, .rehandling]
+                if let due = st.dueAt, open.contains(st.stage), st.overdue || due <= today.addingDays(7) {
+                    attention[site, default: []].append(.object([
+                        "id": .string(view.id), "title": .string(view.title), "dueAt": .string(due.description),
+                        "overdue": .bool(st.overdue), "stage": .string(st.stage.rawValue), "label": .string(st.stage.label),
+                        "role": view.assignments[site]?["role"] ?? .null,
+                    ]))
+                }
             }
         }
         let rows = try store.unitStatuses()
@@ -62,10 +111,18 @@ public struct HubStatusReport: Sendable {
             "items": .int(Int64(try store.itemIds().count)),
             "overdue": .int(Int64(overdue.values.reduce(0, +))),
             "conflicts": .int(Int64(try store.conflicts().count)),
+            "failing": .int(Int64(units.filter { if case .object(let o) = $0 { return o["lastError"] != .null }; return false }.count)),
         ])
+        let conflicts = try store.conflicts().map { f -> JSONValue in
+            .object([
+                "entity": .string(f.entity.description), "field": .string(f.field), "label": .string(f.spec.label),
+                "values": .array(f.state.siblings.map { .object(["site": .string($0.site), "value": $0.value]) }),
+            ])
+        }
         return HubStatusReport(json: .object([
             "hub": .object(["site": .string(store.info.hubSite), "hubId": .string(store.info.storeId), "time": .int(Int64(nowMilliseconds))]),
             "units": .array(units), "totals": totals,
+            "attention": .object(attention.mapValues(JSONValue.array)), "conflicts": .array(conflicts),
         ]))
     }
 }

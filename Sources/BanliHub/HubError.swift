@@ -5,10 +5,13 @@ import Hummingbird
 public struct HubError: Error, HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     public var message: String
+    /// The `WWW-Authenticate` challenge of a 401 (Bearer for bureaus, Basic for an operator's browser).
+    public var challenge: String
 
-    public init(_ status: HTTPResponse.Status, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ message: String, challenge: String = "Bearer realm=\"banli\"") {
         self.status = status
         self.message = message
+        self.challenge = challenge
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -16,7 +19,7 @@ public struct HubError: Error, HTTPResponseError, Sendable {
         JSONValue.writeString(message, to: &out)
         out += "}\n"
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"banli\"" }
+        if status == .unauthorized { headers[.wwwAuthenticate] = challenge }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: out)))
     }
 }

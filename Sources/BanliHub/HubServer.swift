@@ -14,11 +14,14 @@ public struct HubServer: Sendable {
     let store: Store
     let settings: HubSettings
     let logger: Logger
+    let metrics: HubMetrics
 
-    public init(store: Store, settings: HubSettings, logger: Logger) {
+    /// A hub over `store`; `metrics` holds the registry the process bootstrapped swift-metrics with.
+    public init(store: Store, settings: HubSettings, logger: Logger, metrics: HubMetrics) {
         self.store = store
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func run() async throws {
@@ -27,11 +30,13 @@ public struct HubServer: Sendable {
         let auth = try TokenAuthenticator(store: store)
 
         let publicRouter = Router()
+        publicRouter.add(middleware: MetricsMiddleware())
         publicRouter.add(middleware: ErrorMiddleware())
-        SyncRoutes(store: store, auth: auth, signal: signal, settings: settings).register(on: publicRouter)
+        SyncRoutes(store: store, auth: auth, signal: signal, settings: settings, metrics: metrics).register(on: publicRouter)
         let adminRouter = Router()
+        adminRouter.add(middleware: MetricsMiddleware())
         adminRouter.add(middleware: ErrorMiddleware())
-        AdminRoutes(store: store, settings: settings).register(on: adminRouter)
+        AdminRoutes(store: store, settings: settings, metrics: metrics).register(on: adminRouter)
 
         let running = Mutex<[String]>([])
         let logger = self.logger

@@ -32,6 +32,8 @@ public struct HubSettings: Sendable {
     public var staleAfterSeconds: Double = 180
     /// The deadlines for derived status.
     public var deadlines = Deadlines()
+    /// True when the admin listener is not on loopback: every admin request needs an operator token.
+    public var operatorTokenRequired: Bool { !adminListen.isLoopback }
 
     public init(listen: ListenAddress, adminListen: ListenAddress) {
         self.listen = listen

@@ -10,6 +10,7 @@ struct SyncRoutes: Sendable {
     let auth: TokenAuthenticator
     let signal: ChangeSignal
     let settings: HubSettings
+    let metrics: HubMetrics
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}\n") }
@@ -44,13 +45,26 @@ struct SyncRoutes: Sendable {
 
     func sync(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let store = self.store
-        let unit = try authenticate(request)
+        let unit: String
+        do {
+            unit = try authenticate(request)
+        } catch let e as HubError {
+            metrics.refused(reason: "token")
+            // Show the operator which unit is failing: the site the body claims, if it is registered.
+            if let bytes = try? await body(request), case .object(let o)? = try? JSONValue.parse(utf8: bytes),
+               let claimed = o["site"]?.stringValue, Identifier.isValid(claimed),
+               (try? await Blocking.run({ try store.registeredUnits().contains(claimed) })) == true {
+                try? await Blocking.run { try store.recordFailure(unit: claimed, error: "The hub refused the unit's token (401); issue a new one with banli hub rotate-token.") }
+            }
+            throw e
+        }
         let bytes = try await body(request)
         let envelope: SyncRequestEnvelope
         do {
             envelope = try SyncRequestEnvelope(json: JSONValue.parse(utf8: bytes))
         } catch let e as BanliError {
             try? await Blocking.run { try store.recordFailure(unit: unit, error: e.message) }
+            metrics.refused(reason: "malformed")
             throw HubError(.badRequest, e.message)
         }
         guard envelope.site == unit else {
@@ -68,6 +82,7 @@ struct SyncRoutes: Sendable {
                 nowMilliseconds: now)
         }
         if exchange.changedHub { signal.signal() }
+        metrics.exchanged(unit: unit, accepted: exchange.accepted, rejected: exchange.rejected.count, pulled: exchange.changes.count)
         if !exchange.rejected.isEmpty {
             context.logger.notice("refused \(exchange.rejected.count) changes from \(unit)", metadata: ["first": "\(exchange.rejected[0].reason)"])
         }

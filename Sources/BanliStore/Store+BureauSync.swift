@@ -107,13 +107,19 @@ extension Store {
         }
     }
 
-    /// States this store still has to push (for `banli status`).
-    public func backlog() throws -> (count: Int, oldestSeq: Int64?) {
+    /// States this store still has to push, and when the oldest of them was written (for `banli status`).
+    public func backlog() throws -> (count: Int, oldestAt: Date?) {
         try reading { db in
             let s = try Store.loadSyncState(db)
-            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), MIN(seq) FROM field WHERE seq > ? AND (? OR echo IS NULL)",
-                                       arguments: [s.pushMark, s.repushAll])!
-            return (row[0], row[1])
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM field WHERE seq > ? AND (? OR echo IS NULL)",
+                                         arguments: [s.pushMark, s.repushAll]) ?? 0
+            guard count > 0 else { return (0, nil) }
+            // The last write of each waiting field, from the history; the oldest of those.
+            let oldest = try String.fetchOne(db, sql: """
+                SELECT MIN(last) FROM (SELECT (SELECT MAX(recordedAt) FROM history h WHERE h.entity = f.entity AND h.field = f.field) AS last
+                FROM field f WHERE f.seq > ? AND (? OR f.echo IS NULL) ORDER BY f.seq LIMIT 10000)
+                """, arguments: [s.pushMark, s.repushAll])
+            return (count, oldest.flatMap { try? Date($0, strategy: .iso8601) })
         }
     }
 

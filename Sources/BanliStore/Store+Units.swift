@@ -65,3 +65,22 @@ extension Store {
         return token
     }
 }
+
+extension Store {
+    /// Hub: issues an operator token for the admin listener (status page, status API, metrics).
+    public func addOperator(name: String) throws -> String {
+        guard info.isHub else { throw BanliError(.permissionDenied, "Only the hub's store holds operator tokens; run this on the office's hub.") }
+        _ = try Identifier.validSite(name)
+        let token = "bnlop_" + Store.randomHex(bytes: 32)
+        try transaction { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO operator_token (name, tokenHash, createdAt) VALUES (?, ?, ?)",
+                           arguments: [name, Store.tokenHash(token), Store.timestamp()])
+        }
+        return token
+    }
+
+    /// Hub: the operator tokens' hashes.
+    public func operatorHashes() throws -> [String] {
+        try reading { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM operator_token") }
+    }
+}

@@ -87,6 +87,11 @@ enum StoreSchema {
                     at INTEGER NOT NULL,
                     PRIMARY KEY (entity, field)
                 ) WITHOUT ROWID;
+                CREATE TABLE operator_token (
+                    name TEXT PRIMARY KEY,
+                    tokenHash TEXT NOT NULL,
+                    createdAt TEXT NOT NULL
+                );
                 CREATE TABLE unit_token (
                     site TEXT PRIMARY KEY,
                     tokenHash TEXT NOT NULL,  -- SHA-256 of the token, hex; the token itself is never stored

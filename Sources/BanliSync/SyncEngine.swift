@@ -128,7 +128,7 @@ public final class SyncEngine: Sendable {
         }
         switch http.status {
         case 401:
-            throw BanliError(.unauthorized, "The hub at \(url) refused this unit's token (\(message)); check token_file, or ask the office for a new token.")
+            throw BanliError(.unauthorized, "The hub at \(url) refused this unit's token; check token_file, or ask the office for a new one (banli hub rotate-token).")
         case 403:
             throw BanliError(.unauthorized, "The hub at \(url) refused this request (\(message)); check that 'site' in the config matches the token.")
         default:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHub
 import BanliStore
 import BanliSync
 import Foundation
@@ -19,8 +20,16 @@ struct DaemonCommand: AsyncParsableCommand {
         let logger = try LogSetup.bootstrap(level: config.logLevel)
         let setup = try SyncSetup(global: global, options: options, logger: logger)
         let service = SyncService(engine: setup.engine, interval: setup.interval, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if let listen = config.metricsListen {
+            let address = try ListenAddress(parsing: listen, option: "metrics_listen")
+            let store = setup.store
+            services.append(.init(service: MetricsEndpoint(address: address, logger: logger) {
+                try BureauMetrics.render(store: store)
+            }.application()))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("starting", metadata: ["site": "\(setup.store.info.site)", "hub": "\(setup.engine.transport.baseURL)", "interval": "\(setup.interval)"])
         try await group.run()
         logger.info("stopped")

@@ -3,6 +3,8 @@ import BanliCore
 import BanliHub
 import BanliStore
 import Foundation
+import Metrics
+import Prometheus
 
 /// `banli hub serve`: run the hub.
 struct HubServe: AsyncParsableCommand {
@@ -16,20 +18,22 @@ struct HubServe: AsyncParsableCommand {
         let config = try global.loadConfig()
         let listen = try ListenAddress(parsing: self.listen ?? config.listen ?? "0.0.0.0:8480", option: "--listen")
         let admin = try ListenAddress(parsing: adminListen ?? config.adminListen ?? "127.0.0.1:8481", option: "--admin-listen")
-        guard admin.isLoopback else {
-            throw BanliError(.usage, "The admin listener \(admin) is not a loopback address; bind it to 127.0.0.1 and reach it through an SSH tunnel or a reverse proxy.")
-        }
         let path = try global.storePath()
         let store = try Store.open(at: path, keyFile: config.keyFile)
         guard store.info.isHub else {
             throw BanliError(.usage, "\(path) is a bureau store; run 'banli hub serve' on the hub's store.")
+        }
+        if !admin.isLoopback, try store.operatorHashes().isEmpty {
+            throw BanliError(.usage, "The admin listener \(admin) is not on loopback, so it needs an operator token; make one with 'banli hub add-operator NAME' first.")
         }
         let logger = try LogSetup.bootstrap(level: config.logLevel)
         var settings = HubSettings(listen: listen, adminListen: admin)
         settings.maxBodyBytes = config.maxBodyBytes
         settings.staleAfterSeconds = config.staleAfterIntervals * config.unitInterval
         settings.deadlines = config.deadlines
-        try await HubServer(store: store, settings: settings, logger: logger).run()
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        try await HubServer(store: store, settings: settings, logger: logger, metrics: HubMetrics(registry: registry)).run()
     }
 }
 
@@ -48,5 +52,37 @@ struct HubRotateToken: ParsableCommand {
         }
         let token = try store.rotateToken(site: site)
         try TokenFile.hand(token, to: tokenFile, what: "Issued \(site) a new token; the old one no longer works")
+    }
+}
+
+/// `banli hub add-operator`: a token for the admin listener when it is not on loopback.
+struct HubAddOperator: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add-operator", abstract: "Issue an operator token for the status page, status API and metrics.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The operator's name (e.g. it-staff).") var name: String
+    @Option(help: "Write the token to this file (mode 0600) instead of printing it.") var tokenFile: String?
+
+    func run() throws {
+        let store = try global.openStore()
+        if let tokenFile, FileManager.default.fileExists(atPath: tokenFile) {
+            throw BanliError(.usage, "\(tokenFile) already exists; choose a new path so no token is overwritten.")
+        }
+        try TokenFile.hand(try store.addOperator(name: name), to: tokenFile, what: "Issued operator '\(name)' a token")
+    }
+}
+
+/// `banli hub status`: every unit's sync state, as on the status page.
+struct HubStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Every unit's sync state (the status page, on a terminal).")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        var status = StatusCommand()
+        status.global = global
+        status.json = json
+        try status.run()
     }
 }

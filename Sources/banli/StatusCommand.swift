@@ -34,6 +34,7 @@ struct StatusCommand: ParsableCommand {
             "lastAttemptAt": time(health.lastAttemptAt), "lastSuccessAt": time(health.lastSuccessAt),
             "lastError": health.lastError.map(JSONValue.string) ?? .null,
             "backlog": .int(Int64(backlog.count)),
+            "oldestUnsyncedAt": backlog.oldestAt.map { .string($0.formatted(.iso8601)) } ?? .null,
             "rejected": .array(rejected.map { .object(["entity": .string($0.entity), "field": .string($0.field), "reason": .string($0.reason), "at": time($0.atMilliseconds)]) }),
             "conflicts": .int(Int64(conflicts.count)),
             "clockOffsetMs": health.clockOffsetMs.map(JSONValue.int) ?? .null,
@@ -43,7 +44,7 @@ struct StatusCommand: ParsableCommand {
         Output.line("  last sync attempt: \(time(health.lastAttemptAt).displayText.isEmpty ? "never" : time(health.lastAttemptAt).displayText)")
         Output.line("  last success:      \(time(health.lastSuccessAt).displayText.isEmpty ? "never" : time(health.lastSuccessAt).displayText)")
         if let e = health.lastError { Output.line("  last error:        \(e)") }
-        Output.line("  waiting to push:   \(backlog.count) field states")
+        Output.line("  waiting to push:   \(backlog.count) field states" + (backlog.oldestAt.map { ", the oldest written \(Int(Date().timeIntervalSince($0)))s ago" } ?? ""))
         Output.line("  open conflicts:    \(conflicts.count)")
         if let o = health.clockOffsetMs { Output.line("  clock offset:      \(o) ms (hub minus this machine)") }
         if !rejected.isEmpty {
@@ -68,5 +69,27 @@ enum HubStatusText {
             ])
         }
         return t.render()
+    }
+}
+
+/// The bureau daemon's metrics, in the Prometheus text format, read from its store at each scrape.
+enum BureauMetrics {
+    static func render(store: Store) throws -> String {
+        let health = try store.syncHealth()
+        let backlog = try store.backlog()
+        let site = store.info.site
+        var out = ""
+        func gauge(_ name: String, _ help: String, _ value: Double) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name){unit=\"\(site)\"} \(value)\n"
+        }
+        gauge("banli_backlog", "Field states waiting to be pushed to the hub.", Double(backlog.count))
+        gauge("banli_oldest_unsynced_seconds", "Age of the oldest write not yet pushed (0: none).", backlog.oldestAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
+        gauge("banli_last_sync_success_timestamp_seconds", "Unix time of the last successful sync (0: never).", Double(health.lastSuccessAt ?? 0) / 1000)
+        gauge("banli_last_sync_attempt_timestamp_seconds", "Unix time of the last sync attempt (0: never).", Double(health.lastAttemptAt ?? 0) / 1000)
+        gauge("banli_sync_failing", "1 when the last sync attempt failed.", health.lastError == nil ? 0 : 1)
+        gauge("banli_open_conflicts", "Fields with concurrent values.", Double(try store.conflicts().count))
+        gauge("banli_rejected_writes", "Writes the hub refused, kept locally.", Double(try store.rejectedWrites().count))
+        gauge("banli_clock_offset_milliseconds", "The hub's clock minus this machine's.", Double(health.clockOffsetMs ?? 0))
+        return out
     }
 }

@@ -1,0 +1,54 @@
+import BanliCore
+import Foundation
+import Prometheus
+
+/// The hub's Prometheus metrics: request counts and latencies come from Hummingbird's
+/// `MetricsMiddleware` through swift-metrics; sync volumes are counted here; health gauges are
+/// refreshed from the store at each scrape.
+public final class HubMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// Counts one exchange's states.
+    func exchanged(unit: String, accepted: Int, rejected: Int, pulled: Int) {
+        let labels = [("unit", unit)]
+        registry.makeCounter(name: "banli_states_accepted_total", labels: labels, help: "Pushed field states the hub joined.").increment(by: Int64(accepted))
+        registry.makeCounter(name: "banli_states_rejected_total", labels: labels, help: "Pushed field states the hub refused.").increment(by: Int64(rejected))
+        registry.makeCounter(name: "banli_states_pulled_total", labels: labels, help: "Field states sent to units.").increment(by: Int64(pulled))
+    }
+
+    /// Counts a refused request (bad token, malformed body…).
+    func refused(reason: String) {
+        registry.makeCounter(name: "banli_requests_refused_total", labels: [("reason", reason)], help: "Sync requests refused before any change.").increment()
+    }
+
+    /// Refreshes the health gauges from a status report and renders the exposition text.
+    func scrape(_ report: HubStatusReport) -> String {
+        guard case .object(let o) = report.json, case .array(let units)? = o["units"], case .object(let totals)? = o["totals"] else {
+            return registry.emitToString()
+        }
+        let now = Date().timeIntervalSince1970
+        for u in units {
+            guard case .object(let x) = u, let site = x["site"]?.stringValue else { continue }
+            let labels = [("unit", site)]
+            let last = x["lastSyncAt"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) }
+            registry.makeGauge(name: "banli_unit_seconds_since_sync", labels: labels, help: "Seconds since the unit's last contact (-1: never).")
+                .set(last.map { now - $0.timeIntervalSince1970 } ?? -1)
+            registry.makeGauge(name: "banli_unit_stale", labels: labels, help: "1 when the unit has not synced within its expected interval.")
+                .set(Double(x["stale"] == .bool(true) ? 1 : 0))
+            registry.makeGauge(name: "banli_unit_failing", labels: labels, help: "1 when the unit's last exchange failed.")
+                .set(Double(x["lastError"] != .null ? 1 : 0))
+            registry.makeGauge(name: "banli_unit_backlog", labels: labels, help: "Field states the unit reported still to push.")
+                .set(Double(x["backlog"]?.intValue ?? 0))
+            registry.makeGauge(name: "banli_unit_overdue_items", labels: labels, help: "The unit's assignments past their deadline.")
+                .set(Double(x["overdue"]?.intValue ?? 0))
+        }
+        registry.makeGauge(name: "banli_open_conflicts", help: "Fields with concurrent values at the hub.").set(Double(totals["conflicts"]?.intValue ?? 0))
+        registry.makeGauge(name: "banli_items", help: "Items at the hub.").set(Double(totals["items"]?.intValue ?? 0))
+        registry.makeGauge(name: "banli_units_stale", help: "Units not synced within their expected interval.").set(Double(totals["stale"]?.intValue ?? 0))
+        return registry.emitToString()
+    }
+}

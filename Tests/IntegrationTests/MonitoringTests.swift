@@ -1,0 +1,118 @@
+import BanliCore
+import BanliSync
+import Foundation
+import Testing
+
+/// The hub operator's view: one unit failing (wrong token), one stale, one fine.
+@Suite(.serialized) struct MonitoringTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    func cluster() throws -> Cluster {
+        let c = try Cluster(units: ["jxj", "fgw", "swj"], hubConfig: "unit_interval = 1\nstale_after_intervals = 2\n")
+        try c.cli.ok(["item", "new", "rd-2025-5", "--kind", "建议", "--number", "5", "--year", "2025", "--title", "逾期的建议", "--store", "hub.db"])
+        try c.cli.ok(["item", "assign", "rd-2025-5", "jxj", "--role", "主办", "--at", "2025-01-01", "--store", "hub.db"])
+        try c.startHub()
+        try c.sync("swj")
+        try "bnl_wrong\n".write(toFile: c.dir + "/bad.token", atomically: true, encoding: .utf8)
+        chmod(c.dir + "/bad.token", 0o600)
+        #expect(try c.cli.run(["sync", "--store", "fgw.db", "--token-file", "bad.token"]).status != 0)
+        Thread.sleep(forTimeInterval: 2.3)  // swj goes stale (2 × 1 s)
+        try c.sync("jxj")
+        return c
+    }
+
+    func get(_ c: Cluster, _ path: String, token: String = "") throws -> (Int, String) {
+        let r = try CurlTransport(baseURL: "http://127.0.0.1:\(c.adminPort)", token: token).get(path, extraTimeout: 0, cancel: nil)
+        return (r.status, String(decoding: r.body, as: UTF8.self))
+    }
+
+    @Test func statusJSONMetricsAndPageShowTheProblems() throws {
+        let c = try cluster()
+        defer { c.stopHub() }
+        let (code, body) = try get(c, "/v1/status")
+        #expect(code == 200)
+        guard case .object(let o) = try JSONValue.parse(body), case .array(let units)? = o["units"] else { Issue.record("\(body)"); return }
+        var bySite: [String: [String: JSONValue]] = [:]
+        for u in units { if case .object(let x) = u, let s = x["site"]?.stringValue { bySite[s] = x } }
+        #expect(bySite["jxj"]?["stale"] == .bool(false) && bySite["jxj"]?["lastError"] == .null)
+        #expect(bySite["jxj"]?["items"] == .int(1) && bySite["jxj"]?["overdue"] == .int(1))
+        #expect(bySite["jxj"]?["clientVersion"] == .string(banliVersion))
+        #expect(bySite["fgw"]?["lastError"]?.stringValue?.contains("token") == true, "\(String(describing: bySite["fgw"]))")
+        #expect(bySite["fgw"]?["lastSuccessAt"] == .null)
+        #expect(bySite["swj"]?["stale"] == .bool(true) && bySite["swj"]?["lastError"] == .null)
+        if case .object(let totals)? = o["totals"] {
+            #expect(totals["units"] == .int(3) && totals["failing"] == .int(1) && totals["overdue"] == .int(1))
+        }
+        #expect(try c.cli.ok(["hub", "status", "--json", "--store", "hub.db"]).contains(#""site":"swj""#))
+        #expect(try c.cli.ok(["hub", "status", "--store", "hub.db"]).contains("失败"))
+
+        // Metrics: valid exposition text with the per-unit gauges and per-route request histograms.
+        let (mcode, metrics) = try get(c, "/metrics")
+        #expect(mcode == 200)
+        var samples: [String: Double] = [:]
+        for line in metrics.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            let ok = parts.count == 2 && Double(parts[1]) != nil
+                && line.range(of: #"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? "#, options: .regularExpression) != nil
+            #expect(ok, "not exposition format: \(line)")
+            if ok { samples[String(parts[0])] = Double(parts[1]) }
+        }
+        #expect(samples[#"banli_unit_stale{unit="swj"}"#] == 1)
+        #expect(samples[#"banli_unit_stale{unit="jxj"}"#] == 0)
+        #expect(samples[#"banli_unit_failing{unit="fgw"}"#] == 1)
+        #expect((samples[#"banli_unit_seconds_since_sync{unit="swj"}"#] ?? 0) >= 2)
+        #expect((samples[#"banli_states_pulled_total{unit="jxj"}"#] ?? 0) > 0)
+        #expect(samples[#"banli_open_conflicts"#] == 0)
+        #expect(samples.keys.contains { $0.hasPrefix("http_server_request_duration_count{") && $0.contains(#"http_route="/v1/sync""#) })
+
+        // The page, as a real browser renders it.
+        guard let chromium = Self.chromium else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("chromium is not installed; .ci/run installs it") }
+            return
+        }
+        let dom = try render(chromium, "http://127.0.0.1:\(c.adminPort)/status")
+        for name in ["单位jxj", "单位fgw", "单位swj"] { #expect(dom.contains(name), "\(name) missing") }
+        #expect(dom.contains(#"<tr class="unit failing" data-site="fgw">"#))
+        #expect(dom.contains(#"<tr class="unit stale" data-site="swj">"#))
+        #expect(dom.contains(#"<tr class="unit ok" data-site="jxj">"#))
+        #expect(dom.contains("同步失败") && dom.contains("token"))
+        #expect(dom.contains("rd-2025-5") && dom.contains("逾期"))
+        let en = try render(chromium, "http://127.0.0.1:\(c.adminPort)/status?lang=en")
+        #expect(en.contains("Failing") && en.contains("Stale"))
+    }
+
+    func render(_ chromium: String, _ url: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: chromium)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func adminOffLoopbackNeedsAnOperatorToken() throws {
+        let c = try Cluster(units: ["jxj"])
+        let args = ["hub", "serve", "--store", "hub.db", "--listen", "127.0.0.1:\(c.port)", "--admin-listen", "0.0.0.0:\(c.adminPort)"]
+        let refused = try c.cli.run(args)
+        #expect(refused.status != 0 && refused.stderr.contains("add-operator"))
+        let out = try c.cli.ok(["hub", "add-operator", "it", "--store", "hub.db"])
+        let token = out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let hub = Process()
+        hub.executableURL = URL(fileURLWithPath: BanliProcess.binary)
+        hub.arguments = args
+        hub.currentDirectoryURL = URL(fileURLWithPath: c.dir)
+        hub.standardOutput = FileHandle.nullDevice
+        hub.standardError = FileHandle.nullDevice
+        try hub.run()
+        defer { hub.terminate(); hub.waitUntilExit() }
+        _ = c.waitFor(timeout: 10) { (try? get(c, "/healthz").0) == 200 }
+        #expect(try get(c, "/v1/status").0 == 401)
+        #expect(try get(c, "/v1/status", token: "bnlop_wrong").0 == 401)
+        #expect(try get(c, "/v1/status", token: token).0 == 200)
+        #expect(try get(c, "/metrics", token: token).0 == 200)
+    }
+}
