@@ -1,4 +1,5 @@
 import BanliCore
+import Foundation
 import GRDB
 
 extension Store {
@@ -123,5 +124,23 @@ extension Store {
     /// Runs raw SQL in a write transaction. For tests that prove the store's own guards hold.
     public func debugExecute(_ sql: String) throws {
         try pool.write { db in try db.execute(sql: sql) }
+    }
+}
+
+extension Store {
+    /// Copies the whole store to `destination` with SQLite's online backup: consistent while
+    /// the daemon or the hub keeps writing. Refuses to overwrite a file.
+    public func backup(to destination: String) throws {
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw BanliError(.usage, "\(destination) already exists; choose a new file name so no backup is overwritten.")
+        }
+        do {
+            let target = try DatabaseQueue(path: destination)
+            try pool.backup(to: target)
+            try target.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw Store.describe(error, path: destination)
+        }
     }
 }

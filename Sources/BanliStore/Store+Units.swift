@@ -84,3 +84,16 @@ extension Store {
         try reading { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM operator_token") }
     }
 }
+
+extension Store {
+    /// Hub: removes a unit's token; it stops working at once (the unit's data stays).
+    public func removeUnit(site: String) throws {
+        guard info.isHub else { throw BanliError(.permissionDenied, "Only the hub's store holds tokens; run this on the office's hub.") }
+        _ = try Identifier.validSite(site)
+        let removed = try transaction { db -> Int in
+            try db.execute(sql: "DELETE FROM unit_token WHERE site = ?", arguments: [site])
+            return db.changesCount
+        }
+        guard removed == 1 else { throw BanliError(.notFound, "Unit '\(site)' is not registered.") }
+    }
+}

@@ -47,6 +47,11 @@ public final class CurlTransport: Transport, @unchecked Sendable {
         try perform(path: path, body: Array(json.utf8), extraTimeout: 0, cancel: nil)
     }
 
+    /// POSTs raw bytes as they are (for tools and tests that send what a JSON string cannot hold).
+    public func post(_ path: String, bytes: [UInt8]) throws -> HTTPResult {
+        try perform(path: path, body: bytes, extraTimeout: 0, cancel: nil)
+    }
+
     public func get(_ path: String, extraTimeout: Double, cancel: CancelFlag?) throws -> HTTPResult {
         try perform(path: path, body: nil, extraTimeout: extraTimeout, cancel: cancel)
     }

@@ -10,7 +10,7 @@ struct Banli: AsyncParsableCommand {
         abstract: "Banli (办理): keep every unit's record of suggestions and proposals consistent.",
         subcommands: [
             InitCommand.self, HubCommand.self, ItemCommand.self, DumpCommand.self, ApplyCommand.self,
-            ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, ReportCommand.self, DemoCommand.self, ImportCommand.self, ExportCommand.self,
+            ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, ReportCommand.self, DemoCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, HistoryCommand.self,
         ]
     )
 

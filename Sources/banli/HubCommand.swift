@@ -7,7 +7,7 @@ import Foundation
 struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub", abstract: "Run and manage the office's hub.",
-        subcommands: [HubInit.self, HubAddUnit.self, HubServe.self, HubRotateToken.self, HubAddOperator.self, HubStatus.self])
+        subcommands: [HubInit.self, HubAddUnit.self, HubServe.self, HubRotateToken.self, HubAddOperator.self, HubStatus.self, HubRemoveUnit.self])
 }
 
 /// `banli hub init`: a new hub store.
