@@ -7,7 +7,7 @@ DEBS    := libcurl4-openssl-dev libsqlite3-dev
 # Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
 TEST_DEBS := chromium fonts-wqy-zenhei
 
-.PHONY: deps test-deps apt build debug test demo install clean
+.PHONY: deps test-deps apt build debug test chaos demo install clean
 
 deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS)"
@@ -34,6 +34,11 @@ test: test-deps
 	$(SWIFT) test --skip-build --disable-xctest
 
 # A real hub and three bureau daemons in a temporary folder, replaying a year of handling.
+# Fault injection: many rounds of kill -9 of syncs, daemons and the hub (the test suite runs 8).
+chaos: test-deps
+	$(SWIFT) build --build-tests
+	BANLI_CHAOS_ROUNDS=$${ROUNDS:-60} $(SWIFT) test --skip-build --disable-xctest --filter ChaosTests
+
 demo: debug
 	"$$($(SWIFT) build --show-bin-path)/banli" demo
 

@@ -83,6 +83,9 @@ final class Cluster: @unchecked Sendable {
         return hub.terminationStatus
     }
 
+    /// Forgets a hub process that was killed outside `stopHub`.
+    func forgetHub() { hub = nil }
+
     func hubLog() -> String { (try? String(contentsOfFile: dir + "/hub.log", encoding: .utf8)) ?? "" }
 
     /// Runs `banli sync` for a unit, requiring success.
