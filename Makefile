@@ -5,7 +5,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 DEBS    := libcurl4-openssl-dev libsqlite3-dev
 # Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
-TEST_DEBS := chromium fonts-wqy-zenhei
+TEST_DEBS := chromium fonts-wqy-zenhei openssl
 
 .PHONY: deps test-deps apt build debug test chaos demo install clean
 
@@ -45,12 +45,14 @@ demo: debug
 # The binary, the example configs (never overwriting an existing one) and the systemd units.
 install: build
 	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/banli" "$(DESTDIR)$(PREFIX)/bin/banli"
+	@id banli >/dev/null 2>&1 || [ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || useradd --system --home-dir /var/lib/banli --shell /usr/sbin/nologin banli
 	install -d -m 0755 "$(DESTDIR)/etc/banli"
 	for f in banli.toml hub.toml; do [ -e "$(DESTDIR)/etc/banli/$$f" ] || install -m 0640 config/$$f "$(DESTDIR)/etc/banli/$$f"; done
+	# The service user reads the configs and owns the stores.
+	if [ -z "$(DESTDIR)" ] && id banli >/dev/null 2>&1; then chgrp banli /etc/banli/banli.toml /etc/banli/hub.toml; install -d -o banli -g banli -m 0750 /var/lib/banli; fi
 	install -D -m 0644 systemd/banli.service "$(DESTDIR)/etc/systemd/system/banli.service"
 	install -D -m 0644 systemd/banli-hub.service "$(DESTDIR)/etc/systemd/system/banli-hub.service"
 	sed -i 's#/usr/local/bin/banli#$(PREFIX)/bin/banli#' "$(DESTDIR)/etc/systemd/system/banli.service" "$(DESTDIR)/etc/systemd/system/banli-hub.service"
-	@id banli >/dev/null 2>&1 || [ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || useradd --system --home-dir /var/lib/banli --shell /usr/sbin/nologin banli
 	@echo "Installed. Next: edit /etc/banli/banli.toml (bureau) or hub.toml (office), then systemctl daemon-reload && systemctl enable --now banli (or banli-hub)."
 
 clean:

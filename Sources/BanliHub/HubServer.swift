@@ -3,7 +3,9 @@ import BanliStore
 import BanliSync
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -52,8 +54,9 @@ public struct HubServer: Sendable {
         }
         let publicApp = Application(
             router: publicRouter,
+            server: try settings.tls.map { try .tls(.http1(), tlsConfiguration: Self.tlsConfiguration($0)) } ?? .http1(),
             configuration: .init(address: .hostname(settings.listen.host, port: settings.listen.port), serverName: "banli-hub"),
-            onServerRunning: { started("sync", $0) }, logger: logger)
+            onServerRunning: { started(settings.tls == nil ? "sync" : "sync (TLS)", $0) }, logger: logger)
         let adminApp = Application(
             router: adminRouter,
             configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port), serverName: "banli-hub-admin"),
@@ -66,6 +69,24 @@ public struct HubServer: Sendable {
         try await group.run()
         notifier.stopping()
         logger.info("stopped")
+    }
+
+    /// The server TLS configuration, with a clear error for a missing or unreadable file.
+    static func tlsConfiguration(_ tls: HubTLS) throws -> TLSConfiguration {
+        func load<T>(_ what: String, _ path: String, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch {
+                throw BanliError(.config, "Cannot load the TLS \(what) \(path) (\(error)); check the path, its permissions and that it is PEM.")
+            }
+        }
+        let chain = try load("certificate", tls.certFile) { try NIOSSLCertificate.fromPEMFile(tls.certFile) }
+        let key = try load("key", tls.keyFile) { try NIOSSLPrivateKey(file: tls.keyFile, format: .pem) }
+        var config = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        if let ca = tls.clientCAFile {
+            let roots = try load("client CA", ca) { try NIOSSLCertificate.fromPEMFile(ca) }
+            config.trustRoots = .certificates(roots)
+            config.certificateVerification = .noHostnameVerification
+        }
+        return config
     }
 }
 

@@ -22,6 +22,19 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public var isLoopback: Bool { host == "localhost" || host.hasPrefix("127.") || host == "::1" }
 }
 
+/// The hub's certificate and key, and optionally the CA whose client certificates it requires (mutual TLS).
+public struct HubTLS: Sendable {
+    public var certFile: String
+    public var keyFile: String
+    public var clientCAFile: String?
+
+    public init(certFile: String, keyFile: String, clientCAFile: String?) {
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.clientCAFile = clientCAFile
+    }
+}
+
 /// How the hub runs (from hub.toml and flags).
 public struct HubSettings: Sendable {
     public var listen: ListenAddress
@@ -32,6 +45,9 @@ public struct HubSettings: Sendable {
     public var staleAfterSeconds: Double = 180
     /// The deadlines for derived status.
     public var deadlines = Deadlines()
+    /// Native TLS on the bureaus' listener (PEM files); with `clientCAFile`, bureaus must present a certificate it signed.
+    public var tls: HubTLS?
+
     /// True when the admin listener is not on loopback: every admin request needs an operator token.
     public var operatorTokenRequired: Bool { !adminListen.isLoopback }
 

@@ -33,7 +33,30 @@ public final class Store: Sendable {
         self.path = path
         self.pool = pool
         self.info = info
-        hubKey = info.isHub ? try HubKey.loadOrCreate(at: keyFile ?? path + ".key") : nil
+        hubKey = info.isHub ? try HubKey.loadOrCreate(at: Store.keyPath(pool: pool, storePath: path, requested: keyFile)) : nil
+    }
+
+    /// The hub key file: fixed for the store's life, so every command signs with the same key.
+    /// The first path used (the requested one, else `STORE.key`) is recorded in the store.
+    static func keyPath(pool: DatabasePool, storePath: String, requested: String?) throws -> String {
+        do {
+            return try pool.write { db in
+                let stored = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'hubKeyFile'")
+                let requested = requested.map(absolute)
+                if let stored, let requested, stored != requested {
+                    throw BanliError(.config, "This hub store signs with the key file \(stored), but \(requested) was given (key_file); use the same key file everywhere.")
+                }
+                let path = stored ?? requested ?? absolute(storePath + ".key")
+                if stored == nil {
+                    try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('hubKeyFile', ?)", arguments: [path])
+                }
+                return path
+            }
+        } catch let e as BanliError {
+            throw e
+        } catch {
+            throw describe(error, path: storePath)
+        }
     }
 
     /// Creates a new store file; refuses to overwrite an existing one.
@@ -101,6 +124,11 @@ public final class Store: Sendable {
         } catch {
             throw describe(error, path: path)
         }
+    }
+
+    /// `path` made absolute against the working directory.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Turns an SQLite failure into one sentence that says what to do.

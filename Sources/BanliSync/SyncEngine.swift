@@ -97,7 +97,15 @@ public final class SyncEngine: Sendable {
                     next.pushMark = batch.through
                     if batch.remaining == 0 { next.repushAll = false }
                 }
-                if response.resync { report.recovered = report.recovered || state.cursor > 0 }
+                if response.resync && !state.resync && state.cursor > 0 {
+                    // Our cursor is ahead of anything this hub handed out: it was restored from a backup.
+                    // It may lack anything we hold, including its own writes: offer everything again.
+                    logger.warning("The hub's data is older than this unit's (restored from a backup?); pushing everything again.")
+                    next.pushMark = 0
+                    next.repushAll = true
+                    report.recovered = true
+                    again = true
+                }
             }
             next.exchange = state.exchange + 1
             let outcome = try store.applyExchange(

@@ -28,6 +28,9 @@ struct BanliConfig {
     var maxBodyBytes = 8 << 20
     var keyFile: String?
     var staleAfterIntervals: Double = 3
+    var tlsCertFile: String?
+    var tlsKeyFile: String?
+    var tlsClientCAFile: String?
     var unitInterval: Double = 60
 
     init() {}
@@ -131,6 +134,12 @@ struct BanliConfig {
         c.keyFile = try string("key_file")
         c.staleAfterIntervals = try number("stale_after_intervals", 1...1000) ?? c.staleAfterIntervals
         c.unitInterval = try number("unit_interval", 0.2...86_400) ?? c.unitInterval
+        c.tlsCertFile = try string("tls.cert_file")
+        c.tlsKeyFile = try string("tls.key_file")
+        c.tlsClientCAFile = try string("tls.client_ca_file")
+        if (c.tlsCertFile == nil) != (c.tlsKeyFile == nil) {
+            throw BanliError(.config, "\(path): [tls] needs both cert_file and key_file for the hub to serve TLS.")
+        }
         c.transport.caFile = try string("tls.ca_file")
         c.transport.clientCert = try string("tls.client_cert")
         c.transport.clientKey = try string("tls.client_key")

@@ -24,7 +24,7 @@ struct HubInit: ParsableCommand {
 
     func run() throws {
         let path = try global.storePath()
-        let store = try Store.create(at: path, site: site, name: name, hubSite: site, isHub: true)
+        let store = try Store.create(at: path, site: site, name: name, hubSite: site, isHub: true, keyFile: global.loadConfig().keyFile)
         try store.write(.unit(site: site), "name", .string(name))
         try store.write(.unit(site: site), "kind", .string("office"))
         Output.line("Created hub store \(path) (site \(site)); store id \(store.info.storeId).")

@@ -31,6 +31,9 @@ struct HubServe: AsyncParsableCommand {
         settings.maxBodyBytes = config.maxBodyBytes
         settings.staleAfterSeconds = config.staleAfterIntervals * config.unitInterval
         settings.deadlines = config.deadlines
+        if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
+            settings.tls = HubTLS(certFile: cert, keyFile: key, clientCAFile: config.tlsClientCAFile)
+        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         try await HubServer(store: store, settings: settings, logger: logger, metrics: HubMetrics(registry: registry)).run()

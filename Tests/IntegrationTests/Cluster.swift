@@ -49,6 +49,19 @@ final class Cluster: @unchecked Sendable {
 
     /// Starts the hub and waits until it answers.
     func startHub() throws {
+        try launchHub()
+        let health = CurlTransport(baseURL: hubURL, token: "none")
+        for _ in 0..<200 {
+            if let r = try? health.get("/healthz", extraTimeout: 0, cancel: nil), r.status == 200 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("the hub did not start: \(hubLog())")
+    }
+
+    /// Starts the hub without checking it (TLS, or a start expected to fail).
+    func startHubWithoutWaiting() { try? launchHub() }
+
+    private func launchHub() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
         var args = ["hub", "serve", "--store", "hub.db", "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(adminPort)"]
@@ -65,12 +78,6 @@ final class Cluster: @unchecked Sendable {
         p.standardError = log
         try p.run()
         hub = p
-        let health = CurlTransport(baseURL: hubURL, token: "none")
-        for _ in 0..<200 {
-            if let r = try? health.get("/healthz", extraTimeout: 0, cancel: nil), r.status == 200 { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Issue.record("the hub did not start: \(hubLog())")
     }
 
     /// Stops the hub with SIGTERM and waits for it.

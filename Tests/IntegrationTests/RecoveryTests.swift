@@ -93,6 +93,38 @@ import Testing
         #expect(try c.dump("fgw", item: "zx-2025-90") == hubDump)
     }
 
+    /// A bureau that only pulled since the backup still gives the restored hub back the office's own writes.
+    @Test func hubRestoreRecoversOfficeWritesFromABureauThatOnlyPulled() throws {
+        let c = try Cluster(units: ["jxj", "fgw"])
+        try c.startHub()
+        try setUp(c)
+        c.stopHub()
+        try copyStore(c, "hub", to: ".bak")
+        try c.startHub()
+        try c.cli.ok(["item", "set", "zx-2025-90", "title", "改后的标题", "--store", "hub.db"])
+        try c.cli.ok(["item", "extend", "zx-2025-90", "fgw", "--due", "2025-06-30", "--store", "hub.db"])
+        try c.sync("fgw")
+        c.stopHub()
+        try restoreStore(c, "hub", from: ".bak")
+        try c.startHub()
+        defer { c.stopHub() }
+        #expect(try c.value("hub", "item/zx-2025-90", "title") == .string("提案90"))
+        let out = try c.sync("fgw")
+        #expect(out.contains("offered again"))
+        #expect(try c.value("hub", "item/zx-2025-90", "title") == .string("改后的标题"))
+        #expect(try c.value("hub", "assignment/zx-2025-90/fgw", "opinionDueAt") == .string("2025-06-30"))
+        try c.sync("fgw")
+        #expect(try c.dump("fgw", item: "zx-2025-90") == c.dump("hub", item: "zx-2025-90"))
+    }
+
+    /// Every command signs with the key file the hub store was created with.
+    @Test func hubKeyFileCannotSilentlyChange() throws {
+        let c = try Cluster(units: ["jxj"])
+        try "key_file = \"other.key\"\n".write(toFile: c.dir + "/other.toml", atomically: true, encoding: .utf8)
+        let r = try c.cli.run(["--config", "other.toml", "item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025", "--title", "t", "--store", "hub.db"])
+        #expect(r.status != 0 && r.stderr.contains("hub.db.key") && r.stderr.contains("other.key"), "\(r.stderr)")
+    }
+
     @Test func hubWhoseStoreWasDeletedIsRebuiltFromTheBureaus() throws {
         let c = try Cluster(units: ["jxj", "fgw"])
         try c.startHub()
