@@ -48,6 +48,10 @@ public struct HubSettings: Sendable {
     /// Native TLS on the bureaus' listener (PEM files); with `clientCAFile`, bureaus must present a certificate it signed.
     public var tls: HubTLS?
 
+    /// Requests a second each unit may make on average (0: no limit), and the burst it may make at once.
+    public var rateLimit: Double = 0
+    public var rateBurst: Double = 20
+
     /// True when the admin listener is not on loopback: every admin request needs an operator token.
     public var operatorTokenRequired: Bool { !adminListen.isLoopback }
 

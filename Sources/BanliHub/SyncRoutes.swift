@@ -11,6 +11,23 @@ struct SyncRoutes: Sendable {
     let signal: ChangeSignal
     let settings: HubSettings
     let metrics: HubMetrics
+    let limiter: RateLimiter?
+
+    init(store: Store, auth: TokenAuthenticator, signal: ChangeSignal, settings: HubSettings, metrics: HubMetrics) {
+        self.store = store
+        self.auth = auth
+        self.signal = signal
+        self.settings = settings
+        self.metrics = metrics
+        limiter = settings.rateLimit > 0 ? RateLimiter(perSecond: settings.rateLimit, burst: settings.rateBurst) : nil
+    }
+
+    /// Refuses a unit over its request rate with 429.
+    func throttle(_ unit: String) throws {
+        guard let limiter, !limiter.allow(unit) else { return }
+        metrics.refused(reason: "rate")
+        throw HubError(.tooManyRequests, "Unit '\(unit)' is sending more than \(limiter.perSecond) requests a second; it will be served again shortly.")
+    }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}\n") }
@@ -58,6 +75,7 @@ struct SyncRoutes: Sendable {
             }
             throw e
         }
+        try throttle(unit)
         let bytes = try await body(request)
         let envelope: SyncRequestEnvelope
         do {
@@ -92,6 +110,7 @@ struct SyncRoutes: Sendable {
 
     func wait(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let unit = try authenticate(request)
+        try throttle(unit)
         guard let cursorText = request.uri.queryParameters["cursor"], let cursor = Int64(cursorText), cursor >= 0 else {
             throw HubError(.badRequest, "GET /v1/wait needs ?cursor=N with the unit's current cursor.")
         }

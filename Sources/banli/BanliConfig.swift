@@ -32,6 +32,8 @@ struct BanliConfig {
     var tlsKeyFile: String?
     var tlsClientCAFile: String?
     var unitInterval: Double = 60
+    var rateLimit: Double = 0
+    var rateBurst: Double = 20
 
     init() {}
 
@@ -43,7 +45,7 @@ struct BanliConfig {
             "site": .string, "store": .string, "hub_url": .string, "token_file": .string, "interval": .number,
             "batch_limit": .integer, "log_level": .string, "metrics_listen": .string, "listen": .string,
             "admin_listen": .string, "max_body_bytes": .integer, "key_file": .string,
-            "stale_after_intervals": .number, "unit_interval": .number,
+            "stale_after_intervals": .number, "unit_interval": .number, "rate_limit": .number, "rate_burst": .number,
         ],
         "tls": ["ca_file": .string, "client_cert": .string, "client_key": .string, "cert_file": .string, "key_file": .string, "client_ca_file": .string],
         "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
@@ -134,6 +136,8 @@ struct BanliConfig {
         c.keyFile = try string("key_file")
         c.staleAfterIntervals = try number("stale_after_intervals", 1...1000) ?? c.staleAfterIntervals
         c.unitInterval = try number("unit_interval", 0.2...86_400) ?? c.unitInterval
+        c.rateLimit = try number("rate_limit", 0...100_000) ?? c.rateLimit
+        c.rateBurst = try number("rate_burst", 1...100_000) ?? c.rateBurst
         c.tlsCertFile = try string("tls.cert_file")
         c.tlsKeyFile = try string("tls.key_file")
         c.tlsClientCAFile = try string("tls.client_ca_file")

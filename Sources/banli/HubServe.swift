@@ -31,6 +31,8 @@ struct HubServe: AsyncParsableCommand {
         settings.maxBodyBytes = config.maxBodyBytes
         settings.staleAfterSeconds = config.staleAfterIntervals * config.unitInterval
         settings.deadlines = config.deadlines
+        settings.rateLimit = config.rateLimit
+        settings.rateBurst = config.rateBurst
         if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
             settings.tls = HubTLS(certFile: cert, keyFile: key, clientCAFile: config.tlsClientCAFile)
         }
