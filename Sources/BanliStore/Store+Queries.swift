@@ -144,3 +144,10 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Pages in the database file (for tests that cap its growth).
+    public func pageCount() throws -> Int {
+        try reading { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+    }
+}

@@ -132,3 +132,31 @@ func temporaryDirectory() throws -> String {
         #expect(view.assignedSites == ["jxj", "fgw"])
     }
 }
+
+@Suite struct StoreFailureTests {
+    /// SQLite's own full-disk and read-only errors: one clear sentence, nothing half-written.
+    @Test func fullDiskAndReadOnlyStoresFailClearlyAndChangeNothing() throws {
+        let dir = try temporaryDirectory()
+        let store = try Store.create(at: dir + "/jxj.db", site: "jxj", name: "市经信局", hubSite: "hub", isHub: false)
+        try store.write(.assignment(item: "a", site: "jxj"), "progress", .string("before"))
+        let before = try store.allFields().map { $0.jsonLine(hubSite: "hub") }
+        let counters = try store.counters()
+
+        // The writer connection may not grow the file: SQLite answers SQLITE_FULL, as on a full disk.
+        try store.debugExecute("PRAGMA max_page_count = \(try store.pageCount())")
+        let big = String(repeating: "长", count: 100_000)
+        let full = #expect(throws: BanliError.self) {
+            try store.write((0..<20).map { LocalWrite(.assignment(item: "a", site: "jxj"), "replyText", .string(big + "\($0)")) })
+        }
+        #expect(full?.message.contains("is full") == true, "\(String(describing: full?.message))")
+        #expect(try store.allFields().map { $0.jsonLine(hubSite: "hub") } == before)
+        #expect(try store.counters() == counters)
+        try store.debugExecute("PRAGMA max_page_count = 1073741823")
+
+        // A read-only store.
+        try store.debugExecute("PRAGMA query_only = 1")
+        let readOnly = #expect(throws: BanliError.self) { try store.write(.assignment(item: "a", site: "jxj"), "progress", .string("after")) }
+        #expect(readOnly?.message.contains("Cannot write the store") == true, "\(String(describing: readOnly?.message))")
+        #expect(try store.allFields().map { $0.jsonLine(hubSite: "hub") } == before)
+    }
+}
