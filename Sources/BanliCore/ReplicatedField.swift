@@ -72,7 +72,7 @@ public struct ReplicatedField: Sendable, Hashable {
         }
         var context: [String: UInt64] = [:]
         for (site, c) in rawContext {
-            _ = try Identifier.validSite(site)
+            try Self.structuralSite(site, entity: entity, field: field)
             context[site] = try Self.counter(c, entity: entity, field: field)
         }
         let vv = VersionVector(context)
@@ -82,7 +82,7 @@ public struct ReplicatedField: Sendable, Hashable {
             guard case .object(let s) = raw, let site = s["site"]?.stringValue, let rawCounter = s["counter"], let value = s["value"] else {
                 throw BanliError(.corruptInput, "\(entity) \(field): each sibling needs 'value', 'site' and 'counter'.")
             }
-            _ = try Identifier.validSite(site)
+            try Self.structuralSite(site, entity: entity, field: field)
             let counter = try Self.counter(rawCounter, entity: entity, field: field)
             try spec.type.validate(value, field: field)
             var sig: String?
@@ -94,10 +94,10 @@ public struct ReplicatedField: Sendable, Hashable {
             }
             let sibling = Sibling(value: value, site: site, counter: counter, sig: sig)
             guard vv.covers(sibling.dot) else {
-                throw BanliError(.corruptInput, "\(entity) \(field): sibling \(sibling.dot) is not covered by its own context.")
+                throw BanliError(.invalidValue, "\(entity) \(field): sibling \(sibling.dot) is not covered by its own context.")
             }
             guard dots.insert(sibling.dot).inserted else {
-                throw BanliError(.corruptInput, "\(entity) \(field): sibling \(sibling.dot) appears twice.")
+                throw BanliError(.invalidValue, "\(entity) \(field): sibling \(sibling.dot) appears twice.")
             }
             siblings.append(sibling)
         }
@@ -107,6 +107,13 @@ public struct ReplicatedField: Sendable, Hashable {
     /// Decodes one JSON text line.
     public init(jsonLine: String) throws {
         try self.init(json: JSONValue.parse(jsonLine))
+    }
+
+    /// A site name inside a state is part of its structure: a bad one makes the state malformed.
+    private static func structuralSite(_ site: String, entity: EntityKey, field: String) throws {
+        guard Identifier.isValid(site) else {
+            throw BanliError(.corruptInput, "\(entity) \(field): '\(site.prefix(40))' is not a valid site name.")
+        }
     }
 
     private static func counter(_ v: JSONValue, entity: EntityKey, field: String) throws -> UInt64 {

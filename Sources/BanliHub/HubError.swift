@@ -7,11 +7,14 @@ public struct HubError: Error, HTTPResponseError, Sendable {
     public var message: String
     /// The `WWW-Authenticate` challenge of a 401 (Bearer for bureaus, Basic for an operator's browser).
     public var challenge: String
+    /// The `Allow` header of a 405.
+    public var allow: String?
 
-    public init(_ status: HTTPResponse.Status, _ message: String, challenge: String = "Bearer realm=\"banli\"") {
+    public init(_ status: HTTPResponse.Status, _ message: String, challenge: String = "Bearer realm=\"banli\"", allow: String? = nil) {
         self.status = status
         self.message = message
         self.challenge = challenge
+        self.allow = allow
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -20,12 +23,16 @@ public struct HubError: Error, HTTPResponseError, Sendable {
         out += "}\n"
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = challenge }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: out)))
     }
 }
 
 /// Turns any error a handler throws into a JSON error response; never lets one take the hub down.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The listener's paths and their methods: a wrong method on one of them is 405, not 404.
+    var knownPaths: [String: String] = [:]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -37,7 +44,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let e as HTTPError {
             let message: String
             switch e.status {
-            case .notFound: message = "No such path; the hub serves POST /v1/sync, GET /v1/wait and GET /healthz."
+            case .notFound where knownPaths[request.uri.path] != nil:
+                throw HubError(.methodNotAllowed, "\(request.method) is not served on \(request.uri.path); see docs/protocol.md.", allow: knownPaths[request.uri.path])
+            case .notFound: message = "No such path; see docs/protocol.md for the hub's paths."
             case .methodNotAllowed: message = "Wrong method for this path; see docs/protocol.md."
             default: message = e.body ?? e.status.reasonPhrase
             }

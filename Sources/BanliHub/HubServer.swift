@@ -33,11 +33,11 @@ public struct HubServer: Sendable {
 
         let publicRouter = Router()
         publicRouter.add(middleware: MetricsMiddleware())
-        publicRouter.add(middleware: ErrorMiddleware())
+        publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET"]))
         SyncRoutes(store: store, auth: auth, signal: signal, settings: settings, metrics: metrics).register(on: publicRouter)
         let adminRouter = Router()
         adminRouter.add(middleware: MetricsMiddleware())
-        adminRouter.add(middleware: ErrorMiddleware())
+        adminRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/status": "GET", "/status": "GET", "/metrics": "GET", "/healthz": "GET"]))
         AdminRoutes(store: store, settings: settings, metrics: metrics).register(on: adminRouter)
 
         let running = Mutex<[String]>([])

@@ -120,6 +120,10 @@ struct SyncRoutes: Sendable {
             timeout = v
         }
         let store = self.store
+        // A cursor ahead of anything this hub holds means it was restored: tell the unit to sync now.
+        if try await Blocking.run({ try store.counters().seq }) < cursor {
+            return JSONResponse.ok("{\"cursor\":\(cursor),\"changed\":true}\n")
+        }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let version = signal.version

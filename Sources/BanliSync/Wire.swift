@@ -93,6 +93,9 @@ public struct SyncRequestEnvelope: Sendable {
             return i
         }
         self.site = site
+        if let s = o["storeId"], !(s.stringValue.map { !$0.isEmpty && $0.count <= 64 && $0.allSatisfy(\.isHexDigit) } ?? false) {
+            throw bad("'storeId' must be the store's hex id.")
+        }
         storeId = o["storeId"]?.stringValue
         cursor = try count("cursor")
         pushMark = try count("pushMark", default: 0)
@@ -101,16 +104,22 @@ public struct SyncRequestEnvelope: Sendable {
         let limit = try count("limit", default: 500)
         guard limit >= 1, limit <= Int64(Self.maxLimit) else { throw bad("'limit' must be between 1 and \(Self.maxLimit).") }
         self.limit = Int(limit)
+        if let v = o["clientVersion"], v.stringValue == nil { throw bad("'clientVersion' must be a string.") }
         clientVersion = o["clientVersion"]?.stringValue.map { String($0.prefix(64)) }
         backlog = Int(try count("backlog", default: 0))
-        clientTime = o["clientTime"]?.intValue.map { UInt64(max(0, $0)) }
+        clientTime = try o["clientTime"].map { _ in UInt64(try count("clientTime")) }
         if let r = o["resync"], r.boolValue == nil { throw bad("'resync' must be true or false.") }
         resync = o["resync"]?.boolValue ?? false
         guard case .array(let raw)? = o["changes"] ?? .array([]) else { throw bad("'changes' must be an array of field states.") }
         guard raw.count <= Self.maxChanges else { throw bad("At most \(Self.maxChanges) changes per request; send smaller batches.") }
-        changes = raw.map { item in
+        // A structurally malformed state (wrong types, bad counters, too many siblings) makes the
+        // request malformed: 400. A state naming an unknown entity or field, or holding a value of the
+        // wrong type for its field, is refused on its own while the rest lands.
+        changes = try raw.enumerated().map { index, item in
             do {
                 return .state(try ReplicatedField(json: item))
+            } catch let e as BanliError where e.code == .corruptInput {
+                throw bad("Change \(index + 1) is malformed: \(e.message)")
             } catch let e as BanliError {
                 var entity = "", field = ""
                 if case .object(let c) = item {

@@ -25,20 +25,26 @@ import Testing
         invalidUTF8 += [0xC3, 0x28, 0x22, 0x7D]
         let deep = #"{"protocol":1,"site":"jxj","cursor":0,"x":"# + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "}"
         let duplicate = #"{"protocol":1,"site":"jxj","site":"fgw","cursor":0}"#
-        for (name, body) in [("invalid UTF-8", invalidUTF8), ("deep nesting", Array(deep.utf8)), ("duplicate keys", Array(duplicate.utf8))] {
+        let c0 = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds())
+        let e = "assignment/rd-2025-39/jxj"
+        let siblings65 = (1...65).map { #"{"value":"v","site":"jxj","counter":\#(c0 + UInt64($0))}"# }.joined(separator: ",")
+        func push(_ change: String) -> [UInt8] { Array(#"{"protocol":1,"site":"jxj","cursor":0,"changes":[\#(change)]}"#.utf8) }
+        let malformed: [(String, [UInt8])] = [
+            ("invalid UTF-8", invalidUTF8), ("deep nesting", Array(deep.utf8)), ("duplicate keys", Array(duplicate.utf8)),
+            ("negative counter", push(#"{"entity":"\#(e)","field":"progress","siblings":[{"value":"x","site":"jxj","counter":-5}],"context":{"jxj":-5}}"#)),
+            ("overflowing counter", push(#"{"entity":"\#(e)","field":"progress","siblings":[{"value":"x","site":"jxj","counter":18446744073709551616}],"context":{"jxj":18446744073709551616}}"#)),
+            ("65 siblings", push(#"{"entity":"\#(e)","field":"progress","siblings":[\#(siblings65)],"context":{"jxj":\#(c0 + 65)}}"#)),
+            ("bad site in a sibling", push(#"{"entity":"\#(e)","field":"progress","siblings":[{"value":"x","site":"JXJ;--","counter":\#(c0)}],"context":{"JXJ;--":\#(c0)}}"#)),
+        ]
+        for (name, body) in malformed {
             let r = try jxj.post("/v1/sync", bytes: body)
             #expect(r.status == 400, "\(name): \(r.status)")
             #expect((try? JSONValue.parse(utf8: r.body)).map { if case .object(let o) = $0 { return o["error"] != nil } else { return false } } == true, "\(name)")
         }
-        // Change-level: each refused with a reason, the batch answered 200.
-        let c0 = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds())
-        let e = "assignment/rd-2025-39/jxj"
-        let siblings65 = (1...65).map { #"{"value":"v","site":"jxj","counter":\#(c0 + UInt64($0))}"# }.joined(separator: ",")
+        // Change-level (the catalogue, not the structure): each refused with a reason in a 200; the rest lands.
         let changes = [
-            #"{"entity":"\#(e)","field":"progress","siblings":[{"value":"x","site":"jxj","counter":-5}],"context":{"jxj":-5}}"#,
-            #"{"entity":"\#(e)","field":"progress","siblings":[{"value":"x","site":"jxj","counter":18446744073709551616}],"context":{"jxj":18446744073709551616}}"#,
-            #"{"entity":"\#(e)","field":"progress","siblings":[\#(siblings65)],"context":{"jxj":\#(c0 + 65)}}"#,
             #"{"entity":"\#(e)","field":"progress","siblings":[{"value":"\#(String(repeating: "长", count: 200_000))","site":"jxj","counter":\#(c0)}],"context":{"jxj":\#(c0)}}"#,
+            #"{"entity":"\#(e)","field":"nonsense","siblings":[],"context":{}}"#,
             #"{"entity":"assignment/rd-2025-39/jxj'; DROP TABLE field;--","field":"progress","siblings":[],"context":{}}"#,
             #"{"entity":"item/../../etc/passwd","field":"title","siblings":[],"context":{}}"#,
         ]

@@ -121,7 +121,7 @@ import Testing
             #"{"entity":"assignment/../x","field":"progress","siblings":[],"context":{}}"#,               // bad entity
             state("assignment/zx-2025-90/jxj", "progress", #""合法""#, site: "jxj", counter: c0),         // the one good change
         ]
-        let body = #"{"protocol":1,"site":"jxj","storeId":"x","cursor":0,"pushMark":0,"pushThrough":0,"limit":10,"changes":[\#(changes.joined(separator: ","))]}"#
+        let body = #"{"protocol":1,"site":"jxj","storeId":"ab12","cursor":0,"pushMark":0,"pushThrough":0,"limit":10,"changes":[\#(changes.joined(separator: ","))]}"#
         let r = try jxj.post("/v1/sync", json: body)
         #expect(r.status == 200)
         let response = try SyncResponse(json: JSONValue.parse(utf8: r.body))
