@@ -7,7 +7,7 @@ DEBS    := libcurl4-openssl-dev libsqlite3-dev
 # Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
 TEST_DEBS := chromium fonts-wqy-zenhei openssl
 
-.PHONY: deps test-deps apt build debug test chaos demo install clean
+.PHONY: deps test-deps apt build debug test chaos fuzz demo install clean
 
 deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS)"
@@ -38,6 +38,12 @@ test: test-deps
 chaos: test-deps
 	$(SWIFT) build --build-tests
 	BANLI_CHAOS_ROUNDS=$${ROUNDS:-60} $(SWIFT) test --skip-build --disable-xctest --filter ChaosTests
+
+# libFuzzer on the wire decoder and the join: builds BanliCore with -sanitize=fuzzer,address.
+fuzz:
+	mkdir -p .build/fuzz && cp -n Fuzz/corpus/* .build/fuzz/ 2>/dev/null || true
+	swiftc -sanitize=fuzzer,address -parse-as-library -module-name BanliFuzz -O Sources/BanliCore/*.swift Fuzz/FuzzWire.swift -o .build/fuzz-wire
+	.build/fuzz-wire -max_total_time=$${SECONDS:-300} -max_len=4096 .build/fuzz
 
 demo: debug
 	"$$($(SWIFT) build --show-bin-path)/banli" demo

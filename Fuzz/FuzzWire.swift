@@ -1,0 +1,24 @@
+// libFuzzer entry point for the wire decoder and the join (`make fuzz`). Built together with
+// BanliCore's sources by swiftc -sanitize=fuzzer,address; not part of the package.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    guard let value = try? JSONValue.parse(bytes: bytes) else { return 0 }
+    // Canonical JSON is a fixed point.
+    let canonical = value.canonicalJSON
+    guard let again = try? JSONValue.parse(canonical) else { fatalError("canonical JSON does not parse: \(canonical)") }
+    precondition(again.canonicalJSON == canonical, "canonical JSON is not stable")
+    // A state that decodes survives its own line, and join with itself changes nothing.
+    if let field = try? ReplicatedField(json: value) {
+        let line = field.jsonLine(hubSite: "hub")
+        guard let back = try? ReplicatedField(jsonLine: line) else { fatalError("a decoded state's own line does not decode: \(line)") }
+        precondition(back == field, "the line round trip changed the state")
+        precondition(field.state.joined(with: field.state) == field.state, "join is not idempotent")
+        var empty = FieldState()
+        empty.join(field.state)
+        precondition(empty == field.state, "joining into an empty state changed it")
+        _ = field.visibleValue(hubSite: "hub")
+    }
+    return 0
+}
