@@ -43,7 +43,7 @@ chaos: test-deps
 fuzz:
 	mkdir -p .build/fuzz && cp -n Fuzz/corpus/* .build/fuzz/ 2>/dev/null || true
 	swiftc -sanitize=fuzzer,address -parse-as-library -module-name BanliFuzz -O Sources/BanliCore/*.swift Fuzz/FuzzWire.swift -o .build/fuzz-wire
-	.build/fuzz-wire -max_total_time=$${SECONDS:-300} -max_len=4096 .build/fuzz
+	.build/fuzz-wire -max_total_time=$${FUZZ_SECONDS:-300} -max_len=4096 .build/fuzz
 
 demo: debug
 	"$$($(SWIFT) build --show-bin-path)/banli" demo
