@@ -7,7 +7,7 @@ DEBS    := libcurl4-openssl-dev libsqlite3-dev
 # Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
 TEST_DEBS := chromium fonts-wqy-zenhei openssl
 
-.PHONY: deps test-deps apt build debug test chaos fuzz demo install clean
+.PHONY: deps test-deps apt build debug test chaos fuzz bench demo install clean
 
 deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS)"
@@ -38,6 +38,12 @@ test: test-deps
 chaos: test-deps
 	$(SWIFT) build --build-tests
 	BANLI_CHAOS_ROUNDS=$${ROUNDS:-60} $(SWIFT) test --skip-build --disable-xctest --filter ChaosTests
+
+# Benchmarks (release build): prints the table and writes docs/performance.md.
+bench: deps
+	$(SWIFT) build -c release --product banli
+	$(SWIFT) build -c release --product banli-bench
+	BANLI_BENCH_OUT=docs/performance.md "$$($(SWIFT) build -c release --show-bin-path)/banli-bench"
 
 # libFuzzer on the wire decoder and the join: builds BanliCore with -sanitize=fuzzer,address.
 fuzz:

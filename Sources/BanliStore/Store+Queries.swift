@@ -151,3 +151,15 @@ extension Store {
         try reading { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
     }
 }
+
+extension Store {
+    /// Bytes of causal metadata (siblings' bookkeeping and contexts) and of values, over every field.
+    public func metadataBytes() throws -> (metadata: Int, values: Int) {
+        try reading { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT SUM(LENGTH(CAST(siblings AS BLOB)) + LENGTH(CAST(context AS BLOB)) - LENGTH(CAST(value AS BLOB))), SUM(LENGTH(CAST(value AS BLOB))) FROM field
+                """)!
+            return ((row[0] as Int?) ?? 0, (row[1] as Int?) ?? 0)
+        }
+    }
+}

@@ -146,8 +146,10 @@ public final class SyncEngine: Sendable {
 
     /// Waits on the hub's long-poll until something for this unit is newer than the cursor.
     /// Returns true when the hub reported a change.
-    public func waitForHub(timeoutSeconds: Int, cancel: CancelFlag?) throws -> Bool {
+    /// `via` may be a separate transport, so that abandoning a wait never holds up the next sync.
+    public func waitForHub(timeoutSeconds: Int, cancel: CancelFlag?, via: (any Transport)? = nil) throws -> Bool {
         let cursor = try store.syncState().cursor
+        let transport = via ?? self.transport
         let http = try transport.get("/v1/wait?cursor=\(cursor)&timeout=\(timeoutSeconds)", extraTimeout: Double(timeoutSeconds), cancel: cancel)
         try Self.check(http, url: transport.baseURL)
         guard case .object(let o) = try JSONValue.parse(utf8: http.body) else { return false }

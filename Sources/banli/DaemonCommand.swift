@@ -19,7 +19,7 @@ struct DaemonCommand: AsyncParsableCommand {
         let config = try global.loadConfig()
         let logger = try LogSetup.bootstrap(level: config.logLevel)
         let setup = try SyncSetup(global: global, options: options, logger: logger)
-        let service = SyncService(engine: setup.engine, interval: setup.interval, logger: logger)
+        let service = SyncService(engine: setup.engine, interval: setup.interval, logger: logger, makeWaitTransport: setup.makeWaitTransport)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
         if let listen = config.metricsListen {
             let address = try ListenAddress(parsing: listen, option: "metrics_listen")
@@ -42,6 +42,7 @@ struct SyncService: Service {
     let engine: SyncEngine
     let interval: Double
     let logger: Logger
+    let makeWaitTransport: @Sendable () -> any Transport
     let notifier = SystemdNotifier()
 
     /// Runs blocking work on a plain thread and polls for its result, so shutdown stays responsive.
@@ -115,7 +116,8 @@ struct SyncService: Service {
         while Date() < deadline, !Task.isShuttingDownGracefully {
             let cancel = CancelFlag()
             let seconds = max(1, min(30, Int(deadline.timeIntervalSinceNow.rounded(.up))))
-            let poll = Pending { try engine.waitForHub(timeoutSeconds: seconds, cancel: cancel) }
+            let waitTransport = makeWaitTransport()
+            let poll = Pending { try engine.waitForHub(timeoutSeconds: seconds, cancel: cancel, via: waitTransport) }
             var lastLocalCheck = Date()
             while poll.value == nil {
                 await tick(&lastPing)

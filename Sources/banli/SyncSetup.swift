@@ -18,6 +18,9 @@ struct SyncSetup {
     var engine: SyncEngine
     var config: BanliConfig
     var interval: Double
+    /// A fresh transport for each long-poll: libcurl notices a cancel only about once a second on an
+    /// idle transfer, so an abandoned wait finishes on its own connection while the sync goes ahead.
+    var makeWaitTransport: @Sendable () -> any Transport
 
     init(global: GlobalOptions, options: SyncOptions, logger: Logger) throws {
         config = try global.loadConfig()
@@ -44,6 +47,8 @@ struct SyncSetup {
         }
         interval = options.interval ?? config.interval
         let transport = CurlTransport(baseURL: hubURL, token: token, options: config.transport)
+        let options = config.transport
+        makeWaitTransport = { CurlTransport(baseURL: hubURL, token: token, options: options) }
         engine = SyncEngine(store: store, transport: transport, limit: config.batchLimit, logger: logger)
     }
 
