@@ -94,6 +94,32 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 
+    @Test func bureauDaemonServesItsOwnMetrics() throws {
+        let c = try Cluster(units: ["jxj"])
+        try c.startHub()
+        defer { c.stopHub() }
+        let port = freePort()
+        try "site = \"jxj\"\nmetrics_listen = \"127.0.0.1:\(port)\"\n".write(toFile: c.dir + "/jxj.toml", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
+        p.arguments = ["--config", "jxj.toml", "daemon", "--store", "jxj.db", "--interval", "1"]
+        p.currentDirectoryURL = URL(fileURLWithPath: c.dir)
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        let metrics = CurlTransport(baseURL: "http://127.0.0.1:\(port)", token: "")
+        var text = ""
+        _ = c.waitFor(timeout: 10) {
+            guard let r = try? metrics.get("/metrics", extraTimeout: 0, cancel: nil), r.status == 200 else { return false }
+            text = String(decoding: r.body, as: UTF8.self)
+            return text.contains("banli_last_sync_success_timestamp_seconds{unit=\"jxj\"} ") && !text.contains("banli_last_sync_success_timestamp_seconds{unit=\"jxj\"} 0.0")
+        }
+        #expect(text.contains("banli_backlog{unit=\"jxj\"} 0.0"), "\(text)")
+        #expect(text.contains("banli_sync_failing{unit=\"jxj\"} 0.0"))
+        #expect(text.contains("# TYPE banli_open_conflicts gauge"))
+    }
+
     @Test func adminOffLoopbackNeedsAnOperatorToken() throws {
         let c = try Cluster(units: ["jxj"])
         let args = ["hub", "serve", "--store", "hub.db", "--listen", "127.0.0.1:\(c.port)", "--admin-listen", "0.0.0.0:\(c.adminPort)"]
