@@ -26,7 +26,7 @@ public enum FeedbackForm {
         let isPublic = feedback["public"]?.boolValue
 
         func boxes(_ cases: [EnumCase], ticked: (String) -> Bool) -> String {
-            cases.map { "<span class=\"opt\">\(escape($0.label)) \(ticked($0.value) ? "☑" : "☐")</span>" }.joined(separator: " ")
+            cases.map { "<span class=\"opt\">\(HTML.escape($0.label)) \(ticked($0.value) ? "☑" : "☐")</span>" }.joined(separator: " ")
         }
         let comment = feedback["comment"]?.stringValue ?? ""
         let number = documentNumber(item)
@@ -36,7 +36,7 @@ public enum FeedbackForm {
         <html lang="zh-CN">
         <head>
         <meta charset="utf-8">
-        <title>\(escape(title))（\(escape(number))）</title>
+        <title>\(HTML.escape(title))（\(HTML.escape(number))）</title>
         <style>
         body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", serif; font-size: 15px; color: #000; margin: 24px auto; max-width: 760px; }
         h1 { font-size: 22px; text-align: center; letter-spacing: 1px; margin: 0 0 18px; }
@@ -61,39 +61,23 @@ public enum FeedbackForm {
         </style>
         </head>
         <body>
-        <h1>\(escape(title))</h1>
+        <h1>\(HTML.escape(title))</h1>
         <table>
-        <tr><th>代表姓名</th><td>\(escape(item.proposers.joined(separator: "、")))</td><th>承办单位</th><td>\(escape(unitName))</td></tr>
-        <tr><th>建议提案标题</th><td colspan="3">\(escape(item.title))</td></tr>
-        <tr><th>建议提案编号</th><td colspan="3">\(escape(number))</td></tr>
+        <tr><th>代表姓名</th><td>\(HTML.escape(item.proposers.joined(separator: "、")))</td><th>承办单位</th><td>\(HTML.escape(unitName))</td></tr>
+        <tr><th>建议提案标题</th><td colspan="3">\(HTML.escape(item.title))</td></tr>
+        <tr><th>建议提案编号</th><td colspan="3">\(HTML.escape(number))</td></tr>
         <tr><th>沟通方式</th><td colspan="3">\(boxes(FieldCatalogue.contactMethods) { methods.contains($0) })</td></tr>
         <tr><th>办理效果</th><td colspan="3">\(boxes(FieldCatalogue.effects) { $0 == effect })</td></tr>
         <tr><th>办理评价</th><td colspan="3">\(boxes(FieldCatalogue.evaluations) { $0 == evaluation })</td></tr>
         <tr><th>是否公开<br><span class="small">（由建议人或提案人勾选）</span></th><td colspan="3"><span class="opt">是 \(isPublic == true ? "☑" : "☐")</span> <span class="opt">否 \(isPublic == false ? "☑" : "☐")</span></td></tr>
-        <tr><td colspan="4" class="comment">对办理情况的意见：<div class="comment-text">\(escape(comment))</div><div class="sign">建议人或提案人签名：<span class="blank"></span></div></td></tr>
+        <tr><td colspan="4" class="comment">对办理情况的意见：<div class="comment-text">\(HTML.escape(comment))</div><div class="sign">建议人或提案人签名：<span class="blank"></span></div></td></tr>
         <tr><td colspan="2">人大代表室或政协提案委签收人签名：<span class="blank"></span></td><td colspan="2" class="date">签收时间：<span></span>年<span></span>月<span></span>日</td></tr>
         </table>
-        <p class="note">\(escape(note))</p>
+        <p class="note">\(HTML.escape(note))</p>
         </body>
         </html>
 
         """
     }
 
-    /// `s` safe inside HTML text and attribute values.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
 }

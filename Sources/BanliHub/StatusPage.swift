@@ -8,21 +8,6 @@ enum StatusPage {
 
     static func t(_ zh: String, _ en: String, _ l: Language) -> String { l == .zh ? zh : en }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
-
     static func render(_ json: JSONValue, language l: Language, refreshSeconds: Int) -> String {
         guard case .object(let o) = json, case .array(let units)? = o["units"], case .object(let totals)? = o["totals"] else { return "" }
         func n(_ k: String) -> Int64 { totals[k]?.intValue ?? 0 }
@@ -47,7 +32,7 @@ enum StatusPage {
             @media print{meta{display:none}}
             </style></head><body>
             <h1>\(t("Banli 建议提案办理同步状态", "Banli: suggestions and proposals sync status", l))</h1>
-            <p class="meta">\(t("交办机关", "Hub", l)) \(escape(o["hub"].flatMap { if case .object(let h) = $0 { return h["site"]?.stringValue } else { return nil } } ?? "")) ·
+            <p class="meta">\(t("交办机关", "Hub", l)) \(HTML.escape(o["hub"].flatMap { if case .object(let h) = $0 { return h["site"]?.stringValue } else { return nil } } ?? "")) ·
             \(t("每", "refreshes every ", l))\(refreshSeconds)\(t("秒自动刷新", " s", l)) ·
             <a href="?lang=\(l == .zh ? "en" : "zh")">\(l == .zh ? "English" : "中文")</a></p>
             <p class="summary"><span>\(t("单位", "Units", l)) \(n("units"))</span><span class="\(n("failing") > 0 ? "bad" : "")">\(t("同步失败", "Failing", l)) \(n("failing"))</span><span class="\(n("stale") > 0 ? "warn" : "")">\(t("失联", "Stale", l)) \(n("stale"))</span><span>\(t("建议提案", "Items", l)) \(n("items"))</span><span class="\(n("overdue") > 0 ? "bad" : "")">\(t("逾期", "Overdue", l)) \(n("overdue"))</span><span class="\(n("conflicts") > 0 ? "warn" : "")">\(t("未解决冲突", "Open conflicts", l)) \(n("conflicts"))</span></p>
@@ -63,14 +48,14 @@ enum StatusPage {
             let cls = failing ? "unit failing" : stale ? "unit stale" : "unit ok"
             let state: String
             if failing {
-                state = t("同步失败：", "Failing: ", l) + escape(x["lastError"]?.stringValue ?? "")
+                state = t("同步失败：", "Failing: ", l) + HTML.escape(x["lastError"]?.stringValue ?? "")
             } else if stale {
                 state = x["lastSyncAt"] == .null ? t("从未同步", "Never synced", l) : t("失联：超过预期同步间隔未联系", "Stale: no contact within its sync interval", l)
             } else {
                 state = t("正常", "OK", l)
             }
-            func cell(_ k: String) -> String { escape(x[k].map { $0 == .null ? "—" : $0.displayText } ?? "—") }
-            html += "<tr class=\"\(cls)\" data-site=\"\(escape(site))\"><td>\(escape(site))</td><td>\(escape(name))</td><td class=\"state\">\(state)</td>"
+            func cell(_ k: String) -> String { HTML.escape(x[k].map { $0 == .null ? "—" : $0.displayText } ?? "—") }
+            html += "<tr class=\"\(cls)\" data-site=\"\(HTML.escape(site))\"><td>\(HTML.escape(site))</td><td>\(HTML.escape(name))</td><td class=\"state\">\(state)</td>"
             html += "<td>\(cell("lastSyncAt"))</td><td>\(cell("lastSuccessAt"))</td><td class=\"num\">\(cell("backlog"))</td><td class=\"num\">\(cell("rejected"))</td>"
             html += "<td class=\"num\">\(cell("clockOffsetMs"))</td><td>\(cell("clientVersion"))</td><td class=\"num\">\(cell("items"))</td><td class=\"num\">\(cell("overdue"))</td></tr>\n"
         }
@@ -78,12 +63,12 @@ enum StatusPage {
         if case .object(let attention)? = o["attention"], !attention.isEmpty {
             for site in attention.keys.sorted() {
                 guard case .array(let list)? = attention[site] else { continue }
-                html += "<h3>\(escape(site)) \(escape(names[site] ?? ""))</h3><ul>"
+                html += "<h3>\(HTML.escape(site)) \(HTML.escape(names[site] ?? ""))</h3><ul>"
                 for item in list {
                     guard case .object(let i) = item else { continue }
                     let overdue = i["overdue"] == .bool(true)
-                    html += "<li class=\"\(overdue ? "overdue" : "due-soon")\">\(escape(i["id"]?.displayText ?? "")) \(escape(i["title"]?.displayText ?? "")) — "
-                    html += "\(t("时限", "due", l)) \(escape(i["dueAt"]?.displayText ?? ""))，\(escape(l == .zh ? i["label"]?.displayText ?? "" : i["stage"]?.displayText ?? ""))"
+                    html += "<li class=\"\(overdue ? "overdue" : "due-soon")\">\(HTML.escape(i["id"]?.displayText ?? "")) \(HTML.escape(i["title"]?.displayText ?? "")) — "
+                    html += "\(t("时限", "due", l)) \(HTML.escape(i["dueAt"]?.displayText ?? ""))，\(HTML.escape(l == .zh ? i["label"]?.displayText ?? "" : i["stage"]?.displayText ?? ""))"
                     html += overdue ? " <strong>\(t("逾期", "overdue", l))</strong>" : ""
                     html += "</li>"
                 }
@@ -101,10 +86,10 @@ enum StatusPage {
                 if case .array(let vs)? = x["values"] {
                     values = vs.compactMap { v -> String? in
                         guard case .object(let y) = v else { return nil }
-                        return "\(escape(y["site"]?.displayText ?? ""))：\(escape(y["value"]?.displayText ?? ""))"
+                        return "\(HTML.escape(y["site"]?.displayText ?? ""))：\(HTML.escape(y["value"]?.displayText ?? ""))"
                     }.joined(separator: "<br>")
                 }
-                html += "<tr><td>\(escape(x["entity"]?.displayText ?? ""))</td><td>\(escape(x["field"]?.displayText ?? "")) \(escape(x["label"]?.displayText ?? ""))</td><td>\(values)</td></tr>"
+                html += "<tr><td>\(HTML.escape(x["entity"]?.displayText ?? ""))</td><td>\(HTML.escape(x["field"]?.displayText ?? "")) \(HTML.escape(x["label"]?.displayText ?? ""))</td><td>\(values)</td></tr>"
             }
             html += "</tbody></table>\n"
         } else {

@@ -49,9 +49,7 @@ struct HubAddUnit: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore()
-        if let tokenFile, FileManager.default.fileExists(atPath: tokenFile) {
-            throw BanliError(.usage, "\(tokenFile) already exists; choose a new path so no token is overwritten.")
-        }
+        try TokenFile.ensureFree(tokenFile)
         let token = try store.addUnit(site: site, name: name)
         try TokenFile.hand(token, to: tokenFile, what: "Registered \(site) (\(name))")
     }
@@ -59,6 +57,13 @@ struct HubAddUnit: ParsableCommand {
 
 /// Token files: created with mode 0600 so no other user can read them.
 enum TokenFile {
+    /// Refuses, before any token is issued, a path that exists, so no token is overwritten or lost.
+    static func ensureFree(_ path: String?) throws {
+        if let path, FileManager.default.fileExists(atPath: path) {
+            throw BanliError(.usage, "\(path) already exists; choose a new path so no token is overwritten.")
+        }
+    }
+
     /// Writes a new token to `path`, or prints it once (the hub keeps only its hash).
     static func hand(_ token: String, to path: String?, what: String) throws {
         if let path {

@@ -52,9 +52,7 @@ struct HubRotateToken: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore()
-        if let tokenFile, FileManager.default.fileExists(atPath: tokenFile) {
-            throw BanliError(.usage, "\(tokenFile) already exists; choose a new path so no token is overwritten.")
-        }
+        try TokenFile.ensureFree(tokenFile)
         let token = try store.rotateToken(site: site)
         try TokenFile.hand(token, to: tokenFile, what: "Issued \(site) a new token; the old one no longer works")
     }
@@ -70,9 +68,7 @@ struct HubAddOperator: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore()
-        if let tokenFile, FileManager.default.fileExists(atPath: tokenFile) {
-            throw BanliError(.usage, "\(tokenFile) already exists; choose a new path so no token is overwritten.")
-        }
+        try TokenFile.ensureFree(tokenFile)
         try TokenFile.hand(try store.addOperator(name: name), to: tokenFile, what: "Issued operator '\(name)' a token")
     }
 }
