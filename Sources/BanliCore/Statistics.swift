@@ -63,7 +63,8 @@ public struct Statistics: Sendable, Hashable {
                 let hasAnswer = cooperating ? (a["opinionAt"] != nil || a["opinion"] != nil) : a["replyAt"] != nil
                 if hasAnswer {
                     answered += 1
-                    if let d = answerDate, let due = st.dueAt, d <= due { answeredOnTime += 1 } else if answerDate != nil && st.dueAt == nil { answeredOnTime += 1 }
+                    // On time: answered by the deadline, or dated with no deadline to miss.
+                    if let d = answerDate, st.dueAt.map({ d <= $0 }) ?? true { answeredOnTime += 1 }
                 }
                 guard !cooperating, let replyAt = answerDate else { continue }
                 replied += 1

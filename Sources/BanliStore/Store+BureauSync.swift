@@ -44,11 +44,6 @@ public struct RejectedWrite: Sendable, Hashable {
     public var atMilliseconds: Int64
 }
 
-/// The result of applying one exchange at a bureau.
-public struct ExchangeApplied: Sendable {
-    public var outcome: ApplyOutcome
-}
-
 extension Store {
     static let syncKeys = (cursor: "sync.cursor", pushMark: "sync.pushMark", hubId: "sync.hubId", repushAll: "sync.repushAll", resync: "sync.resync", exchange: "sync.exchange")
 

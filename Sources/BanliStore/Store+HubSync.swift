@@ -77,14 +77,10 @@ extension Store {
         ordered.sort { grantsFirst($0) < grantsFirst($1) }
         let at = Store.timestamp()
         return try transaction { db in
-            var status = try Row.fetchOne(db, sql: "SELECT pushMark, lastExchange, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])
-            if status == nil {
-                try db.execute(sql: "INSERT INTO unit_status (site) VALUES (?)", arguments: [unit])
-                status = try Row.fetchOne(db, sql: "SELECT pushMark, lastExchange, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])
-            }
-            let hubPushMark: Int64 = status!["pushMark"], lastExchange: Int64 = status!["lastExchange"]
-            let sentCursor: Int64 = status!["sentCursor"]
-            var maxCounter = UInt64(bitPattern: status!["maxCounter"] as Int64)
+            try db.execute(sql: "INSERT OR IGNORE INTO unit_status (site) VALUES (?)", arguments: [unit])
+            let status = try Row.fetchOne(db, sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])!
+            let hubPushMark: Int64 = status["pushMark"], sentCursor: Int64 = status["sentCursor"]
+            var maxCounter = UInt64(bitPattern: status["maxCounter"] as Int64)
 
             var (clock, seq) = try Store.loadCounters(db)
             let seqBefore = seq

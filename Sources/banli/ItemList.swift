@@ -59,7 +59,7 @@ struct ItemList: ParsableCommand {
                     "status": st.map(ItemJSON.status) ?? .null,
                 ]))
                 table.add([
-                    view.id, Output.display(view.item["kind"] ?? .null, spec: nil).isEmpty ? "" : (FieldCatalogue.itemKinds.first { $0.value == view.kind }?.label ?? ""),
+                    view.id, FieldCatalogue.itemKinds.first { $0.value == view.kind }?.label ?? "",
                     TextTable.truncate(view.title, width: 40),
                     site.map { "\($0) \(names[$0])" } ?? "（未交办）",
                     FieldCatalogue.roles.first { $0.value == role.stringValue }?.label ?? "",
