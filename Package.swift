@@ -33,6 +33,7 @@ let package = Package(
             dependencies: [
                 "BanliCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -81,7 +82,8 @@ let package = Package(
         .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliStore", "BanliSync"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BanliCore", "BanliStore", "BanliSync", "banli"]
+            dependencies: ["BanliCore", "BanliStore", "BanliSync", "banli"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

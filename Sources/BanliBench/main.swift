@@ -71,33 +71,50 @@ func states(items: Int, site: String, startCounter: UInt64) -> [ReplicatedField]
 let now = Store.nowMilliseconds()
 let base = HybridLogicalClock.pack(milliseconds: now - 3_600_000)
 
+/// Seconds to upsert the rows Banli would store for `fields` (key, item, visible value, stored state,
+/// change number) into a plain indexed table in one transaction: no join, no history, no conflict index.
+func plainUpsert(_ fields: [ReplicatedField], at path: String) throws -> Double {
+    var config = Configuration()
+    config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    let plain = try DatabasePool(path: path, configuration: config)
+    try plain.write { db in
+        try db.execute(sql: "CREATE TABLE f (entity TEXT, field TEXT, item TEXT, value TEXT, state BLOB, seq INTEGER, PRIMARY KEY (entity, field)) WITHOUT ROWID; CREATE INDEX f_seq ON f(seq)")
+    }
+    return try seconds {
+        try plain.write { db in
+            let st = try db.makeStatement(sql: "INSERT INTO f VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity, field) DO UPDATE SET value = excluded.value, state = excluded.state, seq = excluded.seq")
+            for (i, f) in fields.enumerated() {
+                let visible = f.visibleIndex(hubSite: "hub")
+                try st.execute(arguments: [f.entity.description, f.field, f.entity.itemId, f.visibleValue(hubSite: "hub").canonicalJSON,
+                                           Data(f.state.storedForm(visibleIndex: visible)), i])
+            }
+        }
+    }
+}
+
 // 1. Join/apply throughput against a plain indexed upsert of the same rows.
 do {
     let fields = states(items: Int(8_000 * scale), site: "jxj", startCounter: base)
-    let store = try Store.create(at: dir + "/apply.db", site: "jxj", name: "x", hubSite: "hub", isHub: false)
-    let t = try seconds { _ = try store.apply(fields, via: "bench") }
-    var config = Configuration()
-    config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-    let plain = try DatabasePool(path: dir + "/plain.db", configuration: config)
-    try plain.write { db in
-        try db.execute(sql: "CREATE TABLE f (entity TEXT, field TEXT, value TEXT, siblings TEXT, context TEXT, seq INTEGER, PRIMARY KEY (entity, field)) WITHOUT ROWID; CREATE INDEX f_seq ON f(seq)")
-    }
-    let rows = fields.map { f -> [DatabaseValueConvertible] in
-        var s = "", c = ""
-        f.state.writeSiblings(to: &s)
-        f.state.context.write(to: &c)
-        return [f.entity.description, f.field, f.visibleValue(hubSite: "hub").canonicalJSON, s, c]
-    }
-    let tp = try seconds {
-        try plain.write { db in
-            let st = try db.makeStatement(sql: "INSERT INTO f VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity, field) DO UPDATE SET value = excluded.value, siblings = excluded.siblings, context = excluded.context, seq = excluded.seq")
-            for (i, r) in rows.enumerated() { try st.execute(arguments: StatementArguments(r + [i])) }
-        }
+    // Best of three fresh stores each, alternating, so a noisy moment does not decide the ratio.
+    var t = Double.infinity, tp = Double.infinity
+    for round in 0..<3 {
+        let store = try Store.create(at: dir + "/apply\(round).db", site: "jxj", name: "x", hubSite: "hub", isHub: false)
+        t = min(t, try seconds { _ = try store.apply(fields, via: "bench") })
+        tp = min(tp, try plainUpsert(fields, at: dir + "/plain\(round).db"))
     }
     let a = Double(fields.count) / t, b = Double(fields.count) / tp
     figures.append(Figure(name: "1. Join/apply throughput (\(fields.count) states, history and conflict detection included)", value: "\(fmt(a)) states/s",
                           baseline: "plain indexed upsert: \(fmt(b)) rows/s", ratio: fmt(a / b, 2), target: "≥ 0.5", met: a / b >= 0.5))
     log("apply \(fmt(a))/s vs \(fmt(b))/s")
+
+    var config = Configuration()
+    config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    let plain = try DatabasePool(path: dir + "/plain.db", configuration: config)
+    // The same rows Banli stores (key, item, visible value, stored state, change number), without the join,
+    // the history or the conflict index.
+    try plain.write { db in
+        try db.execute(sql: "CREATE TABLE f (entity TEXT, field TEXT, item TEXT, value TEXT, state BLOB, seq INTEGER, PRIMARY KEY (entity, field)) WITHOUT ROWID; CREATE INDEX f_seq ON f(seq)")
+    }
 
     // 2. Local writes, batched and single, against plain inserts.
     let w = try Store.create(at: dir + "/write.db", site: "jxj", name: "x", hubSite: "hub", isHub: false)
@@ -112,7 +129,7 @@ do {
             try plain.write { db in
                 let st = try db.makeStatement(sql: "INSERT INTO f VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity, field) DO UPDATE SET value = excluded.value, seq = excluded.seq")
                 for i in start..<min(n, start + batch) {
-                    try st.execute(arguments: ["assignment/rd-\(i % 2000)/jxj", "progress", "\"进展\(i)\"", "[]", "{}", 1_000_000 + i])
+                    try st.execute(arguments: ["assignment/rd-\(i % 2000)/jxj", "progress", "rd-\(i % 2000)", "\"进展\(i)\"", Data([1, 1, 3, 0x6A, 0x78, 0x6A, 1, 1, 7, 0]), 1_000_000 + i])
                 }
             }
         }
@@ -121,7 +138,7 @@ do {
                           baseline: "plain insert: \(fmt(Double(n) / tpw)) rows/s", ratio: fmt(tpw / tw, 2), target: "—", met: nil))
     let single = 200
     let ts = try seconds { for i in 0..<single { try w.write(.assignment(item: "rd-1", site: "jxj"), "phone", .string("0714-\(i)")) } }
-    let tps = try seconds { for i in 0..<single { try plain.write { db in try db.execute(sql: "INSERT OR REPLACE INTO f VALUES ('a', 'phone', ?, '[]', '{}', ?)", arguments: ["\(i)", 2_000_000 + i]) } } }
+    let tps = try seconds { for i in 0..<single { try plain.write { db in try db.execute(sql: "INSERT OR REPLACE INTO f VALUES ('a', 'phone', 'rd-1', ?, x'0101036a786a01010700', ?)", arguments: ["\(i)", 2_000_000 + i]) } } }
     figures.append(Figure(name: "2b. Local writes, one per transaction (each durable)", value: "\(fmt(Double(single) / ts)) writes/s",
                           baseline: "plain insert: \(fmt(Double(single) / tps)) rows/s", ratio: fmt(tps / ts, 2), target: "—", met: nil))
 }
@@ -165,6 +182,12 @@ final class CountingTransport: Transport, @unchecked Sendable {
         return r
     }
     func get(_ path: String, extraTimeout: Double, cancel: CancelFlag?) throws -> HTTPResult { try inner.get(path, extraTimeout: extraTimeout, cancel: cancel) }
+}
+
+// BANLI_BENCH_ONLY=store stops here (for profiling the store alone).
+if env["BANLI_BENCH_ONLY"] == "store" {
+    for f in figures { print("\(f.name): \(f.value) vs \(f.baseline) = \(f.ratio)") }
+    exit(0)
 }
 
 // 3–5, 8: a hub with many units and a realistic year of items.

@@ -91,7 +91,13 @@ public struct FieldState: Sendable, Hashable {
     /// The visible value under the pinned rule: the sibling with the highest
     /// (author rank, counter, site), where rank is 1 for the field's natural author.
     public func visible(naturalAuthor: String) -> Sibling? {
-        siblings.max { a, b in
+        visibleIndex(naturalAuthor: naturalAuthor).map { siblings[$0] }
+    }
+
+    /// The index of the visible sibling, nil when there is none.
+    public func visibleIndex(naturalAuthor: String) -> Int? {
+        siblings.indices.max { i, j in
+            let a = siblings[i], b = siblings[j]
             let ra = a.site == naturalAuthor ? 1 : 0, rb = b.site == naturalAuthor ? 1 : 0
             if ra != rb { return ra < rb }
             if a.counter != b.counter { return a.counter < b.counter }

@@ -32,6 +32,11 @@ public struct ReplicatedField: Sendable, Hashable {
         state.visible(naturalAuthor: naturalAuthor(hubSite: hubSite))?.value ?? .null
     }
 
+    /// The index of the visible sibling, nil when nothing is written.
+    public func visibleIndex(hubSite: String) -> Int? {
+        state.visibleIndex(naturalAuthor: naturalAuthor(hubSite: hubSite))
+    }
+
     /// The pinned JSON line: `{"entity","field","value","siblings","context"}`.
     public func jsonLine(hubSite: String) -> String {
         var out = "{\"entity\":"

@@ -22,9 +22,12 @@ extension Store {
         return try transaction { db in
             var (clock, seq) = try Store.loadCounters(db)
             var outcome = ApplyOutcome()
+            var batch = FieldBatch()
+            try batch.prefetch(db, fields.map { ($0.entity, $0.field) })
             for f in fields {
-                try joinReceived(db, f, via: via, echo: nil, at: at, clock: &clock, seq: &seq, outcome: &outcome)
+                try joinReceived(db, f, via: via, echo: nil, at: at, clock: &clock, seq: &seq, outcome: &outcome, batch: &batch)
             }
+            try batch.flush(db)
             try Store.saveCounters(db, clock: clock, seq: seq)
             return outcome
         }
@@ -40,24 +43,23 @@ extension Store {
     /// it is not sent back to that site.
     func joinReceived(
         _ db: Database, _ f: ReplicatedField, via: String, echo: String?, echoExchange: Int64? = nil, at: String,
-        clock: inout HybridLogicalClock, seq: inout Int64, outcome: inout ApplyOutcome
+        clock: inout HybridLogicalClock, seq: inout Int64, outcome: inout ApplyOutcome, batch: inout FieldBatch
     ) throws {
         outcome.received += 1
         clock.observe(f.maxCounter)
-        let local = try Store.loadField(db, entity: f.entity, spec: f.spec)
+        let local = try batch.load(db, entity: f.entity, spec: f.spec)
             ?? ReplicatedField(entity: f.entity, spec: f.spec, state: FieldState())
         var merged = local
         merged.state.join(f.state)
         guard merged.state != local.state else { return }
         outcome.changed += 1
-        let before = Set(local.state.siblings.map(\.dot))
-        for s in merged.state.siblings where !before.contains(s.dot) {
-            try Store.appendHistory(db, entity: f.entity, field: f.field, sibling: s, origin: "received", via: via, at: at)
+        for s in merged.state.siblings where !local.state.siblings.contains(where: { $0.counter == s.counter && $0.site == s.site }) {
+            batch.appendHistory(entity: f.entity, field: f.field, sibling: s, origin: "received", via: via, at: at)
         }
         if merged.state.isConflict, merged.state.siblings != local.state.siblings {
             outcome.newConflicts.append(merged)
         }
         seq += 1
-        try saveField(db, merged, seq: seq, echo: echo != nil && merged.state == f.state ? echo : nil, echoExchange: echoExchange)
+        try saveField(db, merged, seq: seq, echo: echo != nil && merged.state == f.state ? echo : nil, echoExchange: echoExchange, batch: &batch)
     }
 }

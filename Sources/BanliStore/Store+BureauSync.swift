@@ -89,7 +89,7 @@ extension Store {
             let state = try Store.loadSyncState(db)
             let now = try Store.loadCounters(db).seq
             let rows = try Row.fetchAll(db, sql: """
-                SELECT entity, field, siblings, context, seq FROM field
+                SELECT entity, field, value, state, seq FROM field
                 WHERE seq > ? AND (? OR echo IS NULL) ORDER BY seq LIMIT ?
                 """, arguments: [state.pushMark, state.repushAll, limit + 1])
             if rows.count > limit {
@@ -130,9 +130,12 @@ extension Store {
             var (clock, seq) = try Store.loadCounters(db)
             clock.observe(yourLatest)  // a store restored from a backup never reuses a dot
             var outcome = ApplyOutcome()
+            var batch = FieldBatch()
+            try batch.prefetch(db, changes.map { ($0.entity, $0.field) })
             for f in changes {
-                try joinReceived(db, f, via: info.hubSite, echo: info.hubSite, at: at, clock: &clock, seq: &seq, outcome: &outcome)
+                try joinReceived(db, f, via: info.hubSite, echo: info.hubSite, at: at, clock: &clock, seq: &seq, outcome: &outcome, batch: &batch)
             }
+            try batch.flush(db)
             try Store.saveCounters(db, clock: clock, seq: seq)
             try Store.saveSyncState(db, newState)
             let refused = Set(rejected.map { "\($0.entity)\u{0}\($0.field)" })

@@ -1,4 +1,5 @@
 import BanliCore
+import Foundation
 import GRDB
 
 /// Reading and writing `field` rows.
@@ -6,30 +7,17 @@ extension Store {
     /// Loads one field's state, or nil if it was never written or received.
     static func loadField(_ db: Database, entity: EntityKey, spec: FieldSpec) throws -> ReplicatedField? {
         let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT siblings, context FROM field WHERE entity = ? AND field = ?"),
+            db.cachedStatement(sql: "SELECT value, state FROM field WHERE entity = ? AND field = ?"),
             arguments: [entity.description, spec.name])
         guard let row else { return nil }
-        return ReplicatedField(entity: entity, spec: spec, state: try decodeState(siblings: row[0], context: row[1]))
+        return ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 0, state: 1))
     }
 
-    /// Inserts or replaces a field row with change number `seq`; `echo` names the site whose exchange
-    /// left exactly this state, so it is not sent back there.
-    func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil, echoExchange: Int64? = nil) throws {
-        let hubSite = info.hubSite
-        var siblings = ""
-        f.state.writeSiblings(to: &siblings)
-        var context = ""
-        f.state.context.write(to: &context)
-        try db.cachedStatement(sql: """
-            INSERT INTO field (entity, field, item, value, siblings, context, conflict, seq, echo, echoExchange)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (entity, field) DO UPDATE SET
-                value = excluded.value, siblings = excluded.siblings, context = excluded.context,
-                conflict = excluded.conflict, seq = excluded.seq, echo = excluded.echo, echoExchange = excluded.echoExchange
-            """).execute(arguments: [
-                f.entity.description, f.spec.name, f.entity.itemId, f.visibleValue(hubSite: hubSite).canonicalJSON,
-                siblings, context, f.state.isConflict, seq, echo, echo == nil ? nil : echoExchange,
-            ])
+    /// Records a field row with change number `seq` in `batch`; `echo` names the site whose exchange
+    /// left exactly this state, so it is not sent back there. The hub updates access at once, so later
+    /// states in the same transaction see it.
+    func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil, echoExchange: Int64? = nil, batch: inout FieldBatch) throws {
+        batch.save(f, hubSite: info.hubSite, seq: seq, echo: echo, echoExchange: echoExchange)
         if info.isHub, case .assignment(let item, let site) = f.entity {
             try updateAccess(db, item: item, site: site, field: f, seq: seq)
         }
@@ -49,35 +37,15 @@ extension Store {
         }
     }
 
-    /// Appends one history row.
-    static func appendHistory(_ db: Database, entity: EntityKey, field: String, sibling: Sibling, origin: String, via: String, at: String) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO history (entity, field, item, value, site, counter, origin, via, recordedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                entity.description, field, entity.itemId, sibling.value.canonicalJSON, sibling.site,
-                Int64(bitPattern: sibling.counter), origin, via, at,
-            ])
+    /// Decodes a stored field state from a row's value (canonical JSON) and state (stored form) columns.
+    static func decodeState(_ row: Row, value: Int, state: Int) throws -> FieldState {
+        guard let data = row[state] as Data? else { throw BanliError(.io, "A stored field state is damaged; restore the store from a backup.") }
+        return try data.withUnsafeBytes { bytes in
+            try FieldState(storedForm: bytes) { try JSONValue.parse(row[value] as String) }
+        }
     }
 
-    /// Decodes the stored JSON of a field state.
-    static func decodeState(siblings: String, context: String) throws -> FieldState {
-        guard case .array(let rawSiblings) = try JSONValue.parse(siblings),
-              case .object(let rawContext) = try JSONValue.parse(context) else {
-            throw BanliError(.io, "A stored field state is damaged; restore the store from a backup.")
-        }
-        var vv: [String: UInt64] = [:]
-        for (site, c) in rawContext {
-            vv[site] = UInt64(c.intValue ?? 0)
-        }
-        let sibs: [Sibling] = rawSiblings.compactMap { raw in
-            guard case .object(let o) = raw, let site = o["site"]?.stringValue, let c = o["counter"]?.intValue else { return nil }
-            return Sibling(value: o["value"] ?? .null, site: site, counter: UInt64(c), sig: o["sig"]?.stringValue)
-        }
-        return FieldState(siblings: sibs, context: VersionVector(vv))
-    }
-
-    /// Decodes rows of (entity, field, siblings, context) into replicated fields, skipping unknown fields.
+    /// Decodes rows of (entity, field, value, state) into replicated fields, skipping unknown fields.
     static func decodeFields(_ rows: [Row]) throws -> [ReplicatedField] {
         var out: [ReplicatedField] = []
         out.reserveCapacity(rows.count)
@@ -85,7 +53,7 @@ extension Store {
             let entityText: String = row[0], fieldName: String = row[1]
             guard let entity = try? EntityKey(parsing: entityText),
                   let spec = FieldCatalogue.spec(entity.kind, fieldName) else { continue }
-            out.append(ReplicatedField(entity: entity, spec: spec, state: try decodeState(siblings: row[2], context: row[3])))
+            out.append(ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 2, state: 3)))
         }
         return out
     }

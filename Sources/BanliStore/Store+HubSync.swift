@@ -85,8 +85,10 @@ extension Store {
             var (clock, seq) = try Store.loadCounters(db)
             let seqBefore = seq
             var outcome = ApplyOutcome()
+            var batch = FieldBatch()
+            try batch.prefetch(db, ordered.map { ($0.entity, $0.field) })
             for f in ordered {
-                let current = try Store.loadField(db, entity: f.entity, spec: f.spec)?.state ?? FieldState()
+                let current = try batch.load(db, entity: f.entity, spec: f.spec)?.state ?? FieldState()
                 let access = try f.entity.itemId.map { try Store.access(db, unit: unit, item: $0) } ?? .active
                 if let reason = policy.rejection(of: f, current: current, access: access) {
                     result.rejected.append(Rejection(entity: f.entity.description, field: f.field, reason: reason))
@@ -94,8 +96,9 @@ extension Store {
                 }
                 result.accepted += 1
                 for s in f.state.siblings where s.site == unit { maxCounter = max(maxCounter, s.counter) }
-                try joinReceived(db, f, via: unit, echo: unit, echoExchange: exchangeNumber, at: at, clock: &clock, seq: &seq, outcome: &outcome)
+                try joinReceived(db, f, via: unit, echo: unit, echoExchange: exchangeNumber, at: at, clock: &clock, seq: &seq, outcome: &outcome, batch: &batch)
             }
+            try batch.flush(db)
             try Store.saveCounters(db, clock: clock, seq: seq)
             result.changedHub = seq != seqBefore
 
@@ -142,7 +145,7 @@ extension Store {
         pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
     ) throws {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT f.entity, f.field, f.siblings, f.context, f.seq FROM field f
+            SELECT f.entity, f.field, f.value, f.state, f.seq FROM field f
             WHERE f.seq > ?1
               AND (?2 = 0 OR f.echo IS NULL OR f.echo <> ?3 OR (f.echoExchange >= ?5 AND f.seq NOT BETWEEN ?6 AND ?7))
               AND (f.item IS NULL OR EXISTS (
@@ -167,7 +170,7 @@ extension Store {
             let item: String = g["item"]
             let upTo = min(after, (g["revokedSeq"] as Int64?) ?? after)
             let older = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT entity, field, siblings, context FROM field WHERE item = ? AND seq <= ? ORDER BY seq
+                SELECT entity, field, value, state FROM field WHERE item = ? AND seq <= ? ORDER BY seq
                 """), arguments: [item, upTo])
             fields += try Store.decodeFields(older)
         }

@@ -31,8 +31,10 @@ extension Store {
         return try transaction { db in
             var (clock, seq) = try Store.loadCounters(db)
             var outcomes: [WriteOutcome] = []
+            var batch = FieldBatch()
+            try batch.prefetch(db, checked.map { ($0.0.entity, $0.1.name) })
             for (w, spec) in checked {
-                var f = try Store.loadField(db, entity: w.entity, spec: spec)
+                var f = try batch.load(db, entity: w.entity, spec: spec)
                     ?? ReplicatedField(entity: w.entity, spec: spec, state: FieldState())
                 let previous = f.visibleValue(hubSite: info.hubSite)
                 let superseded = f.state.siblings.count
@@ -42,10 +44,11 @@ extension Store {
                 }
                 f.state.write(w.value, dot: dot, sig: sig)
                 seq += 1
-                try self.saveField(db, f, seq: seq)
-                try Store.appendHistory(db, entity: w.entity, field: w.field, sibling: f.state.siblings[0], origin: "local", via: info.site, at: at)
+                try self.saveField(db, f, seq: seq, batch: &batch)
+                batch.appendHistory(entity: w.entity, field: w.field, sibling: f.state.siblings[0], origin: "local", via: info.site, at: at)
                 outcomes.append(WriteOutcome(entity: w.entity, field: w.field, previous: previous, value: w.value, dot: dot, superseded: superseded))
             }
+            try batch.flush(db)
             try Store.saveCounters(db, clock: clock, seq: seq)
             return outcomes
         }

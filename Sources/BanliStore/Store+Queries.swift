@@ -6,7 +6,7 @@ extension Store {
     /// Every field state, sorted by (entity, field).
     public func allFields() throws -> [ReplicatedField] {
         try reading { db in
-            try Store.decodeFields(Row.fetchAll(db, sql: "SELECT entity, field, siblings, context FROM field ORDER BY entity, field"))
+            try Store.decodeFields(Row.fetchAll(db, sql: "SELECT entity, field, value, state FROM field ORDER BY entity, field"))
         }
     }
 
@@ -14,7 +14,7 @@ extension Store {
     public func fields(ofItem id: String) throws -> [ReplicatedField] {
         try reading { db in
             try Store.decodeFields(Row.fetchAll(
-                db, sql: "SELECT entity, field, siblings, context FROM field WHERE item = ? ORDER BY entity, field",
+                db, sql: "SELECT entity, field, value, state FROM field WHERE item = ? ORDER BY entity, field",
                 arguments: [id]))
         }
     }
@@ -23,7 +23,7 @@ extension Store {
     public func directoryFields() throws -> [ReplicatedField] {
         try reading { db in
             try Store.decodeFields(Row.fetchAll(
-                db, sql: "SELECT entity, field, siblings, context FROM field WHERE item IS NULL ORDER BY entity, field"))
+                db, sql: "SELECT entity, field, value, state FROM field WHERE item IS NULL ORDER BY entity, field"))
         }
     }
 
@@ -31,7 +31,7 @@ extension Store {
     public func conflicts() throws -> [ReplicatedField] {
         try reading { db in
             try Store.decodeFields(Row.fetchAll(
-                db, sql: "SELECT entity, field, siblings, context FROM field WHERE conflict = 1 ORDER BY entity, field"))
+                db, sql: "SELECT entity, field, value, state FROM field WHERE conflict = 1 ORDER BY entity, field"))
         }
     }
 
@@ -60,7 +60,7 @@ extension Store {
     public func items() throws -> [ItemView] {
         let fields = try reading { db in
             try Store.decodeFields(Row.fetchAll(
-                db, sql: "SELECT entity, field, siblings, context FROM field WHERE item IS NOT NULL ORDER BY item, entity, field"))
+                db, sql: "SELECT entity, field, value, state FROM field WHERE item IS NOT NULL ORDER BY item, entity, field"))
         }
         var byItem: [String: [ReplicatedField]] = [:]
         for f in fields { byItem[f.entity.itemId!, default: []].append(f) }
@@ -153,11 +153,11 @@ extension Store {
 }
 
 extension Store {
-    /// Bytes of causal metadata (siblings' bookkeeping and contexts) and of values, over every field.
+    /// Bytes of causal metadata (the stored form of siblings and contexts, values other than the visible one included) and of visible values, over every field.
     public func metadataBytes() throws -> (metadata: Int, values: Int) {
         try reading { db in
             let row = try Row.fetchOne(db, sql: """
-                SELECT SUM(LENGTH(CAST(siblings AS BLOB)) + LENGTH(CAST(context AS BLOB)) - LENGTH(CAST(value AS BLOB))), SUM(LENGTH(CAST(value AS BLOB))) FROM field
+                SELECT SUM(LENGTH(state)), SUM(LENGTH(CAST(value AS BLOB))) FROM field
                 """)!
             return ((row[0] as Int?) ?? 0, (row[1] as Int?) ?? 0)
         }

@@ -1,3 +1,5 @@
+import BanliCore
+import Foundation
 import GRDB
 
 /// The versioned schema. Add a new migration for every change; never edit a shipped one.
@@ -99,6 +101,79 @@ enum StoreSchema {
                 );
                 """)
         }
+        // v2: a field's siblings and context in the compact binary form (FieldState+StoredForm), the
+        // visible value kept once; history without AUTOINCREMENT (it is append-only, ids never reused).
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE field_v2 (
+                    entity TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    item TEXT,                -- item id, NULL for the unit directory
+                    value TEXT NOT NULL,      -- visible value, canonical JSON
+                    state BLOB NOT NULL,      -- siblings and context, FieldState's stored form
+                    conflict INTEGER NOT NULL DEFAULT 0,
+                    seq INTEGER NOT NULL,     -- change sequence number of the last change
+                    echo TEXT,                -- site whose push left exactly this state (not sent back to it)
+                    echoExchange INTEGER,     -- that site's exchange number; echoes are suppressed once it confirms it
+                    PRIMARY KEY (entity, field)
+                ) WITHOUT ROWID
+                """)
+            let insert = try db.makeStatement(sql: "INSERT INTO field_v2 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let rows = try Row.fetchCursor(db, sql: "SELECT entity, field, item, value, siblings, context, conflict, seq, echo, echoExchange FROM field")
+            while let row = try rows.next() {
+                let value: String = row["value"]
+                let state = try StoreSchema.decodeV1State(siblings: row["siblings"], context: row["context"])
+                let visible = state.siblings.firstIndex { $0.value.canonicalJSON == value }
+                try insert.execute(arguments: [
+                    row["entity"], row["field"], row["item"], value, Data(state.storedForm(visibleIndex: visible)),
+                    row["conflict"], row["seq"], row["echo"], row["echoExchange"],
+                ])
+            }
+            try db.execute(sql: """
+                DROP TABLE field;
+                ALTER TABLE field_v2 RENAME TO field;
+                CREATE UNIQUE INDEX field_seq ON field(seq);
+                CREATE INDEX field_item ON field(item);
+                CREATE INDEX field_conflict ON field(conflict) WHERE conflict = 1;
+                CREATE TABLE history_v2 (
+                    id INTEGER PRIMARY KEY,
+                    entity TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    item TEXT,
+                    value TEXT NOT NULL,
+                    site TEXT NOT NULL,       -- who wrote it (the dot's site)
+                    counter INTEGER NOT NULL, -- the dot's counter
+                    origin TEXT NOT NULL CHECK (origin IN ('local', 'received')),
+                    via TEXT NOT NULL,        -- where it came from: this site, the hub, or a file
+                    recordedAt TEXT NOT NULL
+                );
+                INSERT INTO history_v2 SELECT * FROM history ORDER BY id;
+                DROP TABLE history;
+                ALTER TABLE history_v2 RENAME TO history;
+                CREATE INDEX history_item ON history(item, id);
+                CREATE TRIGGER history_append_only_update BEFORE UPDATE ON history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TRIGGER history_append_only_delete BEFORE DELETE ON history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                """)
+        }
         return m
+    }
+
+    /// Decodes a v1 state (JSON siblings and context), for the v2 migration only.
+    static func decodeV1State(siblings: String, context: String) throws -> FieldState {
+        guard case .array(let rawSiblings) = try JSONValue.parse(siblings),
+              case .object(let rawContext) = try JSONValue.parse(context) else {
+            throw BanliError(.io, "A stored field state is damaged; restore the store from a backup.")
+        }
+        var vv: [String: UInt64] = [:]
+        for (site, c) in rawContext {
+            vv[site] = UInt64(c.intValue ?? 0)
+        }
+        let sibs: [Sibling] = rawSiblings.compactMap { raw in
+            guard case .object(let o) = raw, let site = o["site"]?.stringValue, let c = o["counter"]?.intValue else { return nil }
+            return Sibling(value: o["value"] ?? .null, site: site, counter: UInt64(c), sig: o["sig"]?.stringValue)
+        }
+        return FieldState(siblings: sibs, context: VersionVector(vv))
     }
 }

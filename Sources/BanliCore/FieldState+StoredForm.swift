@@ -1,0 +1,143 @@
+/// The compact binary form a store keeps of a field state, beside the visible value's JSON.
+///
+/// Most fields hold one value written by the site whose counter is also the whole context, so the
+/// common state is the context plus one flag byte and one index: about 17 bytes of metadata. Values
+/// are never stored twice: the visible sibling points at the row's value column.
+///
+///     u8 version (1)
+///     varint n, then n × (varint length, site UTF-8, varint counter)   the context, sites sorted
+///     varint m, then m × sibling:
+///         u8 flags: 1 value is the visible value (else varint length + canonical JSON)
+///                   2 site is a context entry (varint index; else varint length + UTF-8)
+///                   4 counter is that site's context counter (else varint counter)
+///                   8 a hub tag follows (varint length + UTF-8)
+extension FieldState {
+    static let storedFormVersion: UInt8 = 1
+
+    /// Encodes the state; `visibleIndex` is the sibling whose value the store keeps in its value column.
+    public func storedForm(visibleIndex: Int?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        out.append(Self.storedFormVersion)
+        let sites = context.entries.keys.sorted()
+        StoredBytes.writeVarint(UInt64(sites.count), to: &out)
+        for site in sites {
+            StoredBytes.writeText(site, to: &out)
+            StoredBytes.writeVarint(context[site], to: &out)
+        }
+        StoredBytes.writeVarint(UInt64(siblings.count), to: &out)
+        for (i, s) in siblings.enumerated() {
+            let siteIndex = sites.firstIndex(of: s.site)
+            var flags: UInt8 = 0
+            if i == visibleIndex { flags |= 1 }
+            if siteIndex != nil { flags |= 2 }
+            if siteIndex != nil && context[s.site] == s.counter { flags |= 4 }
+            if s.sig != nil { flags |= 8 }
+            out.append(flags)
+            if flags & 1 == 0 { StoredBytes.writeText(s.value.canonicalJSON, to: &out) }
+            if let siteIndex { StoredBytes.writeVarint(UInt64(siteIndex), to: &out) } else { StoredBytes.writeText(s.site, to: &out) }
+            if flags & 4 == 0 { StoredBytes.writeVarint(s.counter, to: &out) }
+            if let sig = s.sig { StoredBytes.writeText(sig, to: &out) }
+        }
+        return out
+    }
+
+    /// Decodes a stored state; `visibleValue` is called (once, at most) for the sibling stored as the row's value.
+    public init(storedForm bytes: UnsafeRawBufferPointer, visibleValue: () throws -> JSONValue) throws {
+        var r = StoredBytes(bytes: bytes)
+        guard try r.byte() == Self.storedFormVersion else { throw StoredBytes.damaged }
+        let n = try r.count()
+        var sites: [String] = []
+        sites.reserveCapacity(n)
+        var entries: [String: UInt64] = [:]
+        entries.reserveCapacity(n)
+        for _ in 0..<n {
+            let site = try r.text()
+            sites.append(site)
+            entries[site] = try r.varint()
+        }
+        let m = try r.count()
+        var siblings: [Sibling] = []
+        siblings.reserveCapacity(m)
+        var visible: JSONValue?
+        for _ in 0..<m {
+            let flags = try r.byte()
+            let value: JSONValue
+            if flags & 1 != 0 {
+                if visible == nil { visible = try visibleValue() }
+                value = visible!
+            } else {
+                value = try JSONValue.parse(try r.text())
+            }
+            let site: String
+            if flags & 2 != 0 {
+                let index = try r.count()
+                guard index < sites.count else { throw StoredBytes.damaged }
+                site = sites[index]
+            } else {
+                site = try r.text()
+            }
+            let counter = flags & 4 != 0 ? entries[site] ?? 0 : try r.varint()
+            let sig = flags & 8 != 0 ? try r.text() : nil
+            siblings.append(Sibling(value: value, site: site, counter: counter, sig: sig))
+        }
+        guard r.atEnd else { throw StoredBytes.damaged }
+        self.init(siblings: siblings, context: VersionVector(entries))
+    }
+}
+
+/// Varints and length-prefixed text over raw bytes, bounds-checked.
+struct StoredBytes {
+    static let damaged = BanliError(.io, "A stored field state is damaged; restore the store from a backup.")
+
+    let bytes: UnsafeRawBufferPointer
+    var i = 0
+
+    var atEnd: Bool { i == bytes.count }
+
+    mutating func byte() throws -> UInt8 {
+        guard i < bytes.count else { throw Self.damaged }
+        defer { i += 1 }
+        return bytes[i]
+    }
+
+    mutating func varint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            guard shift < 64 else { throw Self.damaged }
+            result |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    /// A length or index: a varint no larger than the bytes left could describe.
+    mutating func count() throws -> Int {
+        let n = try varint()
+        guard n <= UInt64(bytes.count) else { throw Self.damaged }
+        return Int(n)
+    }
+
+    mutating func text() throws -> String {
+        let n = try count()
+        guard n <= bytes.count - i else { throw Self.damaged }
+        defer { i += n }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), as: UTF8.self)
+    }
+
+    static func writeVarint(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    static func writeText(_ s: String, to out: inout [UInt8]) {
+        writeVarint(UInt64(s.utf8.count), to: &out)
+        out.append(contentsOf: s.utf8)
+    }
+}

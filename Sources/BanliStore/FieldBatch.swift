@@ -1,0 +1,149 @@
+import BanliCore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The field and history rows of one transaction: read ahead in a few statements, kept here while
+/// the transaction joins and writes, and written in multi-row statements by `flush`.
+///
+/// Per-statement overhead, not SQLite's b-tree work, dominated applying a batch one row at a time.
+/// Anything that reads `field` with SQL inside the same transaction must come after `flush`.
+struct FieldBatch {
+    /// States known in this transaction, by `key`: read from the store or written here.
+    private var states: [String: FieldState] = [:]
+    /// Entities whose every stored field was read: a field of theirs not in `states` is absent.
+    private var readEntities: Set<String> = []
+    /// Field rows to write, one per key (the last write wins), in first-write order.
+    private var rows: [FieldRow] = []
+    private var rowIndex: [String: Int] = [:]
+    private var history: [HistoryRow] = []
+
+    struct FieldRow {
+        var entity: String, field: String, item: String?, value: String, state: [UInt8], conflict: Bool, seq: Int64
+        var echo: String?, echoExchange: Int64?
+    }
+
+    struct HistoryRow {
+        var entity: String, field: String, item: String?, value: String, site: String, counter: UInt64, origin: String, via: String, at: String
+    }
+
+    static let rowsPerStatement = 100
+
+    /// Reads the stored states of the entities of `fields` in a few statements.
+    mutating func prefetch(_ db: Database, _ fields: [(entity: EntityKey, field: String)]) throws {
+        var entities: [String] = []
+        for (entity, _) in fields {
+            let name = entity.description
+            if readEntities.insert(name).inserted { entities.append(name) }
+        }
+        for start in stride(from: 0, to: entities.count, by: 500) {
+            let chunk = Array(entities[start..<min(entities.count, start + 500)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT entity, field, value, state FROM field WHERE entity IN (\(marks))"),
+                                           arguments: StatementArguments(chunk))
+            while let row = try rows.next() {
+                states[(row[0] as String) + "\u{0}" + (row[1] as String)] = try Store.decodeState(row, value: 2, state: 3)
+            }
+        }
+    }
+
+    /// The state of one field in this transaction, nil when it was never written or received.
+    mutating func load(_ db: Database, entity: EntityKey, spec: FieldSpec) throws -> ReplicatedField? {
+        let name = entity.description
+        if let known = states[name + "\u{0}" + spec.name] {
+            return ReplicatedField(entity: entity, spec: spec, state: known)
+        }
+        if readEntities.contains(name) { return nil }
+        return try Store.loadField(db, entity: entity, spec: spec)
+    }
+
+    /// Records a field row to write.
+    mutating func save(_ f: ReplicatedField, hubSite: String, seq: Int64, echo: String?, echoExchange: Int64?) {
+        let name = f.entity.description
+        let key = name + "\u{0}" + f.field
+        states[key] = f.state
+        let visible = f.visibleIndex(hubSite: hubSite)
+        let row = FieldRow(
+            entity: name, field: f.field, item: f.entity.itemId,
+            value: visible.map { f.state.siblings[$0].value.canonicalJSON } ?? "null",
+            state: f.state.storedForm(visibleIndex: visible), conflict: f.state.isConflict, seq: seq,
+            echo: echo, echoExchange: echo == nil ? nil : echoExchange)
+        if let i = rowIndex[key] {
+            rows[i] = row
+        } else {
+            rowIndex[key] = rows.count
+            rows.append(row)
+        }
+    }
+
+    /// Records one history row.
+    mutating func appendHistory(entity: EntityKey, field: String, sibling: Sibling, origin: String, via: String, at: String) {
+        history.append(HistoryRow(
+            entity: entity.description, field: field, item: entity.itemId, value: sibling.value.canonicalJSON,
+            site: sibling.site, counter: sibling.counter, origin: origin, via: via, at: at))
+    }
+
+    /// Writes the recorded rows. The batch stays usable: what it read and wrote is still known.
+    mutating func flush(_ db: Database) throws {
+        try Self.insert(db, rows, width: 9, sql: { tuples in """
+            INSERT INTO field (entity, field, item, value, state, conflict, seq, echo, echoExchange) VALUES \(tuples)
+            ON CONFLICT (entity, field) DO UPDATE SET
+                value = excluded.value, state = excluded.state,
+                conflict = excluded.conflict, seq = excluded.seq, echo = excluded.echo, echoExchange = excluded.echoExchange
+            """ }) { b, r in
+            b.text(r.entity); b.text(r.field); b.text(r.item); b.text(r.value); b.blob(r.state)
+            b.int(r.conflict ? 1 : 0); b.int(r.seq); b.text(r.echo); b.int(r.echoExchange)
+        }
+        try Self.insert(db, history, width: 9, sql: { tuples in
+            "INSERT INTO history (entity, field, item, value, site, counter, origin, via, recordedAt) VALUES \(tuples)"
+        }) { b, r in
+            b.text(r.entity); b.text(r.field); b.text(r.item); b.text(r.value); b.text(r.site)
+            b.int(Int64(bitPattern: r.counter)); b.text(r.origin); b.text(r.via); b.text(r.at)
+        }
+        rows.removeAll(keepingCapacity: true)
+        rowIndex.removeAll(keepingCapacity: true)
+        history.removeAll(keepingCapacity: true)
+    }
+
+    /// Multi-row inserts, bound straight to SQLite: GRDB's generic argument arrays cost more than the inserts.
+    private static func insert<Row>(_ db: Database, _ rows: [Row], width: Int, sql: (String) -> String, bind: (inout Binder, Row) -> Void) throws {
+        guard !rows.isEmpty else { return }
+        let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ",") + ")"
+        for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+            let chunk = rows[start..<min(rows.count, start + rowsPerStatement)]
+            // Only the full-size statement is worth caching; a remainder's size varies.
+            let text = sql(Array(repeating: tuple, count: chunk.count).joined(separator: ","))
+            let statement = try chunk.count == rowsPerStatement ? db.cachedStatement(sql: text) : db.makeStatement(sql: text)
+            statement.setUncheckedArguments(StatementArguments())
+            var binder = Binder(statement: statement.sqliteStatement)
+            for row in chunk { bind(&binder, row) }
+            try statement.execute()
+        }
+    }
+
+    /// Binds parameters in order; SQLite copies each value.
+    struct Binder {
+        let statement: OpaquePointer
+        var index: Int32 = 0
+        static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+        mutating func text(_ s: String?) {
+            index += 1
+            guard var s else { sqlite3_bind_null(statement, index); return }
+            guard !s.isEmpty else { sqlite3_bind_text(statement, index, "", 0, Self.transient); return }
+            s.withUTF8 { u in
+                _ = u.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32(u.count), Self.transient) }
+            }
+        }
+
+        mutating func blob(_ b: [UInt8]) {
+            index += 1
+            b.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), Self.transient) }
+        }
+
+        mutating func int(_ i: Int64?) {
+            index += 1
+            if let i { sqlite3_bind_int64(statement, index, i) } else { sqlite3_bind_null(statement, index) }
+        }
+    }
+}
