@@ -67,6 +67,7 @@ public struct HubServer: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+        do { try store.flushUnitBook() } catch { logger.error("could not record the units' last exchanges", metadata: ["error": "\(error)"]) }
         notifier.stopping()
         logger.info("stopped")
     }
@@ -91,7 +92,8 @@ public struct HubServer: Sendable {
 }
 
 /// Notices changes made to the hub's store by other processes (operators' commands), wakes
-/// long-polls, and pings the systemd watchdog while the hub is healthy.
+/// long-polls, writes quiet exchanges' bookkeeping every second, and pings the systemd watchdog
+/// while the hub is healthy.
 struct ChangePoller: Service {
     let store: Store
     let signal: ChangeSignal
@@ -100,9 +102,12 @@ struct ChangePoller: Service {
     func run() async throws {
         var last = (try? store.counters().seq) ?? 0
         var lastPing = Date.distantPast
+        var ticks = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
             let store = self.store
+            ticks += 1
+            if ticks % 4 == 0 { try? await Blocking.run { try store.flushUnitBook() } }
             if let seq = try? await Blocking.run({ try store.counters().seq }) {
                 if seq != last {
                     last = seq

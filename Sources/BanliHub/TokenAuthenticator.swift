@@ -3,12 +3,13 @@ import BanliStore
 import Foundation
 import Synchronization
 
-/// Maps bearer tokens to units. Tokens are kept only as SHA-256 hashes and compared in constant
-/// time against every registered hash. The table is reloaded when it is over a second old, so
+/// Maps bearer tokens to units. Tokens are kept only as SHA-256 hashes. A request's hash is looked
+/// up by value (its timing depends only on the digest of what the client sent, which tells it nothing
+/// about any real token) and the entry found is then compared in constant time. The table is reloaded when it is over a second old, so
 /// `hub add-unit`, `hub rotate-token` and `hub remove-unit` take effect within a second, without a restart.
 final class TokenAuthenticator: Sendable {
     private let store: Store
-    private let state = Mutex<(hashes: [(site: String, hash: String)], loadedAt: Double)>(([], 0))
+    private let state = Mutex<(sites: [String: (site: String, hash: String)], loadedAt: Double)>(([:], 0))
 
     init(store: Store) throws {
         self.store = store
@@ -17,7 +18,8 @@ final class TokenAuthenticator: Sendable {
 
     private func reload() throws {
         let hashes = try store.tokenHashes()
-        state.withLock { $0 = (hashes, Date().timeIntervalSince1970) }
+        let bySite = Dictionary(hashes.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        state.withLock { $0 = (bySite, Date().timeIntervalSince1970) }
     }
 
     /// The unit a token belongs to, or nil.
@@ -28,14 +30,9 @@ final class TokenAuthenticator: Sendable {
         return match(hash)
     }
 
-    /// Looks at every entry without an early exit, so timing reveals nothing about the tokens.
     private func match(_ hash: String) -> String? {
-        let hashes = state.withLock { $0.hashes }
-        var found: String?
-        for entry in hashes where ConstantTime.equal(entry.hash, hash) {
-            found = entry.site
-        }
-        return found
+        guard let entry = state.withLock({ $0.sites[hash] }) else { return nil }
+        return ConstantTime.equal(entry.hash, hash) ? entry.site : nil
     }
 
     /// Forces a reload (tests, rotate-token in process).

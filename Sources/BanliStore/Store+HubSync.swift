@@ -52,7 +52,8 @@ public struct HubExchange: Sendable {
 
 extension Store {
     /// Hub: joins a unit's push (each change checked by `PushPolicy`), then collects what the unit
-    /// should receive after `cursor`, all in one durable transaction.
+    /// should receive after `cursor`, all in one durable transaction. An exchange that pushes nothing is
+    /// answered from a read snapshot instead (see `UnitBook`).
     public func exchange(
         unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, exchangeNumber: Int64 = 0, resyncRequested: Bool,
         changes: [PushedChange], limit: Int, report: UnitReport, nowMilliseconds: UInt64 = Store.nowMilliseconds()
@@ -75,11 +76,18 @@ extension Store {
             f.entity == .assignment(item: f.entity.itemId ?? "", site: unit) && f.spec.author == .hub ? 0 : 1
         }
         ordered.sort { grantsFirst($0) < grantsFirst($1) }
+        if ordered.isEmpty, result.rejected.isEmpty, let quiet = try quietExchange(
+            unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, exchangeNumber: exchangeNumber,
+            resyncRequested: resyncRequested, limit: limit, report: report, nowMilliseconds: nowMilliseconds) {
+            return quiet
+        }
         let at = Store.timestamp()
         return try transaction { db in
             try db.execute(sql: "INSERT OR IGNORE INTO unit_status (site) VALUES (?)", arguments: [unit])
             let status = try Row.fetchOne(db, sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])!
-            let hubPushMark: Int64 = status["pushMark"], sentCursor: Int64 = status["sentCursor"]
+            let pending = unitBook.entry(unit)
+            let hubPushMark: Int64 = pending?.pushMark ?? status["pushMark"]
+            let sentCursor = max(status["sentCursor"] as Int64, pending?.sentCursor ?? 0)
             var maxCounter = UInt64(bitPattern: status["maxCounter"] as Int64)
 
             var (clock, seq) = try Store.loadCounters(db)
@@ -102,28 +110,84 @@ extension Store {
             try Store.saveCounters(db, clock: clock, seq: seq)
             result.changedHub = seq != seqBefore
 
-            // Push mark: a unit ahead of the hub's record means the hub lost its pushes (restored).
-            if pushMark > hubPushMark {
-                result.pushMark = hubPushMark
-            } else {
-                result.pushMark = pushThrough
-            }
-            // Cursor: ahead of anything the hub handed out means the hub was restored; start over.
-            result.resync = resyncRequested || cursor > sentCursor
-            let from = result.resync ? 0 : cursor
-            try collectChanges(db, unit: unit, after: from, limit: limit, suppressEchoes: !result.resync, confirmedBefore: exchangeNumber, pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq), into: &result)
+            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, hubPushMark: hubPushMark, sentCursor: sentCursor,
+                       exchangeNumber: exchangeNumber, resyncRequested: resyncRequested, limit: limit, pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq), into: &result)
             result.yourLatest = maxCounter
 
             try db.execute(sql: """
-                UPDATE unit_status SET pushMark = ?, lastExchange = ?, sentCursor = max(sentCursor, ?), maxCounter = ?,
+                UPDATE unit_status SET pushMark = ?, lastExchange = ?, sentCursor = max(sentCursor, ?, ?), maxCounter = ?,
                     lastContactAt = ?, lastSuccessAt = ?, lastError = NULL, backlog = ?, rejected = rejected + ?,
                     clockOffsetMs = ?, clientVersion = ?, storeId = ?
                 WHERE site = ?
                 """, arguments: [
-                    result.pushMark, exchangeNumber, result.cursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
+                    result.pushMark, exchangeNumber, result.cursor, sentCursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
                     report.backlog, result.rejected.count, report.clockOffsetMs, report.clientVersion, report.storeId, unit,
                 ])
+            if let pending { unitBook.drop(unit, through: pending.stamp) }
             return result
+        }
+    }
+
+    /// An exchange that pushes nothing, answered from a read snapshot; its bookkeeping goes to the unit book.
+    /// Nil for a unit's first exchange, which takes the durable path.
+    func quietExchange(
+        unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, exchangeNumber: Int64, resyncRequested: Bool,
+        limit: Int, report: UnitReport, nowMilliseconds: UInt64
+    ) throws -> HubExchange? {
+        let answered = try reading { db -> HubExchange? in
+            guard let status = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?"), arguments: [unit]) else { return nil }
+            let pending = unitBook.entry(unit)
+            var result = HubExchange()
+            let seq = try Store.loadCounters(db).seq
+            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough,
+                       hubPushMark: pending?.pushMark ?? status[0], sentCursor: max(status[1] as Int64, pending?.sentCursor ?? 0),
+                       exchangeNumber: exchangeNumber, resyncRequested: resyncRequested, limit: limit, pushedSeqs: (seq + 1)...(seq + 1), into: &result)
+            result.yourLatest = UInt64(bitPattern: status[2] as Int64)
+            return result
+        }
+        guard let answered else { return nil }
+        unitBook.record(unit, UnitBook.Entry(
+            pushMark: answered.pushMark, lastExchange: exchangeNumber, sentCursor: answered.cursor, at: Int64(nowMilliseconds),
+            backlog: report.backlog, clockOffsetMs: report.clockOffsetMs, clientVersion: report.clientVersion, storeId: report.storeId))
+        return answered
+    }
+
+    /// The push mark, resync decision and changes to send, shared by both kinds of exchange.
+    func answer(
+        _ db: Database, unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, hubPushMark: Int64, sentCursor: Int64,
+        exchangeNumber: Int64, resyncRequested: Bool, limit: Int, pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
+    ) throws {
+        // Push mark: a unit ahead of the hub's record means the hub lost its pushes (restored).
+        result.pushMark = pushMark > hubPushMark ? hubPushMark : pushThrough
+        // Cursor: ahead of anything the hub handed out means the hub was restored; start over.
+        result.resync = resyncRequested || cursor > sentCursor
+        try collectChanges(db, unit: unit, after: result.resync ? 0 : cursor, limit: limit, suppressEchoes: !result.resync,
+                           confirmedBefore: exchangeNumber, pushedSeqs: pushedSeqs, into: &result)
+    }
+
+    /// Hub: writes the unit book's quiet-exchange bookkeeping to `unit_status` in one transaction.
+    /// A row a newer exchange or failure has written since is left alone.
+    public func flushUnitBook() throws {
+        guard info.isHub else { return }
+        let entries = unitBook.take()
+        guard !entries.isEmpty else { return }
+        do {
+            try transaction { db in
+                let update = try db.cachedStatement(sql: """
+                    UPDATE unit_status SET pushMark = ?, lastExchange = max(lastExchange, ?), sentCursor = max(sentCursor, ?),
+                        lastContactAt = ?, lastSuccessAt = ?, lastError = NULL, backlog = ?, clockOffsetMs = ?, clientVersion = ?, storeId = ?
+                    WHERE site = ? AND coalesce(lastContactAt, 0) <= ?
+                    """)
+                for (unit, e) in entries {
+                    try update.execute(arguments: [
+                        e.pushMark, e.lastExchange, e.sentCursor, e.at, e.at, e.backlog, e.clockOffsetMs, e.clientVersion, e.storeId, unit, e.at,
+                    ])
+                }
+            }
+        } catch {
+            unitBook.putBack(entries)
+            throw error
         }
     }
 
@@ -230,6 +294,17 @@ extension Store {
                 out[site] = UnitStatusRow(
                     site: site, lastContactAt: r["lastContactAt"], lastSuccessAt: r["lastSuccessAt"], lastError: r["lastError"],
                     backlog: r["backlog"], rejected: r["rejected"], clockOffsetMs: r["clockOffsetMs"], clientVersion: r["clientVersion"])
+            }
+            // Quiet exchanges not yet written are newer than the rows they follow.
+            for (site, e) in unitBook.all {
+                guard var row = out[site], (row.lastContactAt ?? 0) <= e.at else { continue }
+                row.lastContactAt = e.at
+                row.lastSuccessAt = e.at
+                row.lastError = nil
+                row.backlog = e.backlog
+                row.clockOffsetMs = e.clockOffsetMs
+                row.clientVersion = e.clientVersion
+                out[site] = row
             }
             return out
         }

@@ -37,7 +37,7 @@ extension Store {
 
     /// SHA-256 of a token, lowercase hex.
     public static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// The registered units' sites, sorted.
@@ -95,5 +95,18 @@ extension Store {
             return db.changesCount
         }
         guard removed == 1 else { throw BanliError(.notFound, "Unit '\(site)' is not registered.") }
+    }
+}
+
+extension Store {
+    /// Bytes as lowercase hex (on every request's token, so no per-byte formatting).
+    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

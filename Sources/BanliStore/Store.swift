@@ -28,6 +28,8 @@ public final class Store: Sendable {
     let pool: DatabasePool
     /// Hub only: the secret that authenticates the hub's own writes (see `HubKey`).
     let hubKey: SymmetricKey?
+    /// Hub only: quiet exchanges' bookkeeping not yet written (see `UnitBook`).
+    let unitBook = UnitBook()
 
     private init(path: String, pool: DatabasePool, info: SiteInfo, keyFile: String?) throws {
         self.path = path
@@ -182,6 +184,6 @@ public final class Store: Sendable {
     /// Random bytes as lowercase hex.
     static func randomHex(bytes: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        return hex((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) })
     }
 }
