@@ -116,6 +116,30 @@ func temporaryDirectory() throws -> String {
         #expect(try hub.field(.unit(site: "jxj"), "name")?.visibleValue(hubSite: "hub") == .string("市经信局"))
     }
 
+    @Test func quietExchangesAreSeenAtOnceAndWrittenByTheFlush() throws {
+        _ = try hub.addUnit(site: "jxj", name: "市经信局")
+        try hub.write(.assignment(item: "rd-2025-39", site: "jxj"), "role", .string("lead"), nowMilliseconds: now)
+        let report = UnitReport(clientVersion: "t", backlog: 3, clockOffsetMs: 5, storeId: jxj.info.storeId)
+        let first = try hub.exchange(unit: "jxj", cursor: 0, pushMark: 0, pushThrough: 0, exchangeNumber: 0, resyncRequested: false,
+                                     changes: [], limit: 100, report: report, nowMilliseconds: now)
+        #expect(first.changes.count == 3, "role, active and the unit's directory entry")
+        // A quiet exchange: nothing pushed, nothing new; answered and seen by monitoring at once.
+        let later = now + 60_000
+        let quiet = try hub.exchange(unit: "jxj", cursor: first.cursor, pushMark: 0, pushThrough: 7, exchangeNumber: 1, resyncRequested: false,
+                                     changes: [], limit: 100, report: UnitReport(clientVersion: "t", backlog: 0, clockOffsetMs: 5, storeId: nil), nowMilliseconds: later)
+        #expect(quiet.changes.isEmpty && !quiet.resync && quiet.pushMark == 7)
+        #expect(try hub.unitStatuses()["jxj"]?.lastContactAt == Int64(later))
+        #expect(try Store.open(at: dir + "/hub.db").unitStatuses()["jxj"]?.lastContactAt == Int64(now), "not written before the flush")
+        try hub.flushUnitBook()
+        let reopened = try Store.open(at: dir + "/hub.db")
+        #expect(try reopened.unitStatuses()["jxj"]?.lastContactAt == Int64(later))
+        #expect(try reopened.unitStatuses()["jxj"]?.backlog == 0)
+        // The flushed push mark and sent cursor hold: the next exchange is neither a resync nor a re-push.
+        let again = try reopened.exchange(unit: "jxj", cursor: first.cursor, pushMark: 7, pushThrough: 7, exchangeNumber: 2, resyncRequested: false,
+                                          changes: [], limit: 100, report: report, nowMilliseconds: later + 1)
+        #expect(!again.resync && again.pushMark == 7)
+    }
+
     @Test func itemViewAndDerivedStatus() throws {
         let id = "rd-2025-39"
         try hub.write([
