@@ -141,3 +141,55 @@ struct StoredBytes {
         out.append(contentsOf: s.utf8)
     }
 }
+
+extension FieldState {
+    /// Appends the pinned JSON line of a stored field (`ReplicatedField.jsonLine`) straight from its
+    /// stored form: the values are stored as canonical JSON already, so nothing is decoded or re-encoded.
+    public static func writeJSONLine(entity: String, field: String, valueJSON: String, storedForm bytes: UnsafeRawBufferPointer, to out: inout String) throws {
+        var r = StoredBytes(bytes: bytes)
+        guard try r.byte() == storedFormVersion else { throw StoredBytes.damaged }
+        let n = try r.count()
+        var context: [(site: String, counter: UInt64)] = []
+        context.reserveCapacity(n)
+        for _ in 0..<n { context.append((try r.text(), try r.varint())) }
+        out += "{\"entity\":"
+        JSONValue.writeString(entity, to: &out)
+        out += ",\"field\":"
+        JSONValue.writeString(field, to: &out)
+        out += ",\"value\":"
+        out += valueJSON
+        out += ",\"siblings\":["
+        let m = try r.count()
+        for i in 0..<m {
+            if i > 0 { out += "," }
+            let flags = try r.byte()
+            out += "{\"value\":"
+            out += flags & 1 != 0 ? valueJSON : try r.text()
+            let site: String
+            if flags & 2 != 0 {
+                let index = try r.count()
+                guard index < context.count else { throw StoredBytes.damaged }
+                site = context[index].site
+            } else {
+                site = try r.text()
+            }
+            out += ",\"site\":"
+            JSONValue.writeString(site, to: &out)
+            let counter = flags & 4 != 0 ? context.first { $0.site == site }?.counter ?? 0 : try r.varint()
+            out += ",\"counter\":" + String(counter)
+            if flags & 8 != 0 {
+                out += ",\"sig\":"
+                JSONValue.writeString(try r.text(), to: &out)
+            }
+            out += "}"
+        }
+        guard r.atEnd else { throw StoredBytes.damaged }
+        out += "],\"context\":{"
+        for (i, e) in context.enumerated() {
+            if i > 0 { out += "," }
+            JSONValue.writeString(e.site, to: &out)
+            out += ":" + String(e.counter)
+        }
+        out += "}}"
+    }
+}

@@ -58,6 +58,22 @@ extension Store {
         return out
     }
 
+    /// The pinned JSON lines of rows of (entity, field, value, state), written straight from the stored
+    /// form; unknown fields are skipped, as in `decodeFields`.
+    static func wireLines(_ rows: [Row]) throws -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(rows.count)
+        for row in rows {
+            let entityText: String = row[0], fieldName: String = row[1]
+            guard let entity = try? EntityKey(parsing: entityText), FieldCatalogue.spec(entity.kind, fieldName) != nil,
+                  let data = row[3] as Data? else { continue }
+            var line = ""
+            try data.withUnsafeBytes { try FieldState.writeJSONLine(entity: entityText, field: fieldName, valueJSON: row[2], storedForm: $0, to: &line) }
+            out.append(line)
+        }
+        return out
+    }
+
     /// The persisted clock and change sequence number.
     static func loadCounters(_ db: Database) throws -> (clock: HybridLogicalClock, seq: Int64) {
         let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT clock, seq FROM site WHERE id = 1"))!

@@ -40,7 +40,8 @@ public struct UnitReport: Sendable {
 public struct HubExchange: Sendable {
     public var accepted = 0
     public var rejected: [Rejection] = []
-    public var changes: [ReplicatedField] = []
+    /// The changes to send, each as its pinned JSON line.
+    public var changes: [String] = []
     public var cursor: Int64 = 0
     public var more = false
     public var pushMark: Int64 = 0
@@ -225,7 +226,7 @@ extension Store {
             end = try Store.loadCounters(db).seq
         }
         result.cursor = max(end, after)
-        var fields = try Store.decodeFields(Array(rows.prefix(limit)))
+        var fields = try Store.wireLines(Array(rows.prefix(limit)))
         // Items granted after the cursor: send their older rows too, however old.
         let grants = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT item, revokedSeq FROM access WHERE site = ? AND grantSeq > ? AND grantSeq <= ?
@@ -236,7 +237,7 @@ extension Store {
             let older = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT entity, field, value, state FROM field WHERE item = ? AND seq <= ? ORDER BY seq
                 """), arguments: [item, upTo])
-            fields += try Store.decodeFields(older)
+            fields += try Store.wireLines(older)
         }
         result.changes = fields
     }

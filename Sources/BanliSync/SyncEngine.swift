@@ -1,5 +1,6 @@
 import BanliCore
 import BanliStore
+import Dispatch
 import Logging
 
 /// What one `syncOnce` moved.
@@ -50,18 +51,26 @@ public final class SyncEngine: Sendable {
         var state = try store.syncState()
         let info = store.info
         // Each round either pushes a batch or pulls one; a bound stops a misbehaving hub from looping forever.
+        var prefetch: Prefetch?
+        defer { _ = prefetch?.wait() }  // never leave the transport busy behind an error
         for _ in 0..<100_000 {
-            let batch = try store.pushBatch(limit: limit)
-            let t0 = Store.nowMilliseconds()
-            var request = SyncRequest(
-                site: info.site, storeId: info.storeId, cursor: state.cursor, pushMark: state.pushMark,
-                pushThrough: batch.through, changes: batch.fields, limit: limit, backlog: batch.remaining,
-                clientTime: t0, resync: state.resync)
-            request.exchange = state.exchange
-            let http = try transport.post("/v1/sync", json: request.json(hubSite: info.hubSite))
-            let t1 = Store.nowMilliseconds()
-            try Self.check(http, url: transport.baseURL)
-            let response = try SyncResponse(json: JSONValue.parse(utf8: http.body))
+            let batch: PushBatch, request: SyncRequest, response: SyncResponse, t0: UInt64, t1: UInt64
+            if let p = prefetch {
+                prefetch = nil
+                (batch, request) = (p.batch, p.request)
+                let answer = try p.wait().get()
+                (response, t0, t1) = (answer.response, answer.t0, answer.t1)
+            } else {
+                batch = try store.pushBatch(limit: limit)
+                var r = SyncRequest(
+                    site: info.site, storeId: info.storeId, cursor: state.cursor, pushMark: state.pushMark,
+                    pushThrough: batch.through, changes: batch.fields, limit: limit, backlog: batch.remaining,
+                    clientTime: Store.nowMilliseconds(), resync: state.resync)
+                r.exchange = state.exchange
+                request = r
+                let answer = try Self.exchange(request, via: transport, hubSite: info.hubSite)
+                (response, t0, t1) = (answer.response, answer.t0, answer.t1)
+            }
             report.exchanges += 1
             report.pushed += batch.fields.count
             report.accepted += response.accepted
@@ -108,6 +117,17 @@ public final class SyncEngine: Sendable {
                 }
             }
             next.exchange = state.exchange + 1
+            // A pull-only round with more to come: ask for the next batch while this one is applied. Its
+            // answer is used only once this one has committed, so the cursor still moves only with an apply.
+            if response.more, batch.fields.isEmpty, batch.remaining == 0, !next.resync, next.pushMark == batch.through,
+               next.repushAll == state.repushAll, next.hubId == state.hubId || state.hubId == nil {
+                var r = request
+                r.cursor = next.cursor
+                r.pushMark = next.pushMark
+                r.exchange = next.exchange
+                r.clientTime = Store.nowMilliseconds()
+                prefetch = Prefetch(batch: batch, request: r, transport: transport, hubSite: info.hubSite)
+            }
             let outcome = try store.applyExchange(
                 changes: response.changes, newState: next, pushed: batch.fields, rejected: ownRejected,
                 yourLatest: response.yourLatest)
@@ -123,6 +143,15 @@ public final class SyncEngine: Sendable {
         }
         try store.recordSyncResult(error: nil, clockOffsetMs: report.clockOffsetMs)
         return report
+    }
+
+    /// Posts one request and decodes the answer, with the times it was sent and answered.
+    static func exchange(_ request: SyncRequest, via transport: any Transport, hubSite: String) throws -> (response: SyncResponse, t0: UInt64, t1: UInt64) {
+        let t0 = request.clientTime
+        let http = try transport.post("/v1/sync", json: request.json(hubSite: hubSite))
+        let t1 = Store.nowMilliseconds()
+        try check(http, url: transport.baseURL)
+        return (try SyncResponse(json: JSONValue.parse(utf8: http.body)), t0, t1)
     }
 
     /// Turns an HTTP error status into one sentence.
@@ -154,5 +183,30 @@ public final class SyncEngine: Sendable {
         try Self.check(http, url: transport.baseURL)
         guard case .object(let o) = try JSONValue.parse(utf8: http.body) else { return false }
         return o["changed"]?.boolValue ?? false
+    }
+}
+
+/// The next pull-only exchange, sent and decoded on another thread while the current answer is applied.
+/// One request at a time still uses the transport: this one starts only after the previous answer arrived.
+final class Prefetch: @unchecked Sendable {
+    let batch: PushBatch
+    let request: SyncRequest
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<(response: SyncResponse, t0: UInt64, t1: UInt64), any Error>?
+
+    init(batch: PushBatch, request: SyncRequest, transport: any Transport, hubSite: String) {
+        self.batch = batch
+        self.request = request
+        DispatchQueue.global().async { [self] in
+            result = Result { try SyncEngine.exchange(request, via: transport, hubSite: hubSite) }
+            done.signal()
+        }
+    }
+
+    /// The answer, once it has arrived.
+    func wait() -> Result<(response: SyncResponse, t0: UInt64, t1: UInt64), any Error> {
+        done.wait()
+        done.signal()  // later calls return at once
+        return result!
     }
 }

@@ -139,6 +139,8 @@ public struct SyncResponse: Sendable {
     public var accepted: Int
     public var rejected: [Rejection]
     public var changes: [ReplicatedField]
+    /// Changes already written as JSON lines (the hub's side), sent after `changes`.
+    public var changeLines: [String] = []
     public var cursor: Int64
     public var more: Bool
     public var hubId: String
@@ -150,7 +152,8 @@ public struct SyncResponse: Sendable {
     public init(exchange x: HubExchange, hubId: String, hubTime: UInt64) {
         accepted = x.accepted
         rejected = x.rejected
-        changes = x.changes
+        changes = []
+        changeLines = x.changes
         cursor = x.cursor
         more = x.more
         self.hubId = hubId
@@ -177,6 +180,10 @@ public struct SyncResponse: Sendable {
         for (i, c) in changes.enumerated() {
             if i > 0 { out += "," }
             out += c.jsonLine(hubSite: hubSite)
+        }
+        for (i, line) in changeLines.enumerated() {
+            if i > 0 || !changes.isEmpty { out += "," }
+            out += line
         }
         out += "],\"cursor\":\(cursor),\"more\":\(more),\"hubId\":"
         JSONValue.writeString(hubId, to: &out)
