@@ -72,7 +72,7 @@ public struct HubStatusReport: Sendable {
         let today = ISODate(unixMilliseconds: nowMilliseconds)
         var items: [String: Int] = [:], overdue: [String: Int] = [:]
         var attention: [String: [JSONValue]] = [:]
-        for view in try store.items() {
+        try store.forEachItem { view in
             for site in view.assignments.keys.sorted() {
                 guard let st = view.status(site: site, today: today, deadlines: deadlines), st.stage != .withdrawn else { continue }
                 items[site, default: 0] += 1

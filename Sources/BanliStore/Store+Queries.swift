@@ -58,13 +58,35 @@ extension Store {
 
     /// Every item as a view, sorted by id.
     public func items() throws -> [ItemView] {
-        let fields = try reading { db in
-            try Store.decodeFields(Row.fetchAll(
-                db, sql: "SELECT entity, field, value, state FROM field WHERE item IS NOT NULL ORDER BY item, entity, field"))
+        var out: [ItemView] = []
+        try forEachItem { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each item's view in id order, holding one item's fields at a time, so a
+    /// hub with a hundred thousand items reports without loading them all.
+    public func forEachItem(_ body: (ItemView) throws -> Void) throws {
+        try reading { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT entity, field, value, state, item FROM field WHERE item IS NOT NULL ORDER BY item")
+            var current: String?
+            var fields: [ReplicatedField] = []
+            func flush() throws {
+                guard let id = current else { return }
+                fields.sort { ($0.entity.description, $0.field) < ($1.entity.description, $1.field) }
+                try body(ItemView(id: id, fields: fields, hubSite: info.hubSite))
+                fields.removeAll(keepingCapacity: true)
+            }
+            while let row = try rows.next() {
+                let item: String = row[4]
+                if item != current {
+                    try flush()
+                    current = item
+                }
+                guard let entity = try? EntityKey(parsing: row[0] as String), let spec = FieldCatalogue.spec(entity.kind, row[1] as String) else { continue }
+                fields.append(ReplicatedField(entity: entity, spec: spec, state: try Store.decodeState(row, value: 2, state: 3)))
+            }
+            try flush()
         }
-        var byItem: [String: [ReplicatedField]] = [:]
-        for f in fields { byItem[f.entity.itemId!, default: []].append(f) }
-        return byItem.keys.sorted().map { ItemView(id: $0, fields: byItem[$0]!, hubSite: info.hubSite) }
     }
 
     /// One item as a view, or nil if the store holds nothing of it.
