@@ -6,6 +6,9 @@ DESTDIR ?=
 DEBS    := libcurl4-openssl-dev libsqlite3-dev
 # Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
 TEST_DEBS := chromium fonts-wqy-zenhei openssl
+# Release builds link the Swift runtime and Foundation statically: the installed binary needs only
+# libc, libcurl and libsqlite3 on the server, and loads fewer pages at start-up.
+RELEASE := -c release --static-swift-stdlib
 
 .PHONY: deps test-deps apt build debug test chaos fuzz bench demo install clean
 
@@ -23,7 +26,7 @@ apt:
 	fi
 
 build: deps
-	$(SWIFT) build -c release --product banli
+	$(SWIFT) build $(RELEASE) --product banli
 
 debug: deps
 	$(SWIFT) build --product banli
@@ -42,9 +45,9 @@ chaos: test-deps
 
 # Benchmarks (release build): prints the table and writes docs/performance.md.
 bench: deps
-	$(SWIFT) build -c release --product banli
-	$(SWIFT) build -c release --product banli-bench
-	BANLI_BENCH_OUT=docs/performance.md "$$($(SWIFT) build -c release --show-bin-path)/banli-bench"
+	$(SWIFT) build $(RELEASE) --product banli
+	$(SWIFT) build $(RELEASE) --product banli-bench
+	BANLI_BENCH_OUT=docs/performance.md "$$($(SWIFT) build $(RELEASE) --show-bin-path)/banli-bench"
 
 # libFuzzer on the wire decoder and the join: builds BanliCore with -sanitize=fuzzer,address.
 fuzz:
@@ -57,7 +60,7 @@ demo: debug
 
 # The binary, the example configs (never overwriting an existing one) and the systemd units.
 install: build
-	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/banli" "$(DESTDIR)$(PREFIX)/bin/banli"
+	install -D -m 0755 "$$($(SWIFT) build $(RELEASE) --show-bin-path)/banli" "$(DESTDIR)$(PREFIX)/bin/banli"
 	@id banli >/dev/null 2>&1 || [ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || useradd --system --home-dir /var/lib/banli --shell /usr/sbin/nologin banli
 	install -d -m 0755 "$(DESTDIR)/etc/banli"
 	for f in banli.toml hub.toml; do [ -e "$(DESTDIR)/etc/banli/$$f" ] || install -m 0640 config/$$f "$(DESTDIR)/etc/banli/$$f"; done

@@ -58,20 +58,31 @@ extension Store {
         return out
     }
 
-    /// The pinned JSON lines of rows of (entity, field, value, state), written straight from the stored
-    /// form; unknown fields are skipped, as in `decodeFields`.
-    static func wireLines(_ rows: [Row]) throws -> [String] {
-        var out: [String] = []
-        out.reserveCapacity(rows.count)
-        for row in rows {
-            let entityText: String = row[0], fieldName: String = row[1]
-            guard let entity = try? EntityKey(parsing: entityText), FieldCatalogue.spec(entity.kind, fieldName) != nil,
-                  let data = row[3] as Data? else { continue }
+    /// The pinned JSON lines of up to `limit` rows of (entity, field, value, state, seq), written straight
+    /// from the stored form and read without copying the states; unknown fields are skipped, as in
+    /// `decodeFields`. Also the last row's seq, and whether more rows followed.
+    static func wireLines(_ rows: RowCursor, limit: Int) throws -> (lines: [String], lastSeq: Int64?, more: Bool) {
+        var lines: [String] = []
+        var lastSeq: Int64?
+        var taken = 0
+        while let row = try rows.next() {
+            if taken == limit { return (lines, lastSeq, true) }
+            taken += 1
+            lastSeq = row[4]
+            let entity: String = row[0], field: String = row[1]
+            // Rows were validated on the way in; only a field this release does not know is skipped.
+            let kind = entity.utf8.firstIndex(of: 0x2F).flatMap { EntityKind(rawValue: String(entity[..<$0])) }
+            guard let kind, FieldCatalogue.spec(kind, field) != nil else { continue }
+            let value: String = row[2]
             var line = ""
-            try data.withUnsafeBytes { try FieldState.writeJSONLine(entity: entityText, field: fieldName, valueJSON: row[2], storedForm: $0, to: &line) }
-            out.append(line)
+            line.reserveCapacity(2 * value.utf8.count + entity.utf8.count + 160)
+            try row.withUnsafeData(atIndex: 3) { data in
+                guard let data else { throw BanliError(.io, "A stored field state is damaged; restore the store from a backup.") }
+                try data.withUnsafeBytes { try FieldState.writeJSONLine(entity: entity, field: field, valueJSON: value, storedForm: $0, to: &line) }
+            }
+            lines.append(line)
         }
-        return out
+        return (lines, lastSeq, false)
     }
 
     /// The persisted clock and change sequence number.

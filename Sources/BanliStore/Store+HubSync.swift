@@ -209,7 +209,7 @@ extension Store {
         _ db: Database, unit: String, after: Int64, limit: Int, suppressEchoes: Bool, confirmedBefore: Int64,
         pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
     ) throws {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT f.entity, f.field, f.value, f.state, f.seq FROM field f
             WHERE f.seq > ?1
               AND (?2 = 0 OR f.echo IS NULL OR f.echo <> ?3 OR (f.echoExchange >= ?5 AND f.seq NOT BETWEEN ?6 AND ?7))
@@ -218,15 +218,16 @@ extension Store {
                     AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)))
             ORDER BY f.seq LIMIT ?4
             """), arguments: [after, suppressEchoes, unit, limit + 1, confirmedBefore, pushedSeqs.lowerBound, pushedSeqs.upperBound])
+        let page = try Store.wireLines(rows, limit: limit)
         let end: Int64
-        if rows.count > limit {
+        if page.more, let last = page.lastSeq {
             result.more = true
-            end = rows[limit - 1]["seq"]
+            end = last
         } else {
             end = try Store.loadCounters(db).seq
         }
         result.cursor = max(end, after)
-        var fields = try Store.wireLines(Array(rows.prefix(limit)))
+        var fields = page.lines
         // Items granted after the cursor: send their older rows too, however old.
         let grants = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT item, revokedSeq FROM access WHERE site = ? AND grantSeq > ? AND grantSeq <= ?
@@ -234,10 +235,10 @@ extension Store {
         for g in grants {
             let item: String = g["item"]
             let upTo = min(after, (g["revokedSeq"] as Int64?) ?? after)
-            let older = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT entity, field, value, state FROM field WHERE item = ? AND seq <= ? ORDER BY seq
+            let older = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT entity, field, value, state, seq FROM field WHERE item = ? AND seq <= ? ORDER BY seq
                 """), arguments: [item, upTo])
-            fields += try Store.wireLines(older)
+            fields += try Store.wireLines(older, limit: .max).lines
         }
         result.changes = fields
     }
