@@ -38,7 +38,11 @@ func rssKB(_ pid: Int32? = nil, key: String = "VmRSS") -> Int {
           let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return 0 }
     return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
 }
-func log(_ s: String) { FileHandle.standardError.write(Data(("bench: " + s + "\n").utf8)) }
+let benchStart = DispatchTime.now().uptimeNanoseconds
+func log(_ s: String) {
+    let t = Double(DispatchTime.now().uptimeNanoseconds - benchStart) / 1e9
+    FileHandle.standardError.write(Data(("bench [\(Int(t)) s]: " + s + "\n").utf8))
+}
 
 /// Realistic field states: items with titles, proposers, dates, and assignments with replies.
 func states(items: Range<Int>, prefix: String = "zx-2025-", site siteOf: (Int) -> String, startCounter: UInt64) -> [ReplicatedField] {
@@ -219,6 +223,7 @@ for i in 1..<60 {
 let hub = try Hub(store: dir + "/hub.db")
 defer { hub.stop() }
 
+log("figure 4")
 // 4. Initial sync over HTTP against a local apply of the same states.
 if only == nil || only == "4" {
     let store = try Store.create(at: dir + "/u0.db", site: "u0", name: "x", hubSite: "hub", isHub: false)
@@ -246,6 +251,7 @@ if only == nil || only == "4" {
                           baseline: "values: \(values / 1024) KiB", ratio: fmt(Double(meta) / Double(values), 2), target: "< 0.5", met: Double(meta) / Double(values) < 0.5))
 }
 
+log("figure 3")
 // 3. A no-op exchange: latency and bytes, against a plain GET /healthz on the same connection.
 if only == nil || only == "3" {
     let store = try Store.create(at: dir + "/u1.db", site: "u1", name: "x", hubSite: "hub", isHub: false)
@@ -268,6 +274,7 @@ if only == nil || only == "3" {
                           baseline: "1 KiB each way", ratio: fmt(max(up, down) / 1024, 2), target: "< 1 KiB each way", met: up < 1024 && down < 1024))
 }
 
+log("figure 5")
 // 5. Hub capacity: no-op exchanges a second from many simulated bureaus, each replaying its last
 // real no-op request over its own keep-alive connection, against GET /healthz the same way.
 if only == nil || only == "5" {
@@ -291,6 +298,7 @@ if only == nil || only == "5" {
                           target: "≥ 5,000/s", met: load.rate >= 5_000 && load.failures == 0))
 }
 
+log("figure 6")
 // 6. Fan-out latency through two daemons with long-poll; 7. idle daemon memory.
 if only == nil || only == "6" {
     for u in ["u58", "u59"] {
@@ -336,6 +344,7 @@ if only == nil || only == "6" {
     figures.append(Figure(name: "7a. Memory of an idle daemon (RSS)", value: "\(idle / 1024) MB", baseline: "target 30 MB",
                           ratio: fmt(Double(idle) / 1024 / 30, 2), target: "< 30 MB", met: idle < 30 * 1024))
 }
+log("figure 7b")
 // 7b. Hub memory after serving the status of all units and items.
 do {
     let t = CurlTransport(baseURL: "http://127.0.0.1:\(hub.adminPort)", token: "x")
@@ -345,6 +354,7 @@ do {
                           ratio: fmt(Double(rss) / 1024 / 200, 2), target: "< 200 MB", met: rss < 200 * 1024))
 }
 
+log("figure 9")
 // 9. A peer: the same merge workload in pycrdt (Yrs).
 if only == nil || only == "9" {
     let records = 2_000, fieldNames = ["progress", "handler", "phone", "replyText"]

@@ -83,10 +83,10 @@ extension Store {
             return quiet
         }
         let at = Store.timestamp()
-        return try transaction { db in
+        let pending = unitBook.entry(unit)
+        let answered = try transaction { db in
             try db.execute(sql: "INSERT OR IGNORE INTO unit_status (site) VALUES (?)", arguments: [unit])
             let status = try Row.fetchOne(db, sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])!
-            let pending = unitBook.entry(unit)
             let hubPushMark: Int64 = pending?.pushMark ?? status["pushMark"]
             let sentCursor = max(status["sentCursor"] as Int64, pending?.sentCursor ?? 0)
             var maxCounter = UInt64(bitPattern: status["maxCounter"] as Int64)
@@ -124,9 +124,11 @@ extension Store {
                     result.pushMark, exchangeNumber, result.cursor, sentCursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
                     report.backlog, result.rejected.count, report.clockOffsetMs, report.clientVersion, report.storeId, unit,
                 ])
-            if let pending { unitBook.drop(unit, through: pending.stamp) }
             return result
         }
+        // Only once committed: until then a quiet exchange must still find the book's entry.
+        if let pending { unitBook.drop(unit, through: pending.stamp) }
+        return answered
     }
 
     /// An exchange that pushes nothing, answered from a read snapshot; its bookkeeping goes to the unit book.
@@ -135,10 +137,12 @@ extension Store {
         unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, exchangeNumber: Int64, resyncRequested: Bool,
         limit: Int, report: UnitReport, nowMilliseconds: UInt64
     ) throws -> HubExchange? {
+        // The book first, then the snapshot: an entry leaves the book only after its flush committed,
+        // so whichever of the two holds the newest bookkeeping is seen.
+        let pending = unitBook.entry(unit)
         let answered = try reading { db -> HubExchange? in
             guard let status = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?"), arguments: [unit]) else { return nil }
-            let pending = unitBook.entry(unit)
             var result = HubExchange()
             let seq = try Store.loadCounters(db).seq
             try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough,
@@ -171,25 +175,22 @@ extension Store {
     /// A row a newer exchange or failure has written since is left alone.
     public func flushUnitBook() throws {
         guard info.isHub else { return }
-        let entries = unitBook.take()
+        // Entries stay in the book until their write has committed, so exchanges never see neither.
+        let entries = unitBook.all
         guard !entries.isEmpty else { return }
-        do {
-            try transaction { db in
-                let update = try db.cachedStatement(sql: """
-                    UPDATE unit_status SET pushMark = ?, lastExchange = max(lastExchange, ?), sentCursor = max(sentCursor, ?),
-                        lastContactAt = ?, lastSuccessAt = ?, lastError = NULL, backlog = ?, clockOffsetMs = ?, clientVersion = ?, storeId = ?
-                    WHERE site = ? AND coalesce(lastContactAt, 0) <= ?
-                    """)
-                for (unit, e) in entries {
-                    try update.execute(arguments: [
-                        e.pushMark, e.lastExchange, e.sentCursor, e.at, e.at, e.backlog, e.clockOffsetMs, e.clientVersion, e.storeId, unit, e.at,
-                    ])
-                }
+        try transaction { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE unit_status SET pushMark = ?, lastExchange = max(lastExchange, ?), sentCursor = max(sentCursor, ?),
+                    lastContactAt = ?, lastSuccessAt = ?, lastError = NULL, backlog = ?, clockOffsetMs = ?, clientVersion = ?, storeId = ?
+                WHERE site = ? AND coalesce(lastContactAt, 0) <= ?
+                """)
+            for (unit, e) in entries {
+                try update.execute(arguments: [
+                    e.pushMark, e.lastExchange, e.sentCursor, e.at, e.at, e.backlog, e.clockOffsetMs, e.clientVersion, e.storeId, unit, e.at,
+                ])
             }
-        } catch {
-            unitBook.putBack(entries)
-            throw error
         }
+        for (unit, e) in entries { unitBook.drop(unit, through: e.stamp) }
     }
 
     static func access(_ db: Database, unit: String, item: String) throws -> ItemAccess {
@@ -209,15 +210,10 @@ extension Store {
         _ db: Database, unit: String, after: Int64, limit: Int, suppressEchoes: Bool, confirmedBefore: Int64,
         pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
     ) throws {
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT f.entity, f.field, f.value, f.state, f.seq FROM field f
-            WHERE f.seq > ?1
-              AND (?2 = 0 OR f.echo IS NULL OR f.echo <> ?3 OR (f.echoExchange >= ?5 AND f.seq NOT BETWEEN ?6 AND ?7))
-              AND (f.item IS NULL OR EXISTS (
-                    SELECT 1 FROM access a WHERE a.site = ?3 AND a.item = f.item
-                    AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)))
-            ORDER BY f.seq LIMIT ?4
-            """), arguments: [after, suppressEchoes, unit, limit + 1, confirmedBefore, pushedSeqs.lowerBound, pushedSeqs.upperBound])
+        let arguments: StatementArguments = [after, suppressEchoes, unit, limit + 1, confirmedBefore, pushedSeqs.lowerBound, pushedSeqs.upperBound]
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: try Store.pullsByItem(db, unit: unit, after: after, limit: limit) ? Store.pullByItemSQL : Store.pullBySeqSQL),
+            arguments: arguments)
         let page = try Store.wireLines(rows, limit: limit)
         let end: Int64
         if page.more, let last = page.lastSeq {
@@ -241,6 +237,44 @@ extension Store {
             fields += try Store.wireLines(older, limit: .max).lines
         }
         result.changes = fields
+    }
+
+    /// The replication filter walking every row changed after the cursor in change order: cheap when
+    /// most of those rows are the unit's.
+    static let pullBySeqSQL = """
+        SELECT f.entity, f.field, f.value, f.state, f.seq FROM field f
+        WHERE f.seq > ?1
+          AND (?2 = 0 OR f.echo IS NULL OR f.echo <> ?3 OR (f.echoExchange >= ?5 AND f.seq NOT BETWEEN ?6 AND ?7))
+          AND (f.item IS NULL OR EXISTS (
+                SELECT 1 FROM access a WHERE a.site = ?3 AND a.item = f.item
+                AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)))
+        ORDER BY f.seq LIMIT ?4
+        """
+
+    /// The same rows found from the unit's items (`field(item, seq)`), then sorted: cheap when the unit
+    /// holds a small share of a big hub, e.g. one bureau's first sync among a thousand.
+    static let pullByItemSQL = """
+        SELECT entity, field, value, state, seq FROM (
+            SELECT f.entity, f.field, f.value, f.state, f.seq, f.echo, f.echoExchange
+            FROM access a JOIN field f ON f.item = a.item AND f.seq > ?1
+            WHERE a.site = ?3 AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)
+            UNION ALL
+            SELECT f.entity, f.field, f.value, f.state, f.seq, f.echo, f.echoExchange FROM field f WHERE f.item IS NULL AND f.seq > ?1
+        ) f
+        WHERE ?2 = 0 OR f.echo IS NULL OR f.echo <> ?3 OR (f.echoExchange >= ?5 AND f.seq NOT BETWEEN ?6 AND ?7)
+        ORDER BY f.seq LIMIT ?4
+        """
+
+    /// Which plan costs less. Walking finds `limit` of the unit's rows after visiting about
+    /// limit × changed ÷ unitRows rows; the item plan visits and sorts all unitRows each batch. So the
+    /// item plan wins when unitRows² < limit × changed (unitRows estimated at 16 an item).
+    /// `BANLI_PULL_PLAN=items|seq` forces one plan (for tests and diagnosis).
+    static func pullsByItem(_ db: Database, unit: String, after: Int64, limit: Int) throws -> Bool {
+        if let forced = getenv("BANLI_PULL_PLAN").map({ String(cString: $0) }), forced == "items" || forced == "seq" { return forced == "items" }
+        let items = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM access WHERE site = ?"), arguments: [unit]) ?? 0
+        let changed = Double(try Store.loadCounters(db).seq - after)
+        let unitRows = Double(items) * 16
+        return unitRows * unitRows < Double(limit) * changed
     }
 
     /// Hub: true when something for `unit` changed after `cursor` (for the long-poll).

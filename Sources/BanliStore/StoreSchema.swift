@@ -133,7 +133,7 @@ enum StoreSchema {
                 DROP TABLE field;
                 ALTER TABLE field_v2 RENAME TO field;
                 CREATE UNIQUE INDEX field_seq ON field(seq);
-                CREATE INDEX field_item ON field(item);
+                CREATE INDEX field_item ON field(item, seq);
                 CREATE INDEX field_conflict ON field(conflict) WHERE conflict = 1;
                 CREATE TABLE history_v2 (
                     id INTEGER PRIMARY KEY,

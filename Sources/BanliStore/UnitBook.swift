@@ -45,22 +45,7 @@ final class UnitBook: Sendable {
         }
     }
 
-    /// Every entry, leaving the book empty.
-    func take() -> [String: Entry] {
-        state.withLock { s in
-            defer { s.entries = [:] }
-            return s.entries
-        }
-    }
-
-    /// Puts back entries a failed flush could not write, unless newer ones arrived meanwhile.
-    func putBack(_ entries: [String: Entry]) {
-        state.withLock { s in
-            for (unit, e) in entries where s.entries[unit] == nil { s.entries[unit] = e }
-        }
-    }
-
-    /// Every unwritten entry, for monitoring.
+    /// Every unwritten entry (for the flush, and for monitoring).
     var all: [String: Entry] {
         state.withLock { $0.entries }
     }

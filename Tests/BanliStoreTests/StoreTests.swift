@@ -140,6 +140,28 @@ func temporaryDirectory() throws -> String {
         #expect(!again.resync && again.pushMark == 7)
     }
 
+    @Test func flushingTheUnitBookNeverMakesAQuietExchangeLookRestored() throws {
+        _ = try hub.addUnit(site: "jxj", name: "市经信局")
+        try hub.write(.assignment(item: "rd-2025-39", site: "jxj"), "role", .string("lead"))
+        let report = UnitReport(clientVersion: "t", backlog: 0, clockOffsetMs: 0, storeId: nil)
+        var cursor = try hub.exchange(unit: "jxj", cursor: 0, pushMark: 0, pushThrough: 0, resyncRequested: false,
+                                      changes: [], limit: 100, report: report).cursor
+        let hub = self.hub
+        let stop = ManagedFlag()
+        let flusher = Thread { while !stop.isSet { try? hub.flushUnitBook() } }
+        flusher.start()
+        defer { stop.set() }
+        // Each round the office writes, so the cursor moves and the sent cursor must keep up, flush or not.
+        for i in 0..<400 {
+            try hub.write(.item(id: "rd-2025-39"), "title", .string("标题\(i)"))
+            let x = try hub.exchange(unit: "jxj", cursor: cursor, pushMark: 0, pushThrough: 0, exchangeNumber: Int64(i + 1), resyncRequested: false,
+                                     changes: [], limit: 100, report: report)
+            #expect(!x.resync, "round \(i): a flush made the hub forget the cursor it handed out")
+            if x.resync { break }
+            cursor = x.cursor
+        }
+    }
+
     @Test func itemViewAndDerivedStatus() throws {
         let id = "rd-2025-39"
         try hub.write([
@@ -183,4 +205,12 @@ func temporaryDirectory() throws -> String {
         #expect(readOnly?.message.contains("Cannot write the store") == true, "\(String(describing: readOnly?.message))")
         #expect(try store.allFields().map { $0.jsonLine(hubSite: "hub") } == before)
     }
+}
+
+/// A flag one thread sets and another polls.
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

@@ -53,8 +53,10 @@ import Testing
         }
     }
 
-    @Test func partialReplicationLateAssignmentAndReassignmentAway() throws {
+    /// Both plans of the replication filter (walking changes, or finding them from the unit's items) send the same.
+    @Test(arguments: ["seq", "items"]) func partialReplicationLateAssignmentAndReassignmentAway(plan: String) throws {
         let c = try Cluster(units: ["jxj", "fgw"])
+        c.environment["BANLI_PULL_PLAN"] = plan
         try c.startHub()
         defer { c.stopHub() }
         try newItem(c, "rd-2025-39", number: 39, assign: [("jxj", "sole")])
