@@ -29,6 +29,16 @@ struct FieldBatch {
 
     static let rowsPerStatement = 100
 
+    /// The last entity key's text: one state is loaded, saved and recorded under the same entity.
+    private var lastEntity: (key: EntityKey, name: String)?
+
+    mutating func name(_ entity: EntityKey) -> String {
+        if let last = lastEntity, last.key == entity { return last.name }
+        let name = entity.description
+        lastEntity = (entity, name)
+        return name
+    }
+
     /// Reads the stored states of the entities of `fields` in a few statements.
     mutating func prefetch(_ db: Database, _ fields: [(entity: EntityKey, field: String)]) throws {
         var entities: [String] = []
@@ -49,7 +59,7 @@ struct FieldBatch {
 
     /// The state of one field in this transaction, nil when it was never written or received.
     mutating func load(_ db: Database, entity: EntityKey, spec: FieldSpec) throws -> ReplicatedField? {
-        let name = entity.description
+        let name = name(entity)
         if let known = states[name + "\u{0}" + spec.name] {
             return ReplicatedField(entity: entity, spec: spec, state: known)
         }
@@ -57,9 +67,10 @@ struct FieldBatch {
         return try Store.loadField(db, entity: entity, spec: spec)
     }
 
-    /// Records a field row to write.
-    mutating func save(_ f: ReplicatedField, hubSite: String, seq: Int64, echo: String?, echoExchange: Int64?) {
-        let name = f.entity.description
+    /// Records a field row to write. Returns the visible sibling's dot and value JSON, so its history row need not encode it again.
+    @discardableResult
+    mutating func save(_ f: ReplicatedField, hubSite: String, seq: Int64, echo: String?, echoExchange: Int64?) -> (dot: Dot, json: String)? {
+        let name = name(f.entity)
         let key = name + "\u{0}" + f.field
         states[key] = f.state
         let visible = f.visibleIndex(hubSite: hubSite)
@@ -74,12 +85,13 @@ struct FieldBatch {
             rowIndex[key] = rows.count
             rows.append(row)
         }
+        return visible.map { (f.state.siblings[$0].dot, row.value) }
     }
 
     /// Records one history row.
-    mutating func appendHistory(entity: EntityKey, field: String, sibling: Sibling, origin: String, via: String, at: String) {
+    mutating func appendHistory(entity: EntityKey, field: String, sibling: Sibling, valueJSON: String? = nil, origin: String, via: String, at: String) {
         history.append(HistoryRow(
-            entity: entity.description, field: field, item: entity.itemId, value: sibling.value.canonicalJSON,
+            entity: name(entity), field: field, item: entity.itemId, value: valueJSON ?? sibling.value.canonicalJSON,
             site: sibling.site, counter: sibling.counter, origin: origin, via: via, at: at))
     }
 

@@ -53,13 +53,14 @@ extension Store {
         merged.state.join(f.state)
         guard merged.state != local.state else { return }
         outcome.changed += 1
-        for s in merged.state.siblings where !local.state.siblings.contains(where: { $0.counter == s.counter && $0.site == s.site }) {
-            batch.appendHistory(entity: f.entity, field: f.field, sibling: s, origin: "received", via: via, at: at)
-        }
         if merged.state.isConflict, merged.state.siblings != local.state.siblings {
             outcome.newConflicts.append(merged)
         }
         seq += 1
-        try saveField(db, merged, seq: seq, echo: echo != nil && merged.state == f.state ? echo : nil, echoExchange: echoExchange, batch: &batch)
+        let visible = try saveField(db, merged, seq: seq, echo: echo != nil && merged.state == f.state ? echo : nil, echoExchange: echoExchange, batch: &batch)
+        for s in merged.state.siblings where !local.state.siblings.contains(where: { $0.counter == s.counter && $0.site == s.site }) {
+            batch.appendHistory(entity: f.entity, field: f.field, sibling: s, valueJSON: visible?.dot == s.dot ? visible?.json : nil,
+                                origin: "received", via: via, at: at)
+        }
     }
 }

@@ -16,11 +16,13 @@ extension Store {
     /// Records a field row with change number `seq` in `batch`; `echo` names the site whose exchange
     /// left exactly this state, so it is not sent back there. The hub updates access at once, so later
     /// states in the same transaction see it.
-    func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil, echoExchange: Int64? = nil, batch: inout FieldBatch) throws {
-        batch.save(f, hubSite: info.hubSite, seq: seq, echo: echo, echoExchange: echoExchange)
+    @discardableResult
+    func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil, echoExchange: Int64? = nil, batch: inout FieldBatch) throws -> (dot: Dot, json: String)? {
+        let visible = batch.save(f, hubSite: info.hubSite, seq: seq, echo: echo, echoExchange: echoExchange)
         if info.isHub, case .assignment(let item, let site) = f.entity {
             try updateAccess(db, item: item, site: site, field: f, seq: seq)
         }
+        return visible
     }
 
     /// Hub: an assignment row grants its unit access to the item; `active=false` revokes it, `true` restores it.

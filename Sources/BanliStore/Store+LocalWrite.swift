@@ -44,8 +44,9 @@ extension Store {
                 }
                 f.state.write(w.value, dot: dot, sig: sig)
                 seq += 1
-                try self.saveField(db, f, seq: seq, batch: &batch)
-                batch.appendHistory(entity: w.entity, field: w.field, sibling: f.state.siblings[0], origin: "local", via: info.site, at: at)
+                let visible = try self.saveField(db, f, seq: seq, batch: &batch)
+                batch.appendHistory(entity: w.entity, field: w.field, sibling: f.state.siblings[0], valueJSON: visible?.json,
+                                    origin: "local", via: info.site, at: at)
                 outcomes.append(WriteOutcome(entity: w.entity, field: w.field, previous: previous, value: w.value, dot: dot, superseded: superseded))
             }
             try batch.flush(db)
