@@ -1,9 +1,17 @@
-// libFuzzer entry point for the wire decoder and the join (`make fuzz`). Built together with
+// libFuzzer entry point for the wire decoder, the join and the stored form (`make fuzz`). Built together with
 // BanliCore's sources by swiftc -sanitize=fuzzer,address; not part of the package.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
+    // Damaged stored states are refused or decoded, never misread: what decodes re-encodes to a form
+    // that decodes to the same state, and its wire line is the decoded field's.
+    if let state = try? FieldState(storedForm: UnsafeRawBufferPointer(bytes), visibleValue: { .string("v") }) {
+        let visible = state.siblings.firstIndex { $0.value == .string("v") }
+        let again = state.storedForm(visibleIndex: visible)
+        let back = try? again.withUnsafeBytes { try FieldState(storedForm: $0) { .string("v") } }
+        precondition(back == state, "a decoded stored state does not survive its own encoding")
+    }
     guard let value = try? JSONValue.parse(bytes: bytes) else { return 0 }
     // Canonical JSON is a fixed point.
     let canonical = value.canonicalJSON
