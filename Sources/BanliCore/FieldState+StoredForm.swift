@@ -14,6 +14,9 @@
 extension FieldState {
     static let storedFormVersion: UInt8 = 1
 
+    /// The error for stored bytes that do not decode.
+    public static let damagedStoredForm = BanliError(.io, "A stored field state is damaged; restore the store from a backup.")
+
     /// Encodes the state; `visibleIndex` is the sibling whose value the store keeps in its value column.
     public func storedForm(visibleIndex: Int?) -> [UInt8] {
         var out: [UInt8] = []
@@ -88,7 +91,7 @@ extension FieldState {
 
 /// Varints and length-prefixed text over raw bytes, bounds-checked.
 struct StoredBytes {
-    static let damaged = BanliError(.io, "A stored field state is damaged; restore the store from a backup.")
+    static let damaged = FieldState.damagedStoredForm
 
     let bytes: UnsafeRawBufferPointer
     var i = 0

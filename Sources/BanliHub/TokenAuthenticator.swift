@@ -9,7 +9,7 @@ import Synchronization
 /// `hub add-unit`, `hub rotate-token` and `hub remove-unit` take effect within a second, without a restart.
 final class TokenAuthenticator: Sendable {
     private let store: Store
-    private let state = Mutex<(sites: [String: (site: String, hash: String)], loadedAt: Double)>(([:], 0))
+    private let state = Mutex<(byHash: [String: (site: String, hash: String)], loadedAt: Double)>(([:], 0))
 
     init(store: Store) throws {
         self.store = store
@@ -18,8 +18,8 @@ final class TokenAuthenticator: Sendable {
 
     private func reload() throws {
         let hashes = try store.tokenHashes()
-        let bySite = Dictionary(hashes.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
-        state.withLock { $0 = (bySite, Date().timeIntervalSince1970) }
+        let byHash = Dictionary(hashes.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        state.withLock { $0 = (byHash, Date().timeIntervalSince1970) }
     }
 
     /// The unit a token belongs to, or nil.
@@ -31,7 +31,7 @@ final class TokenAuthenticator: Sendable {
     }
 
     private func match(_ hash: String) -> String? {
-        guard let entry = state.withLock({ $0.sites[hash] }) else { return nil }
+        guard let entry = state.withLock({ $0.byHash[hash] }) else { return nil }
         return ConstantTime.equal(entry.hash, hash) ? entry.site : nil
     }
 

@@ -41,7 +41,7 @@ extension Store {
 
     /// Decodes a stored field state from a row's value (canonical JSON) and state (stored form) columns.
     static func decodeState(_ row: Row, value: Int, state: Int) throws -> FieldState {
-        guard let data = row[state] as Data? else { throw BanliError(.io, "A stored field state is damaged; restore the store from a backup.") }
+        guard let data = row[state] as Data? else { throw FieldState.damagedStoredForm }
         return try data.withUnsafeBytes { bytes in
             try FieldState(storedForm: bytes) { try JSONValue.parse(row[value] as String) }
         }
@@ -49,15 +49,13 @@ extension Store {
 
     /// Decodes rows of (entity, field, value, state) into replicated fields, skipping unknown fields.
     static func decodeFields(_ rows: [Row]) throws -> [ReplicatedField] {
-        var out: [ReplicatedField] = []
-        out.reserveCapacity(rows.count)
-        for row in rows {
-            let entityText: String = row[0], fieldName: String = row[1]
-            guard let entity = try? EntityKey(parsing: entityText),
-                  let spec = FieldCatalogue.spec(entity.kind, fieldName) else { continue }
-            out.append(ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 2, state: 3)))
-        }
-        return out
+        try rows.compactMap(decodeField)
+    }
+
+    /// Decodes one row of (entity, field, value, state); nil for a field this release does not know.
+    static func decodeField(_ row: Row) throws -> ReplicatedField? {
+        guard let entity = try? EntityKey(parsing: row[0] as String), let spec = FieldCatalogue.spec(entity.kind, row[1] as String) else { return nil }
+        return ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 2, state: 3))
     }
 
     /// The pinned JSON lines of up to `limit` rows of (entity, field, value, state, seq), written straight
@@ -79,7 +77,7 @@ extension Store {
             var line = ""
             line.reserveCapacity(2 * value.utf8.count + entity.utf8.count + 160)
             try row.withUnsafeData(atIndex: 3) { data in
-                guard let data else { throw BanliError(.io, "A stored field state is damaged; restore the store from a backup.") }
+                guard let data else { throw FieldState.damagedStoredForm }
                 try data.withUnsafeBytes { try FieldState.writeJSONLine(entity: entity, field: field, valueJSON: value, storedForm: $0, to: &line) }
             }
             lines.append(line)

@@ -86,10 +86,8 @@ extension Store {
         let pending = unitBook.entry(unit)
         let answered = try transaction { db in
             try db.execute(sql: "INSERT OR IGNORE INTO unit_status (site) VALUES (?)", arguments: [unit])
-            let status = try Row.fetchOne(db, sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?", arguments: [unit])!
-            let hubPushMark: Int64 = pending?.pushMark ?? status["pushMark"]
-            let sentCursor = max(status["sentCursor"] as Int64, pending?.sentCursor ?? 0)
-            var maxCounter = UInt64(bitPattern: status["maxCounter"] as Int64)
+            let marks = try Store.unitMarks(db, unit: unit, pending: pending)!
+            var maxCounter = marks.maxCounter
 
             var (clock, seq) = try Store.loadCounters(db)
             let seqBefore = seq
@@ -111,7 +109,7 @@ extension Store {
             try Store.saveCounters(db, clock: clock, seq: seq)
             result.changedHub = seq != seqBefore
 
-            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, hubPushMark: hubPushMark, sentCursor: sentCursor,
+            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, marks: marks,
                        exchangeNumber: exchangeNumber, resyncRequested: resyncRequested, limit: limit, pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq), into: &result)
             result.yourLatest = maxCounter
 
@@ -121,7 +119,7 @@ extension Store {
                     clockOffsetMs = ?, clientVersion = ?, storeId = ?
                 WHERE site = ?
                 """, arguments: [
-                    result.pushMark, exchangeNumber, result.cursor, sentCursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
+                    result.pushMark, exchangeNumber, result.cursor, marks.sentCursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
                     report.backlog, result.rejected.count, report.clockOffsetMs, report.clientVersion, report.storeId, unit,
                 ])
             return result
@@ -141,14 +139,12 @@ extension Store {
         // so whichever of the two holds the newest bookkeeping is seen.
         let pending = unitBook.entry(unit)
         let answered = try reading { db -> HubExchange? in
-            guard let status = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?"), arguments: [unit]) else { return nil }
+            guard let marks = try Store.unitMarks(db, unit: unit, pending: pending) else { return nil }
             var result = HubExchange()
             let seq = try Store.loadCounters(db).seq
-            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough,
-                       hubPushMark: pending?.pushMark ?? status[0], sentCursor: max(status[1] as Int64, pending?.sentCursor ?? 0),
+            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, marks: marks,
                        exchangeNumber: exchangeNumber, resyncRequested: resyncRequested, limit: limit, pushedSeqs: (seq + 1)...(seq + 1), into: &result)
-            result.yourLatest = UInt64(bitPattern: status[2] as Int64)
+            result.yourLatest = marks.maxCounter
             return result
         }
         guard let answered else { return nil }
@@ -158,15 +154,30 @@ extension Store {
         return answered
     }
 
+    /// What the hub holds of a unit's sync: its `unit_status` row with the unit book's newer entry laid
+    /// over it. Nil before the unit's first exchange.
+    struct UnitMarks {
+        var pushMark: Int64
+        var sentCursor: Int64
+        var maxCounter: UInt64
+    }
+
+    static func unitMarks(_ db: Database, unit: String, pending: UnitBook.Entry?) throws -> UnitMarks? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?"), arguments: [unit]) else { return nil }
+        return UnitMarks(pushMark: pending?.pushMark ?? row[0], sentCursor: max(row[1] as Int64, pending?.sentCursor ?? 0),
+                         maxCounter: UInt64(bitPattern: row[2] as Int64))
+    }
+
     /// The push mark, resync decision and changes to send, shared by both kinds of exchange.
     func answer(
-        _ db: Database, unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, hubPushMark: Int64, sentCursor: Int64,
+        _ db: Database, unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, marks: UnitMarks,
         exchangeNumber: Int64, resyncRequested: Bool, limit: Int, pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
     ) throws {
         // Push mark: a unit ahead of the hub's record means the hub lost its pushes (restored).
-        result.pushMark = pushMark > hubPushMark ? hubPushMark : pushThrough
+        result.pushMark = pushMark > marks.pushMark ? marks.pushMark : pushThrough
         // Cursor: ahead of anything the hub handed out means the hub was restored; start over.
-        result.resync = resyncRequested || cursor > sentCursor
+        result.resync = resyncRequested || cursor > marks.sentCursor
         try collectChanges(db, unit: unit, after: result.resync ? 0 : cursor, limit: limit, suppressEchoes: !result.resync,
                            confirmedBefore: exchangeNumber, pushedSeqs: pushedSeqs, into: &result)
     }

@@ -82,8 +82,7 @@ extension Store {
                     try flush()
                     current = item
                 }
-                guard let entity = try? EntityKey(parsing: row[0] as String), let spec = FieldCatalogue.spec(entity.kind, row[1] as String) else { continue }
-                fields.append(ReplicatedField(entity: entity, spec: spec, state: try Store.decodeState(row, value: 2, state: 3)))
+                if let field = try Store.decodeField(row) { fields.append(field) }
             }
             try flush()
         }

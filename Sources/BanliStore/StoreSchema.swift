@@ -164,7 +164,7 @@ enum StoreSchema {
     static func decodeV1State(siblings: String, context: String) throws -> FieldState {
         guard case .array(let rawSiblings) = try JSONValue.parse(siblings),
               case .object(let rawContext) = try JSONValue.parse(context) else {
-            throw BanliError(.io, "A stored field state is damaged; restore the store from a backup.")
+            throw FieldState.damagedStoredForm
         }
         var vv: [String: UInt64] = [:]
         for (site, c) in rawContext {
