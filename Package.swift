@@ -77,12 +77,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "BanliCoreTests", dependencies: ["BanliCore"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BanliCoreTests", dependencies: ["BanliCore", "TestSupport"]),
         .testTarget(name: "BanliStoreTests", dependencies: ["BanliCore", "BanliStore"]),
         .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliStore", "BanliSync"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BanliCore", "BanliStore", "BanliSync", "banli"],
+            dependencies: ["BanliCore", "BanliStore", "BanliSync", "banli", "TestSupport"],
             exclude: ["Fixtures"]
         ),
     ],

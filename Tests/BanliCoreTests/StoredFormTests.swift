@@ -1,4 +1,5 @@
 import BanliCore
+import TestSupport
 import Testing
 
 /// The binary form a store keeps of each field state.

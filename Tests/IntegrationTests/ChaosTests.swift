@@ -1,6 +1,7 @@
 import BanliCore
 import BanliStore
 import Foundation
+import TestSupport
 import Testing
 
 /// kill -9 of `banli sync`, of daemons and of the hub at random moments, while clerks keep
@@ -28,7 +29,7 @@ import Testing
         var daemons: [String: Process] = [:]
         for u in ["fgw", "swj"] { daemons[u] = try c.startDaemon(u, interval: 1) }
 
-        var rng = SplitMix(seed: Self.seed)
+        var rng = SplitMix64(seed: Self.seed)
         var writes: [Write] = []
         var kills = 0, failedSyncs = 0
         for round in 0..<Self.rounds {
@@ -103,18 +104,5 @@ import Testing
         }
         print("chaos: rounds=\(Self.rounds) seed=\(Self.seed) kills=\(kills) hub-interrupted-syncs=\(failedSyncs) writes=\(writes.count) lost=\(lost)")
         #expect(lost == 0)
-    }
-}
-
-/// A seeded generator, so a failing chaos run can be replayed with BANLI_CHAOS_SEED.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

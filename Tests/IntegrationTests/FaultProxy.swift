@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Synchronization
 
 /// A TCP proxy between bureaus and the hub that injects network faults: refused connections,
@@ -9,12 +10,12 @@ final class FaultProxy: @unchecked Sendable {
     let port: Int
     let upstream: Int
     private let listener: Int32
-    private let state: Mutex<(rng: SplitMix, faulty: Bool, counts: [String: Int])>
+    private let state: Mutex<(rng: SplitMix64, faulty: Bool, counts: [String: Int])>
     private let stopped = Atomic<Bool>(false)
 
     init(upstream: Int, seed: UInt64) {
         self.upstream = upstream
-        state = Mutex((SplitMix(seed: seed), true, [:]))
+        state = Mutex((SplitMix64(seed: seed), true, [:]))
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
