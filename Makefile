@@ -3,7 +3,7 @@
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
 DESTDIR ?=
-DEBS    := libcurl4-openssl-dev libsqlite3-dev
+DEBS    := libcurl4-openssl-dev libsqlite3-dev libssl-dev
 # Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
 TEST_DEBS := chromium fonts-wqy-zenhei openssl
 # Release builds link the Swift runtime and Foundation statically: the installed binary needs only

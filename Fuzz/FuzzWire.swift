@@ -12,7 +12,17 @@ public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let back = try? again.withUnsafeBytes { try FieldState(storedForm: $0) { .string("v") } }
         precondition(back == state, "a decoded stored state does not survive its own encoding")
     }
-    guard let value = try? JSONValue.parse(bytes: bytes) else { return 0 }
+    // The streaming reader (sync answers) and the parsed-value path decide alike.
+    let streamed = Result { try ReplicatedField(jsonLine: bytes) }
+    guard let value = try? JSONValue.parse(bytes: bytes) else {
+        precondition((try? streamed.get()) == nil, "the streaming reader accepted what the parser refuses")
+        return 0
+    }
+    switch (streamed, Result { try ReplicatedField(json: value) }) {
+    case (.success(let a), .success(let b)): precondition(a == b, "the two decoders disagree")
+    case (.failure(let a as BanliError), .failure(let b as BanliError)): precondition(a.code == b.code, "the two decoders refuse differently")
+    default: preconditionFailure("one decoder accepted what the other refused")
+    }
     // Canonical JSON is a fixed point.
     let canonical = value.canonicalJSON
     guard let again = try? JSONValue.parse(canonical) else { fatalError("canonical JSON does not parse: \(canonical)") }

@@ -11,12 +11,7 @@ extension JSONValue {
 
     /// Parses UTF-8 JSON bytes strictly; see `parse(_:)`.
     public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
-        var p = JSONParser(bytes: bytes)
-        p.skipSpace()
-        let v = try p.value(depth: 0)
-        p.skipSpace()
-        guard p.i == bytes.count else { throw p.error("unexpected text after the JSON value") }
-        return v
+        try JSONReader.whole(bytes) { try $0.readValue() }
     }
 
     /// Parses UTF-8 JSON bytes strictly; see `parse(_:)`.
@@ -26,16 +21,117 @@ extension JSONValue {
     }
 }
 
-/// A strict recursive-descent JSON parser over UTF-8 bytes.
-struct JSONParser {
+/// A strict recursive-descent JSON reader over UTF-8 bytes, with the same rules as `JSONValue.parse`.
+/// Besides whole values it reads objects and arrays member by member, so a decoder can build its own
+/// types straight from the bytes (the sync answers) instead of going through `JSONValue` dictionaries.
+public struct JSONReader {
     let b: UnsafeBufferPointer<UInt8>
     var i = 0
+    /// Nesting of the containers being read.
+    var depth = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         b = bytes
     }
 
-    func error(_ what: String) -> BanliError {
+    /// Reads one JSON text from `bytes` with `body`, which must consume exactly one value;
+    /// anything but white space after it is an error.
+    public static func whole<T>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (inout JSONReader) throws -> T) throws -> T {
+        var r = JSONReader(bytes: bytes)
+        r.skipSpace()
+        let v = try body(&r)
+        r.skipSpace()
+        guard r.i == bytes.count else { throw r.error("unexpected text after the JSON value") }
+        return v
+    }
+
+    /// Reads one JSON text from `bytes`; see `whole(_:_:)`.
+    public static func whole<T>(_ bytes: [UInt8], _ body: (inout JSONReader) throws -> T) throws -> T {
+        try bytes.withUnsafeBufferPointer { try whole($0, body) }
+    }
+
+    /// Reads one JSON text from a string; see `whole(_:_:)`.
+    public static func whole<T>(_ text: String, _ body: (inout JSONReader) throws -> T) throws -> T {
+        var copy = text
+        return try copy.withUTF8 { try whole($0, body) }
+    }
+
+    /// The next value, whole.
+    public mutating func readValue() throws -> JSONValue {
+        try value(depth: depth)
+    }
+
+    /// True when the next value is `null`, which is consumed.
+    public mutating func readNull() throws -> Bool {
+        guard i < b.count, b[i] == UInt8(ascii: "n") else { return false }
+        _ = try literal("null", .null)
+        return true
+    }
+
+    /// True when the next value is an object (not consumed).
+    public var atObject: Bool { i < b.count && b[i] == UInt8(ascii: "{") }
+    /// True when the next value is an array (not consumed).
+    public var atArray: Bool { i < b.count && b[i] == UInt8(ascii: "[") }
+
+    /// Reads an object member by member: `member` gets each key and must read (or skip) its value.
+    /// Duplicate keys are refused, as in `JSONValue.parse`.
+    public mutating func readObject(_ member: (inout JSONReader, String) throws -> Void) throws {
+        guard depth <= JSONValue.maxDepth else { throw error("nested deeper than \(JSONValue.maxDepth) levels") }
+        guard i < b.count, b[i] == UInt8(ascii: "{") else { throw error("expected an object") }
+        i += 1
+        depth += 1
+        defer { depth -= 1 }
+        var keys: [String] = []
+        var manyKeys: Set<String> = []
+        skipSpace()
+        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return }
+        while true {
+            skipSpace()
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let k = try string()
+            // Objects here are small; a linear check costs less than hashing until they are not.
+            if keys.count < 16 {
+                guard !keys.contains(k) else { throw error("duplicate key '\(k.prefix(40))'") }
+                keys.append(k)
+            } else {
+                if manyKeys.isEmpty { manyKeys = Set(keys) }
+                guard manyKeys.insert(k).inserted else { throw error("duplicate key '\(k.prefix(40))'") }
+            }
+            skipSpace()
+            guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            i += 1
+            skipSpace()
+            try member(&self, k)
+            skipSpace()
+            guard i < b.count else { throw error("unexpected end") }
+            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            if b[i] == UInt8(ascii: "}") { i += 1; return }
+            throw error("expected ',' or '}'")
+        }
+    }
+
+    /// Reads an array element by element: `element` must read (or skip) each one.
+    public mutating func readArray(_ element: (inout JSONReader) throws -> Void) throws {
+        guard depth <= JSONValue.maxDepth else { throw error("nested deeper than \(JSONValue.maxDepth) levels") }
+        guard i < b.count, b[i] == UInt8(ascii: "[") else { throw error("expected an array") }
+        i += 1
+        depth += 1
+        defer { depth -= 1 }
+        skipSpace()
+        if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return }
+        while true {
+            skipSpace()
+            try element(&self)
+            skipSpace()
+            guard i < b.count else { throw error("unexpected end") }
+            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            if b[i] == UInt8(ascii: "]") { i += 1; return }
+            throw error("expected ',' or ']'")
+        }
+    }
+
+    /// A syntax error at the current byte.
+    public func error(_ what: String) -> BanliError {
         BanliError(.corruptInput, "Malformed JSON at byte \(i): \(what).")
     }
 

@@ -48,8 +48,12 @@ public enum ValueType: Sendable, Hashable {
         switch self {
         case .string:
             guard let s = value.stringValue else { throw bad("a string") }
-            guard s.count <= Self.maxStringLength else { throw BanliError(.invalidValue, "Field '\(field)' is limited to \(Self.maxStringLength) characters; shorten the value.") }
-            guard !s.contains(where: { $0 == "\n" || $0 == "\r" }) else { throw bad("a single line of text") }
+            // Counting characters walks grapheme clusters: only needed when the bytes could exceed the limit.
+            guard s.utf8.count <= Self.maxStringLength || s.count <= Self.maxStringLength else {
+                throw BanliError(.invalidValue, "Field '\(field)' is limited to \(Self.maxStringLength) characters; shorten the value.")
+            }
+            // By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            guard !s.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { throw bad("a single line of text") }
         case .text:
             guard let s = value.stringValue else { throw bad("text") }
             guard s.utf8.count <= Self.maxTextBytes else { throw BanliError(.invalidValue, "Field '\(field)' is limited to \(Self.maxTextBytes / 1024) KiB of text; shorten it or attach the rest separately.") }

@@ -79,7 +79,7 @@ struct SyncRoutes: Sendable {
         let bytes = try await body(request)
         let envelope: SyncRequestEnvelope
         do {
-            envelope = try SyncRequestEnvelope(json: JSONValue.parse(utf8: bytes))
+            envelope = try SyncRequestEnvelope(bytes: bytes)
         } catch let e as BanliError {
             try? await Blocking.run { try store.recordFailure(unit: unit, error: e.message) }
             metrics.refused(reason: "malformed")

@@ -1,5 +1,4 @@
 import BanliCore
-import Crypto
 import Foundation
 import GRDB
 
@@ -37,7 +36,7 @@ extension Store {
 
     /// SHA-256 of a token, lowercase hex.
     public static func tokenHash(_ token: String) -> String {
-        hex(SHA256.hash(data: Data(token.utf8)))
+        hex(Digest.sha256(Array(token.utf8)))
     }
 
     /// The registered units' sites, sorted.

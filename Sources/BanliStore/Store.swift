@@ -1,5 +1,4 @@
 import BanliCore
-import Crypto
 import Foundation
 import GRDB
 
@@ -27,7 +26,7 @@ public final class Store: Sendable {
     public let info: SiteInfo
     let pool: DatabasePool
     /// Hub only: the secret that authenticates the hub's own writes (see `HubKey`).
-    let hubKey: SymmetricKey?
+    let hubKey: [UInt8]?
     /// Hub only: quiet exchanges' bookkeeping not yet written (see `UnitBook`).
     let unitBook = UnitBook()
 
@@ -183,7 +182,6 @@ public final class Store: Sendable {
 
     /// Random bytes as lowercase hex.
     static func randomHex(bytes: Int) -> String {
-        var rng = SystemRandomNumberGenerator()
-        return hex((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        hex(Digest.randomBytes(bytes))
     }
 }

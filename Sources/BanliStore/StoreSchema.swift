@@ -157,6 +157,30 @@ enum StoreSchema {
                     BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
                 """)
         }
+        // v3: field rows stored in change order (seq is the rowid), found by key through an index. Sync
+        // reads rows by change number, which used to cost a key lookup per row through field_seq.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE field_v3 (
+                    seq INTEGER PRIMARY KEY,  -- change sequence number of the last change
+                    entity TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    item TEXT,                -- item id, NULL for the unit directory
+                    value TEXT NOT NULL,      -- visible value, canonical JSON
+                    state BLOB NOT NULL,      -- siblings and context, FieldState's stored form
+                    conflict INTEGER NOT NULL DEFAULT 0,
+                    echo TEXT,                -- site whose push left exactly this state (not sent back to it)
+                    echoExchange INTEGER      -- that site's exchange number; echoes are suppressed once it confirms it
+                );
+                INSERT INTO field_v3 (seq, entity, field, item, value, state, conflict, echo, echoExchange)
+                    SELECT seq, entity, field, item, value, state, conflict, echo, echoExchange FROM field ORDER BY seq;
+                DROP TABLE field;
+                ALTER TABLE field_v3 RENAME TO field;
+                CREATE UNIQUE INDEX field_key ON field(entity, field);
+                CREATE INDEX field_item ON field(item);
+                CREATE INDEX field_conflict ON field(conflict) WHERE conflict = 1;
+                """)
+        }
         return m
     }
 

@@ -151,7 +151,7 @@ public final class SyncEngine: Sendable {
         let http = try transport.post("/v1/sync", json: request.json(hubSite: hubSite))
         let t1 = Store.nowMilliseconds()
         try check(http, url: transport.baseURL)
-        return (try SyncResponse(json: JSONValue.parse(utf8: http.body)), t0, t1)
+        return (try SyncResponse(bytes: http.body), t0, t1)
     }
 
     /// Turns an HTTP error status into one sentence.

@@ -77,9 +77,10 @@ public struct SyncRequestEnvelope: Sendable {
     public static let maxChanges = 20_000
 
     /// Decodes and checks a request body; a malformed envelope is a `.corruptInput` error (HTTP 400).
-    public init(json: JSONValue) throws {
+    public init(bytes: [UInt8]) throws {
         func bad(_ s: String) -> BanliError { BanliError(.corruptInput, s) }
-        guard case .object(let o) = json else { throw bad("The request body must be a JSON object.") }
+        let body = try WireEnvelope(bytes: bytes)
+        guard let o = body.members else { throw bad("The request body must be a JSON object.") }
         guard o["protocol"] == .int(syncProtocolVersion) else {
             throw bad("Unsupported protocol version \(o["protocol"]?.canonicalJSON ?? "(missing)"); this hub speaks protocol \(syncProtocolVersion).")
         }
@@ -110,22 +111,19 @@ public struct SyncRequestEnvelope: Sendable {
         clientTime = try o["clientTime"].map { _ in UInt64(try count("clientTime")) }
         if let r = o["resync"], r.boolValue == nil { throw bad("'resync' must be true or false.") }
         resync = o["resync"]?.boolValue ?? false
-        guard case .array(let raw)? = o["changes"] ?? .array([]) else { throw bad("'changes' must be an array of field states.") }
+        guard o["changes"] == nil else { throw bad("'changes' must be an array of field states.") }
+        let raw = body.changes ?? []
         guard raw.count <= Self.maxChanges else { throw bad("At most \(Self.maxChanges) changes per request; send smaller batches.") }
         // A structurally malformed state (wrong types, bad counters, too many siblings) makes the
         // request malformed: 400. A state naming an unknown entity or field, or holding a value of the
         // wrong type for its field, is refused on its own while the rest lands.
         changes = try raw.enumerated().map { index, item in
             do {
-                return .state(try ReplicatedField(json: item))
+                return .state(try ReplicatedField(wire: item))
             } catch let e as BanliError where e.code == .corruptInput {
                 throw bad("Change \(index + 1) is malformed: \(e.message)")
             } catch let e as BanliError {
-                var entity = "", field = ""
-                if case .object(let c) = item {
-                    entity = String((c["entity"]?.stringValue ?? "").prefix(200))
-                    field = String((c["field"]?.stringValue ?? "").prefix(100))
-                }
+                let entity = String((item.entity ?? "").prefix(200)), field = String((item.field ?? "").prefix(100))
                 return .malformed(Rejection(entity: entity, field: field, reason: e.message))
             } catch {
                 return .malformed(Rejection(entity: "", field: "", reason: "malformed field state"))
@@ -192,9 +190,11 @@ public struct SyncResponse: Sendable {
     }
 
     /// Decodes a hub's answer; anything malformed is a protocol error (the exchange is not applied).
-    public init(json: JSONValue) throws {
+    /// The changes are read straight from the bytes into field states.
+    public init(bytes: [UInt8]) throws {
         func bad(_ s: String) -> BanliError { BanliError(.protocolError, "The hub's answer is malformed: \(s).") }
-        guard case .object(let o) = json else { throw bad("not a JSON object") }
+        let body = try WireEnvelope(bytes: bytes)
+        guard let o = body.members else { throw bad("not a JSON object") }
         func int(_ k: String) throws -> Int64 {
             guard let i = o[k]?.intValue, i >= 0 else { throw bad("'\(k)' is missing or not a non-negative integer") }
             return i
@@ -209,7 +209,7 @@ public struct SyncResponse: Sendable {
         resync = o["resync"]?.boolValue ?? false
         guard let hubId = o["hubId"]?.stringValue, !hubId.isEmpty else { throw bad("'hubId' is missing") }
         self.hubId = hubId
-        guard case .array(let rawRejected)? = o["rejected"], case .array(let rawChanges)? = o["changes"] else {
+        guard case .array(let rawRejected)? = o["rejected"], o["changes"] == nil, let rawChanges = body.changes else {
             throw bad("'rejected' and 'changes' must be arrays")
         }
         rejected = try rawRejected.map { r in
@@ -218,6 +218,34 @@ public struct SyncResponse: Sendable {
             }
             return Rejection(entity: e, field: f, reason: reason)
         }
-        changes = try rawChanges.map { try ReplicatedField(json: $0) }
+        changes = try rawChanges.map { try ReplicatedField(wire: $0) }
+    }
+}
+
+/// A sync body as read: its members as values, except `changes`, whose field states are read straight
+/// from the bytes (`changes` stays among the members only when it is not an array).
+struct WireEnvelope {
+    /// Nil when the body is not a JSON object.
+    var members: [String: JSONValue]? = [:]
+    var changes: [WireFieldState]?
+
+    init(bytes: [UInt8]) throws {
+        var members: [String: JSONValue] = [:]
+        var changes: [WireFieldState]?
+        let isObject = try JSONReader.whole(bytes) { r in
+            guard r.atObject else { _ = try r.readValue(); return false }
+            try r.readObject { r, key in
+                if key == "changes", r.atArray {
+                    var list: [WireFieldState] = []
+                    try r.readArray { r in list.append(try WireFieldState(reading: &r)) }
+                    changes = list
+                } else {
+                    members[key] = try r.readValue()
+                }
+            }
+            return true
+        }
+        self.members = isObject ? members : nil
+        self.changes = changes
     }
 }

@@ -57,7 +57,7 @@ struct ApplyCommand: ParsableCommand {
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
             do {
-                fields.append(try ReplicatedField(json: JSONValue.parse(utf8: line)))
+                fields.append(try ReplicatedField(jsonLine: line))
             } catch let e as BanliError {
                 throw BanliError(.corruptInput, "\(file == "-" ? "stdin" : file) line \(lineNumber): \(e.message) Nothing was applied.")
             }

@@ -26,7 +26,7 @@ final class InProcessTransport: Transport, @unchecked Sendable {
         if failBefore.withLock({ n in defer { n = max(0, n - 1) }; return n > 0 }) {
             throw BanliError(.unreachable, "connection refused (injected)")
         }
-        let envelope = try SyncRequestEnvelope(json: JSONValue.parse(json))
+        let envelope = try SyncRequestEnvelope(bytes: Array(json.utf8))
         precondition(envelope.site == unit)
         let x = try hub.exchange(
             unit: unit, cursor: envelope.cursor, pushMark: envelope.pushMark, pushThrough: envelope.pushThrough,

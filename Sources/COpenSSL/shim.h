@@ -1,0 +1,6 @@
+// OpenSSL's libcrypto, already loaded by libcurl: SHA-256 for token hashes, HMAC-SHA256 for the
+// hub's tags, and the kernel-backed random bytes for keys.
+#include <openssl/sha.h>
+#include <openssl/hmac.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
