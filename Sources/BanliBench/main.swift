@@ -228,24 +228,40 @@ defer { hub.stop() }
 log("figure 4")
 // 4. Initial sync over HTTP against a local apply of the same states.
 if only == nil || only == "4" {
-    let store = try Store.create(at: dir + "/u0.db", site: "u0", name: "x", hubSite: "hub", isHub: false)
-    let transport = CountingTransport(CurlTransport(baseURL: hub.url, token: tokens[0]))
-    let engine = SyncEngine(store: store, transport: transport, limit: 2_000)
-    let rssBefore = rssKB(key: "VmHWM")
-    var pulled = 0, batches = 0
-    let th = try seconds {
-        let report = try engine.syncOnce()
-        pulled = report.pulled
-        batches = report.exchanges
+    // The bureau's states, as the local baseline applies them (loaded after the first sync, so that
+    // sync's peak memory is its own).
+    var mine: [ReplicatedField] = []
+    var syncGrowthKB = 0
+    // Three rounds, each a fresh bureau store synced over HTTP and a fresh store applying the same states
+    // locally, back to back; the round with the median ratio is reported (this machine's noise is ±20%).
+    var rounds: [(th: Double, tl: Double, pulled: Int, batches: Int, waited: Double, received: Int)] = []
+    for round in 0..<3 {
+        // Linux resets the peak (VmHWM) to the current RSS on "5" > clear_refs.
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        let rssBefore = rssKB(key: "VmHWM")
+        let store = try Store.create(at: dir + "/u0-\(round).db", site: "u0", name: "x", hubSite: "hub", isHub: false)
+        let transport = CountingTransport(CurlTransport(baseURL: hub.url, token: tokens[0]))
+        let engine = SyncEngine(store: store, transport: transport, limit: 2_000)
+        var pulled = 0, batches = 0
+        let th = try seconds {
+            let report = try engine.syncOnce()
+            pulled = report.pulled
+            batches = report.exchanges
+        }
+        if round == 0 {
+            syncGrowthKB = rssKB(key: "VmHWM") - rssBefore
+            mine = try hubStore.allFields().filter { $0.entity.itemId == nil || $0.entity.itemId!.hasPrefix("zx-2025-") }
+        }
+        let local = try Store.create(at: dir + "/u0-local-\(round).db", site: "u0", name: "x", hubSite: "hub", isHub: false)
+        let tl = try seconds { _ = try local.apply(mine, via: "bench") }
+        rounds.append((th, tl, pulled, batches, transport.waited, transport.received))
+        log("initial sync round \(round): \(fmt(th, 2)) s (waiting for the hub \(fmt(transport.waited, 2)) s, \(transport.received) bytes) vs apply \(fmt(tl, 2)) s")
     }
-    let local = try Store.create(at: dir + "/u0-local.db", site: "u0", name: "x", hubSite: "hub", isHub: false)
-    let all = try hubStore.fields(ofItem: "zx-2025-0") // warm
-    _ = all
-    let mine = try hubStore.allFields().filter { $0.entity.itemId == nil || $0.entity.itemId!.hasPrefix("zx-2025-") }
-    let tl = try seconds { _ = try local.apply(mine, via: "bench") }
-    figures.append(Figure(name: "4. Initial sync of a new bureau: \(bigItems) items, \(pulled) states over HTTP", value: "\(fmt(th, 2)) s (\(fmt(Double(pulled) / th)) states/s, \(batches) batches)",
-                          baseline: "local apply of the same states: \(fmt(tl, 2)) s", ratio: fmt(th / tl, 2), target: "≤ 1.5", met: th / tl <= 1.5))
-    log("initial sync \(th)s (waiting for the hub \(transport.waited)s, \(transport.received) bytes) vs apply \(tl)s; peak RSS \(rssKB(key: "VmHWM")) KB (before \(rssBefore))")
+    let r = rounds.sorted { $0.th / $0.tl < $1.th / $1.tl }[1]
+    figures.append(Figure(name: "4. Initial sync of a new bureau: \(bigItems) items, \(r.pulled) states over HTTP (median of 3 paired rounds)",
+                          value: "\(fmt(r.th, 2)) s (\(fmt(Double(r.pulled) / r.th)) states/s, \(r.batches) batches of 2,000; peak memory +\(syncGrowthKB / 1024) MB)",
+                          baseline: "local apply of the same states: \(fmt(r.tl, 2)) s", ratio: fmt(r.th / r.tl, 2), target: "≤ 1.5", met: r.th / r.tl <= 1.5))
+    log("initial sync: the first sync raised the bench's peak RSS by \(syncGrowthKB) KB")
 
     // 8. Metadata overhead in this realistic store.
     let (meta, values) = try hubStore.metadataBytes()

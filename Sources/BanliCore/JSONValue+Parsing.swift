@@ -61,6 +61,25 @@ public struct JSONReader {
         try value(depth: depth)
     }
 
+    /// Checks the next value as `readValue` would, without building it.
+    public mutating func skipValue() throws {
+        guard i < b.count else { throw error("unexpected end") }
+        switch b[i] {
+        case UInt8(ascii: "{"): try readObject { r, _ in try r.skipValue() }
+        case UInt8(ascii: "["): try readArray { r in try r.skipValue() }
+        case UInt8(ascii: "\""):
+            // Without escapes, the bytes need only be valid UTF-8; with them, decode as usual.
+            var j = i + 1
+            while j < b.count, b[j] != UInt8(ascii: "\""), b[j] != UInt8(ascii: "\\"), b[j] >= 0x20 { j += 1 }
+            if j < b.count, b[j] == UInt8(ascii: "\""), Self.isValidUTF8(UnsafeBufferPointer(rebasing: b[(i + 1)..<j])) {
+                i = j + 1
+            } else {
+                _ = try string()
+            }
+        default: _ = try value(depth: depth)  // numbers and literals build nothing
+        }
+    }
+
     /// True when the next value is `null`, which is consumed.
     public mutating func readNull() throws -> Bool {
         guard i < b.count, b[i] == UInt8(ascii: "n") else { return false }
@@ -222,6 +241,12 @@ public struct JSONReader {
             if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
             guard digits() > 0 else { throw error("expected exponent digits") }
         }
+        // Counters and most numbers: up to 18 digits always fit Int64, no text needed.
+        if isInteger, nInt <= 18 {
+            var v: Int64 = 0
+            for k in intStart..<i { v = v * 10 + Int64(b[k] - 0x30) }
+            return .int(b[start] == UInt8(ascii: "-") ? -v : v)
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
         if isInteger, let v = Int64(text) { return .int(v) }
         guard let d = Double(text), d.isFinite else { throw error("number out of range") }
@@ -301,9 +326,43 @@ public struct JSONReader {
     }
 
     func utf8(_ r: Range<Int>) throws -> String {
-        guard let s = String(validating: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self) else {
+        let bytes = UnsafeBufferPointer(rebasing: b[r])
+        // Validated here, then decoded without a second check: String(validating:) is generic over the
+        // encoding and looks up its metadata on every call.
+        guard Self.isValidUTF8(bytes) else {
             throw BanliError(.corruptInput, "Malformed JSON at byte \(r.lowerBound): invalid UTF-8 in a string.")
         }
-        return s
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+    static func isValidUTF8(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = u.count
+        while i < n {
+            let c = u[i]
+            if c < 0x80 { i += 1; continue }
+            func cont(_ k: Int) -> Bool { i + k < n && u[i + k] & 0xC0 == 0x80 }
+            switch c {
+            case 0xC2...0xDF:
+                guard cont(1) else { return false }
+                i += 2
+            case 0xE0...0xEF:
+                guard cont(1), cont(2) else { return false }
+                let c1 = u[i + 1]
+                if c == 0xE0 && c1 < 0xA0 { return false }  // overlong
+                if c == 0xED && c1 > 0x9F { return false }  // surrogate
+                i += 3
+            case 0xF0...0xF4:
+                guard cont(1), cont(2), cont(3) else { return false }
+                let c1 = u[i + 1]
+                if c == 0xF0 && c1 < 0x90 { return false }  // overlong
+                if c == 0xF4 && c1 > 0x8F { return false }  // above U+10FFFF
+                i += 4
+            default:
+                return false
+            }
+        }
+        return true
     }
 }

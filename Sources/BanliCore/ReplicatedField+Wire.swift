@@ -37,7 +37,7 @@ public struct WireFieldState: Sendable {
                 var entries: [(site: String, counter: JSONValue)] = []
                 try r.readObject { r, site in entries.append((site, try r.readValue())) }
                 context = entries
-            default: _ = try r.readValue()  // "value" is derived; unknown members are ignored
+            default: try r.skipValue()  // "value" is derived; unknown members are ignored
             }
         }
     }
@@ -61,7 +61,7 @@ extension WireFieldState.WireSibling {
             case "site": site = try r.readValue().stringValue
             case "counter": counter = try r.readValue()
             case "sig": sig = try r.readValue()
-            default: _ = try r.readValue()
+            default: try r.skipValue()
             }
         }
     }
