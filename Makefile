@@ -7,8 +7,9 @@ DEBS    := libcurl4-openssl-dev libsqlite3-dev libssl-dev
 # Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
 TEST_DEBS := chromium fonts-wqy-zenhei openssl
 # Release builds link the Swift runtime and Foundation statically: the installed binary needs only
-# libc, libcurl and libsqlite3 on the server, and loads fewer pages at start-up.
-RELEASE := -c release --static-swift-stdlib
+# libc, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
+# 120,000 relative relocations (DT_RELR): 23 KB instead of 2.8 MB read at every start.
+RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
 .PHONY: deps test-deps apt build debug test chaos fuzz bench demo install clean
 
