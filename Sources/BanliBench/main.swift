@@ -352,7 +352,7 @@ if only == nil || only == "6" {
             }
         }
         lat.append(t)
-        Thread.sleep(forTimeInterval: 0.2)
+        Thread.sleep(forTimeInterval: 0.1)
     }
     let p50 = percentile(lat, 0.5), p99 = percentile(lat, 0.99)
     figures.append(Figure(name: "6. Fan-out: a write at one unit visible at another (daemons, long-poll)", value: "p50 \(fmt(p50 * 1000)) ms, p99 \(fmt(p99 * 1000)) ms",
