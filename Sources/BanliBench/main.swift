@@ -352,7 +352,7 @@ if only == nil || only == "6" {
             }
         }
         lat.append(t)
-        Thread.sleep(forTimeInterval: 0.1)
+        Thread.sleep(forTimeInterval: 0.2)
     }
     let p50 = percentile(lat, 0.5), p99 = percentile(lat, 0.99)
     figures.append(Figure(name: "6. Fan-out: a write at one unit visible at another (daemons, long-poll)", value: "p50 \(fmt(p50 * 1000)) ms, p99 \(fmt(p99 * 1000)) ms",
@@ -390,17 +390,22 @@ if only == nil || only == "9" {
         return out
     }
     let a = site("aa", counter: 1_000), b = site("bb", counter: 2_000)
-    var merged = 0
-    let t = seconds {
-        for i in a.indices {
-            var x = a[i], y = b[i]
-            x.join(b[i])
-            y.join(a[i])
-            merged += 2
-            precondition(x == y)
+    // 16,000 joins take milliseconds: the median of 15 passes, so a timer tick or a page fault does not decide it.
+    var rates: [Double] = []
+    for _ in 0..<15 {
+        var merged = 0
+        let t = seconds {
+            for i in a.indices {
+                var x = a[i], y = b[i]
+                x.join(b[i])
+                y.join(a[i])
+                merged += 2
+                precondition(x == y)
+            }
         }
+        rates.append(Double(merged) / t)
     }
-    let banliRate = Double(merged) / t
+    let banliRate = rates.sorted()[7]
     var peer = "pycrdt not installed (pip install pycrdt)"
     var ratio = "—"
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
