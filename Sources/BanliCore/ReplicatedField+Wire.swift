@@ -1,16 +1,22 @@
 /// A field state as read off the wire, before it is checked: each member as it came, nil when it was
 /// missing or of the wrong JSON type. One checker (`ReplicatedField(wire:)`) serves every way in.
 public struct WireFieldState: Sendable {
+    /// False when the state was not a JSON object at all.
     public var isObject = true
+    /// `entity` and `field`, when they were strings.
     public var entity: String?
     public var field: String?
+    /// `siblings`, when it was an array.
     public var siblings: [WireSibling]?
+    /// `context` in document order, when it was an object.
     public var context: [(site: String, counter: JSONValue)]?
 
     /// One sibling as read: nil members were missing or not of their JSON type.
     public struct WireSibling: Sendable {
+        /// False when the sibling was not a JSON object.
         public var isObject = true
         public var value: JSONValue?
+        /// `site`, when it was a string.
         public var site: String?
         public var counter: JSONValue?
         public var sig: JSONValue?
