@@ -56,11 +56,6 @@ public struct JSONReader {
         return try copy.withUTF8 { try whole($0, body) }
     }
 
-    /// The next value, whole.
-    public mutating func readValue() throws -> JSONValue {
-        try value(depth: depth)
-    }
-
     /// Checks the next value as `readValue` would, without building it.
     public mutating func skipValue() throws {
         guard i < b.count else { throw error("unexpected end") }
@@ -76,7 +71,7 @@ public struct JSONReader {
             } else {
                 _ = try string()
             }
-        default: _ = try value(depth: depth)  // numbers and literals build nothing
+        default: _ = try readValue()  // numbers and literals build nothing
         }
     }
 
@@ -166,45 +161,20 @@ public struct JSONReader {
         return v
     }
 
-    mutating func value(depth: Int) throws -> JSONValue {
+    /// The next value, whole; containers are read by `readObject` and `readArray`, so there is one
+    /// set of rules (nesting, duplicate keys, separators) for both ways of reading.
+    public mutating func readValue() throws -> JSONValue {
         guard depth <= JSONValue.maxDepth else { throw error("nested deeper than \(JSONValue.maxDepth) levels") }
         guard i < b.count else { throw error("unexpected end") }
         switch b[i] {
         case UInt8(ascii: "{"):
-            i += 1
             var o: [String: JSONValue] = [:]
-            skipSpace()
-            if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
-            while true {
-                skipSpace()
-                guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                let k = try string()
-                skipSpace()
-                guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                i += 1
-                skipSpace()
-                let v = try value(depth: depth + 1)
-                guard o.updateValue(v, forKey: k) == nil else { throw error("duplicate key '\(k.prefix(40))'") }
-                skipSpace()
-                guard i < b.count else { throw error("unexpected end") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
-                throw error("expected ',' or '}'")
-            }
+            try readObject { r, k in o[k] = try r.readValue() }
+            return .object(o)
         case UInt8(ascii: "["):
-            i += 1
             var a: [JSONValue] = []
-            skipSpace()
-            if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
-            while true {
-                skipSpace()
-                a.append(try value(depth: depth + 1))
-                skipSpace()
-                guard i < b.count else { throw error("unexpected end") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
-                throw error("expected ',' or ']'")
-            }
+            try readArray { r in a.append(try r.readValue()) }
+            return .array(a)
         case UInt8(ascii: "\""):
             return .string(try string())
         case UInt8(ascii: "t"): return try literal("true", .bool(true))

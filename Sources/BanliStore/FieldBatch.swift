@@ -29,6 +29,9 @@ struct FieldBatch {
 
     static let rowsPerStatement = 100
 
+    /// The key of one field in `states` and `rowIndex`.
+    static func key(_ entity: String, _ field: String) -> String { entity + "\u{0}" + field }
+
     /// The last entity key's text: one state is loaded, saved and recorded under the same entity.
     private var lastEntity: (key: EntityKey, name: String)?
 
@@ -52,7 +55,7 @@ struct FieldBatch {
             let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT entity, field, value, state FROM field WHERE entity IN (\(marks))"),
                                            arguments: StatementArguments(chunk))
             while let row = try rows.next() {
-                states[(row[0] as String) + "\u{0}" + (row[1] as String)] = try Store.decodeState(row, value: 2, state: 3)
+                states[Self.key(row[0], row[1])] = try Store.decodeState(row, value: 2, state: 3)
             }
         }
     }
@@ -60,7 +63,7 @@ struct FieldBatch {
     /// The state of one field in this transaction, nil when it was never written or received.
     mutating func load(_ db: Database, entity: EntityKey, spec: FieldSpec) throws -> ReplicatedField? {
         let name = name(entity)
-        if let known = states[name + "\u{0}" + spec.name] {
+        if let known = states[Self.key(name, spec.name)] {
             return ReplicatedField(entity: entity, spec: spec, state: known)
         }
         if readEntities.contains(name) { return nil }
@@ -71,7 +74,7 @@ struct FieldBatch {
     @discardableResult
     mutating func save(_ f: ReplicatedField, hubSite: String, seq: Int64, echo: String?, echoExchange: Int64?) -> (dot: Dot, json: String)? {
         let name = name(f.entity)
-        let key = name + "\u{0}" + f.field
+        let key = Self.key(name, f.field)
         states[key] = f.state
         let visible = f.visibleIndex(hubSite: hubSite)
         let row = FieldRow(

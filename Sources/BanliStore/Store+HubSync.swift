@@ -109,7 +109,7 @@ extension Store {
             try Store.saveCounters(db, clock: clock, seq: seq)
             result.changedHub = seq != seqBefore
 
-            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, marks: marks,
+            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, marks: marks, head: seq,
                        exchangeNumber: exchangeNumber, resyncRequested: resyncRequested, limit: limit, pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq), into: &result)
             result.yourLatest = maxCounter
 
@@ -142,7 +142,7 @@ extension Store {
             guard let marks = try Store.unitMarks(db, unit: unit, pending: pending) else { return nil }
             var result = HubExchange()
             let seq = try Store.loadCounters(db).seq
-            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, marks: marks,
+            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, marks: marks, head: seq,
                        exchangeNumber: exchangeNumber, resyncRequested: resyncRequested, limit: limit, pushedSeqs: (seq + 1)...(seq + 1), into: &result)
             result.yourLatest = marks.maxCounter
             return result
@@ -169,16 +169,17 @@ extension Store {
                          maxCounter: UInt64(bitPattern: row[2] as Int64))
     }
 
-    /// The push mark, resync decision and changes to send, shared by both kinds of exchange.
+    /// The push mark, resync decision and changes to send, shared by both kinds of exchange. `head` is
+    /// the hub's last change number in this transaction.
     func answer(
-        _ db: Database, unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, marks: UnitMarks,
+        _ db: Database, unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, marks: UnitMarks, head: Int64,
         exchangeNumber: Int64, resyncRequested: Bool, limit: Int, pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
     ) throws {
         // Push mark: a unit ahead of the hub's record means the hub lost its pushes (restored).
         result.pushMark = pushMark > marks.pushMark ? marks.pushMark : pushThrough
         // Cursor: ahead of anything the hub handed out means the hub was restored; start over.
         result.resync = resyncRequested || cursor > marks.sentCursor
-        try collectChanges(db, unit: unit, after: result.resync ? 0 : cursor, limit: limit, suppressEchoes: !result.resync,
+        try collectChanges(db, unit: unit, after: result.resync ? 0 : cursor, head: head, limit: limit, suppressEchoes: !result.resync,
                            confirmedBefore: exchangeNumber, pushedSeqs: pushedSeqs, into: &result)
     }
 
@@ -218,12 +219,12 @@ extension Store {
     /// exchange (its exchange number counts the answers it applied); a store restored from an older
     /// backup gets it back.
     func collectChanges(
-        _ db: Database, unit: String, after: Int64, limit: Int, suppressEchoes: Bool, confirmedBefore: Int64,
+        _ db: Database, unit: String, after: Int64, head: Int64, limit: Int, suppressEchoes: Bool, confirmedBefore: Int64,
         pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
     ) throws {
         let arguments: StatementArguments = [after, suppressEchoes, unit, limit + 1, confirmedBefore, pushedSeqs.lowerBound, pushedSeqs.upperBound]
         let rows = try Row.fetchCursor(
-            db.cachedStatement(sql: try Store.pullsByItem(db, unit: unit, after: after, limit: limit) ? Store.pullByItemSQL : Store.pullBySeqSQL),
+            db.cachedStatement(sql: try Store.pullsByItem(db, unit: unit, changed: head - after, limit: limit) ? Store.pullByItemSQL : Store.pullBySeqSQL),
             arguments: arguments)
         let page = try Store.wireLines(rows, limit: limit)
         let end: Int64
@@ -231,7 +232,7 @@ extension Store {
             result.more = true
             end = last
         } else {
-            end = try Store.loadCounters(db).seq
+            end = head
         }
         result.cursor = max(end, after)
         var fields = page.lines
@@ -262,7 +263,7 @@ extension Store {
         ORDER BY f.seq LIMIT ?4
         """
 
-    /// The same rows found from the unit's items (`field(item, seq)`), then sorted: cheap when the unit
+    /// The same rows found from the unit's items (the `item` index, ordered by seq within an item), then sorted: cheap when the unit
     /// holds a small share of a big hub, e.g. one bureau's first sync among a thousand.
     static let pullByItemSQL = """
         SELECT entity, field, value, state, seq FROM (
@@ -276,16 +277,18 @@ extension Store {
         ORDER BY f.seq LIMIT ?4
         """
 
-    /// Which plan costs less. Walking finds `limit` of the unit's rows after visiting about
-    /// limit × changed ÷ unitRows rows; the item plan visits and sorts all unitRows each batch. So the
-    /// item plan wins when unitRows² < limit × changed (unitRows estimated at 16 an item).
+    /// Which plan costs less, given `changed` rows after the cursor. Walking finds `limit` of the unit's
+    /// rows after visiting about limit × changed ÷ unitRows rows; the item plan visits and sorts all
+    /// unitRows each batch. So the item plan wins when unitRows² < limit × changed (unitRows estimated
+    /// at 16 an item). With no more than `limit` rows changed the walk is cheap whatever the unit
+    /// holds, so the usual exchange (a few changes, or none) does not count the unit's items.
     /// `BANLI_PULL_PLAN=items|seq` forces one plan (for tests and diagnosis).
-    static func pullsByItem(_ db: Database, unit: String, after: Int64, limit: Int) throws -> Bool {
+    static func pullsByItem(_ db: Database, unit: String, changed: Int64, limit: Int) throws -> Bool {
         if let forced = getenv("BANLI_PULL_PLAN").map({ String(cString: $0) }), forced == "items" || forced == "seq" { return forced == "items" }
+        guard changed > limit else { return false }
         let items = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM access WHERE site = ?"), arguments: [unit]) ?? 0
-        let changed = Double(try Store.loadCounters(db).seq - after)
         let unitRows = Double(items) * 16
-        return unitRows * unitRows < Double(limit) * changed
+        return unitRows * unitRows < Double(limit) * Double(changed)
     }
 
     /// Hub: true when something for `unit` changed after `cursor` (for the long-poll).

@@ -72,7 +72,7 @@ extension Store {
             var fields: [ReplicatedField] = []
             func flush() throws {
                 guard let id = current else { return }
-                fields.sort { ($0.entity.description, $0.field) < ($1.entity.description, $1.field) }
+                fields.sort { ($0.entity, $0.field) < ($1.entity, $1.field) }
                 try body(ItemView(id: id, fields: fields, hubSite: info.hubSite))
                 fields.removeAll(keepingCapacity: true)
             }

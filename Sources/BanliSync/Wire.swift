@@ -226,8 +226,8 @@ public struct SyncResponse: Sendable {
 /// from the bytes (`changes` stays among the members only when it is not an array).
 struct WireEnvelope {
     /// Nil when the body is not a JSON object.
-    var members: [String: JSONValue]? = [:]
-    var changes: [WireFieldState]?
+    let members: [String: JSONValue]?
+    let changes: [WireFieldState]?
 
     init(bytes: [UInt8]) throws {
         var members: [String: JSONValue] = [:]
