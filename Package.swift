@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "BanliCore", "BanliStore", "BanliSync",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -85,6 +86,10 @@ let package = Package(
         .testTarget(name: "BanliCoreTests", dependencies: ["BanliCore", "TestSupport"]),
         .testTarget(name: "BanliStoreTests", dependencies: ["BanliCore", "BanliStore"]),
         .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliStore", "BanliSync"]),
+        .testTarget(
+            name: "BanliHubTests",
+            dependencies: ["BanliHub", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["BanliCore", "BanliStore", "BanliSync", "banli", "TestSupport"],

@@ -15,6 +15,8 @@ public struct BanliError: Error, Sendable, Equatable, CustomStringConvertible {
         case usage
         case config
         case io
+        /// The store cannot be written now (disk full, read-only): nothing changed; try again once fixed.
+        case storeUnavailable
         case unreachable
         case unauthorized
         case protocolError

@@ -13,6 +13,7 @@ struct AdminRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}\n") }
+        router.head("/healthz") { _, _ in JSONResponse.ok("") }
         router.get("/v1/status") { request, _ in
             try authorize(request)
             return JSONResponse.ok(try await report().json.canonicalJSON + "\n")
@@ -98,7 +99,7 @@ public struct HubStatusReport: Sendable {
             units.append(.object([
                 "site": .string(site), "name": .string(names[site] ?? ""),
                 "lastSyncAt": ms(r?.lastContactAt), "lastSuccessAt": ms(r?.lastSuccessAt),
-                "lastError": r?.lastError.map(JSONValue.string) ?? .null, "stale": .bool(stale),
+                "lastError": (r?.lastError ?? r?.clockOffsetMs.flatMap(Self.clockProblem)).map(JSONValue.string) ?? .null, "stale": .bool(stale),
                 "backlog": .int(Int64(r?.backlog ?? 0)), "rejected": .int(Int64(r?.rejected ?? 0)),
                 "clockOffsetMs": r?.clockOffsetMs.map(JSONValue.int) ?? .null,
                 "clientVersion": r?.clientVersion.map(JSONValue.string) ?? .null,
@@ -124,5 +125,18 @@ public struct HubStatusReport: Sendable {
             "units": .array(units), "totals": totals,
             "attention": .object(attention.mapValues(JSONValue.array)), "conflicts": .array(conflicts),
         ]))
+    }
+
+    /// The failure a unit's clock offset causes, if any: the hub refuses a unit's writes dated more than
+    /// `PushPolicy.unitSkewMilliseconds` ahead, and a bureau refuses states more than 5 minutes ahead of its own clock.
+    static func clockProblem(_ offsetMs: Int64) -> String? {
+        let seconds = offsetMs / 1000
+        if offsetMs > Int64(PushPolicy.unitSkewMilliseconds) {
+            return "The unit's clock is \(seconds) s ahead of the hub's; its writes are refused until that machine's clock is fixed (NTP)."
+        }
+        if offsetMs < -Int64(HybridLogicalClock.maximumSkewMilliseconds - PushPolicy.unitSkewMilliseconds) {
+            return "The unit's clock is \(-seconds) s behind the hub's; it may refuse the hub's states until that machine's clock is fixed (NTP)."
+        }
+        return nil
     }
 }

@@ -9,12 +9,17 @@ public struct HubError: Error, HTTPResponseError, Sendable {
     public var challenge: String
     /// The `Allow` header of a 405.
     public var allow: String?
+    /// Answer with `Connection: close` and close: the request's body was left unread.
+    public var closeConnection: Bool
 
-    public init(_ status: HTTPResponse.Status, _ message: String, challenge: String = "Bearer realm=\"banli\"", allow: String? = nil) {
+    public init(
+        _ status: HTTPResponse.Status, _ message: String, challenge: String = "Bearer realm=\"banli\"", allow: String? = nil, closeConnection: Bool = false
+    ) {
         self.status = status
         self.message = message
         self.challenge = challenge
         self.allow = allow
+        self.closeConnection = closeConnection
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -24,6 +29,8 @@ public struct HubError: Error, HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = challenge }
         if let allow { headers[.allow] = allow }
+        if closeConnection { headers[.connection] = "close" }
+        if status == .serviceUnavailable { headers[.retryAfter] = "30" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: out)))
     }
 }
@@ -38,6 +45,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let e as HubError {
             throw e
+        } catch let e as BanliError where e.code == .storeUnavailable {
+            // Not a bug: the disk is full or the store read-only. The operator acts; bureaus retry later.
+            context.logger.error("store unavailable: \(e.message)")
+            throw HubError(.serviceUnavailable, e.message)
         } catch let e as BanliError {
             context.logger.error("request failed: \(e.message)")
             throw HubError(.internalServerError, e.message)

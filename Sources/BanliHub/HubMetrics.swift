@@ -25,6 +25,19 @@ public final class HubMetrics: Sendable {
         registry.makeCounter(name: "banli_requests_refused_total", labels: [("reason", reason)], help: "Sync requests refused before any change.").increment()
     }
 
+    /// Counts a connection closed at one of its deadlines.
+    func connectionTimedOut(_ phase: ConnectionDeadlines.Phase) {
+        let reason: String
+        switch phase {
+        case .awaitingHead(first: true): reason = "header_timeout"
+        case .awaitingHead(first: false): reason = "idle_timeout"
+        case .readingBody, .answeredEarly: reason = "body_timeout"
+        case .responding, .closing: reason = "linger"
+        }
+        registry.makeCounter(name: "banli_connections_closed_total", labels: [("reason", reason)],
+                             help: "Connections the hub closed at a deadline (slow or stalled heads and bodies, idle keep-alive).").increment()
+    }
+
     /// Refreshes the health gauges from a status report and renders the exposition text.
     func scrape(_ report: HubStatusReport) -> String {
         guard case .object(let o) = report.json, case .array(let units)? = o["units"], case .object(let totals)? = o["totals"] else {

@@ -3,6 +3,7 @@ import BanliStore
 import BanliSync
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
@@ -33,11 +34,11 @@ public struct HubServer: Sendable {
 
         let publicRouter = Router()
         publicRouter.add(middleware: MetricsMiddleware())
-        publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET"]))
+        publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET, HEAD"]))
         SyncRoutes(store: store, auth: auth, signal: signal, settings: settings, metrics: metrics).register(on: publicRouter)
         let adminRouter = Router()
         adminRouter.add(middleware: MetricsMiddleware())
-        adminRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/status": "GET", "/status": "GET", "/metrics": "GET", "/healthz": "GET"]))
+        adminRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/status": "GET", "/status": "GET", "/metrics": "GET", "/healthz": "GET, HEAD"]))
         AdminRoutes(store: store, settings: settings, metrics: metrics).register(on: adminRouter)
 
         let running = Mutex<[String]>([])
@@ -52,13 +53,18 @@ public struct HubServer: Sendable {
                 notifier.ready(status: "serving " + all.sorted().joined(separator: ", "))
             }
         }
+        let limits = settings.connections, metrics = self.metrics
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [
+            ConnectionDeadlineHandler(limits: limits) { metrics.connectionTimedOut($0) },
+        ])
         let publicApp = Application(
             router: publicRouter,
-            server: try settings.tls.map { try .tls(.http1(), tlsConfiguration: Self.tlsConfiguration($0)) } ?? .http1(),
+            server: try settings.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: Self.tlsConfiguration($0)) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.listen.host, port: settings.listen.port), serverName: "banli-hub"),
             onServerRunning: { started(settings.tls == nil ? "sync" : "sync (TLS)", $0) }, logger: logger)
         let adminApp = Application(
             router: adminRouter,
+            server: .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port), serverName: "banli-hub-admin"),
             onServerRunning: { started("admin", $0) }, logger: logger)
         let poller = ChangePoller(store: store, signal: signal, watchdog: notifier)

@@ -52,6 +52,9 @@ public struct HubSettings: Sendable {
     public var rateLimit: Double = 0
     public var rateBurst: Double = 20
 
+    /// Deadlines for slow, stalled and idle connections on both listeners.
+    public var connections = ConnectionLimits()
+
     /// True when the admin listener is not on loopback: every admin request needs an operator token.
     public var operatorTokenRequired: Bool { !adminListen.isLoopback }
 

@@ -26,23 +26,30 @@ struct SyncRoutes: Sendable {
     func throttle(_ unit: String) throws {
         guard let limiter, !limiter.allow(unit) else { return }
         metrics.refused(reason: "rate")
-        throw HubError(.tooManyRequests, "Unit '\(unit)' is sending more than \(limiter.perSecond) requests a second; it will be served again shortly.")
+        throw HubError(.tooManyRequests, "Unit '\(unit)' is sending more than \(limiter.perSecond) requests a second; it will be served again shortly.",
+                       closeConnection: true)
     }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}\n") }
+        router.head("/healthz") { _, _ in JSONResponse.ok("") }
         router.post("/v1/sync") { request, context in try await sync(request, context) }
         router.get("/v1/wait") { request, context in try await wait(request, context) }
     }
 
-    /// The unit whose token the request carries.
+    /// The unit whose token the request carries. Decided from the headers alone: a request without a
+    /// valid token is refused before its body is read, touches no unit's bookkeeping, and its
+    /// connection is closed; it is counted by reason in `/metrics`.
     func authenticate(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw HubError(.unauthorized, "Missing bearer token; send 'Authorization: Bearer <this unit's token>'.")
+            metrics.refused(reason: "missing_token")
+            throw HubError(.unauthorized, "Missing bearer token; send 'Authorization: Bearer <this unit's token>'.", closeConnection: true)
         }
         let token = String(header.dropFirst(7)).trimmedWhitespace
         guard let site = auth.site(for: token) else {
-            throw HubError(.unauthorized, "The token is not valid; ask the office for this unit's current token (banli hub rotate-token).")
+            metrics.refused(reason: "bad_token")
+            throw HubError(.unauthorized, "The token is not valid; ask the office for this unit's current token (banli hub rotate-token).",
+                           closeConnection: true)
         }
         return site
     }
@@ -50,11 +57,17 @@ struct SyncRoutes: Sendable {
     /// The request body, refused with 413 past the limit.
     func body(_ request: Request) async throws -> [UInt8] {
         let limit = settings.maxBodyBytes
-        let tooLarge = HubError(.contentTooLarge, "The request body is larger than \(limit) bytes; lower batch_limit on the bureau.")
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        let tooLarge = HubError(.contentTooLarge, "The request body is larger than \(limit) bytes; lower batch_limit on the bureau.", closeConnection: true)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            metrics.refused(reason: "too_large")
+            throw tooLarge
+        }
         var bytes: [UInt8] = []
         for try await chunk in request.body {
-            guard bytes.count + chunk.readableBytes <= limit else { throw tooLarge }
+            guard bytes.count + chunk.readableBytes <= limit else {
+                metrics.refused(reason: "too_large")
+                throw tooLarge
+            }
             bytes.append(contentsOf: chunk.readableBytesView)
         }
         return bytes
@@ -62,19 +75,7 @@ struct SyncRoutes: Sendable {
 
     func sync(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let store = self.store
-        let unit: String
-        do {
-            unit = try authenticate(request)
-        } catch let e as HubError {
-            metrics.refused(reason: "token")
-            // Show the operator which unit is failing: the site the body claims, if it is registered.
-            if let bytes = try? await body(request), case .object(let o)? = try? JSONValue.parse(utf8: bytes),
-               let claimed = o["site"]?.stringValue, Identifier.isValid(claimed),
-               (try? await Blocking.run({ try store.registeredUnits().contains(claimed) })) == true {
-                try? await Blocking.run { try store.recordFailure(unit: claimed, error: "The hub refused the unit's token (401); issue a new one with banli hub rotate-token.") }
-            }
-            throw e
-        }
+        let unit = try authenticate(request)
         try throttle(unit)
         let bytes = try await body(request)
         let envelope: SyncRequestEnvelope

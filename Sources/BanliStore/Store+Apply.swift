@@ -40,13 +40,14 @@ extension Store {
     }
 
     /// Joins one received state. When the result is exactly what `echo` sent, the row is marked so
-    /// it is not sent back to that site.
+    /// it is not sent back to that site. The clock moves past every counter received, or with
+    /// `observingOnly`, past that site's alone (the hub follows no unit's clock).
     func joinReceived(
-        _ db: Database, _ f: ReplicatedField, via: String, echo: String?, echoExchange: Int64? = nil, at: String,
+        _ db: Database, _ f: ReplicatedField, via: String, echo: String?, echoExchange: Int64? = nil, at: String, observingOnly: String? = nil,
         clock: inout HybridLogicalClock, seq: inout Int64, outcome: inout ApplyOutcome, batch: inout FieldBatch
     ) throws {
         outcome.received += 1
-        clock.observe(f.maxCounter)
+        clock.observe(observingOnly.map { f.state.context[$0] } ?? f.maxCounter)
         let local = try batch.load(db, entity: f.entity, spec: f.spec)
             ?? ReplicatedField(entity: f.entity, spec: f.spec, state: FieldState())
         var merged = local

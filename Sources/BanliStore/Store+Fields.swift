@@ -19,7 +19,8 @@ extension Store {
     @discardableResult
     func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil, echoExchange: Int64? = nil, batch: inout FieldBatch) throws -> (dot: Dot, json: String)? {
         let visible = batch.save(f, hubSite: info.hubSite, seq: seq, echo: echo, echoExchange: echoExchange)
-        if info.isHub, case .assignment(let item, let site) = f.entity {
+        // Access comes only from the office's own writes on the assignment, never from a unit's fields.
+        if info.isHub, case .assignment(let item, let site) = f.entity, f.spec.author == .hub, f.state.siblings.contains(where: { $0.site == info.hubSite }) {
             try updateAccess(db, item: item, site: site, field: f, seq: seq)
         }
         return visible

@@ -61,9 +61,6 @@ extension Store {
     ) throws -> HubExchange {
         guard info.isHub else { throw BanliError(.usage, "Only a hub store answers sync requests.") }
         let key = hubKey!
-        let policy = PushPolicy(unit: unit, hubSite: info.hubSite, nowMilliseconds: nowMilliseconds) { entity, field, sibling in
-            HubKey.verify(key, entity: entity, field: field, sibling: sibling)
-        }
         // The office's fields of the unit's own assignments first: after a hub restore they grant the access the rest needs.
         var ordered: [ReplicatedField] = []
         var result = HubExchange()
@@ -91,19 +88,27 @@ extension Store {
 
             var (clock, seq) = try Store.loadCounters(db)
             let seqBefore = seq
+            let policy = PushPolicy(unit: unit, hubSite: info.hubSite, nowMilliseconds: nowMilliseconds, hubClock: clock.latest) { entity, field, sibling in
+                HubKey.verify(key, entity: entity, field: field, sibling: sibling)
+            }
             var outcome = ApplyOutcome()
             var batch = FieldBatch()
+            var clockRefusal: String?
             try batch.prefetch(db, ordered.map { ($0.entity, $0.field) })
             for f in ordered {
                 let current = try batch.load(db, entity: f.entity, spec: f.spec)?.state ?? FieldState()
                 let access = try f.entity.itemId.map { try Store.access(db, unit: unit, item: $0) } ?? .active
-                if let reason = policy.rejection(of: f, current: current, access: access) {
-                    result.rejected.append(Rejection(entity: f.entity.description, field: f.field, reason: reason))
+                if let refusal = policy.refusal(of: f, current: current, access: access) {
+                    result.rejected.append(Rejection(entity: f.entity.description, field: f.field, reason: refusal.reason))
+                    if refusal.kind == .clock { clockRefusal = refusal.reason }
                     continue
                 }
-                result.accepted += 1
                 for s in f.state.siblings where s.site == unit { maxCounter = max(maxCounter, s.counter) }
-                try joinReceived(db, f, via: unit, echo: unit, echoExchange: exchangeNumber, at: at, clock: &clock, seq: &seq, outcome: &outcome, batch: &batch)
+                let changedBefore = outcome.changed
+                // The hub's clock follows only its own (authentic) counters: a unit's clock never moves it.
+                try joinReceived(db, f, via: unit, echo: unit, echoExchange: exchangeNumber, at: at, observingOnly: info.hubSite,
+                                 clock: &clock, seq: &seq, outcome: &outcome, batch: &batch)
+                if outcome.changed > changedBefore { result.accepted += 1 }
             }
             try batch.flush(db)
             try Store.saveCounters(db, clock: clock, seq: seq)
@@ -115,12 +120,13 @@ extension Store {
 
             try db.execute(sql: """
                 UPDATE unit_status SET pushMark = ?, lastExchange = ?, sentCursor = max(sentCursor, ?, ?), maxCounter = ?,
-                    lastContactAt = ?, lastSuccessAt = ?, lastError = NULL, backlog = ?, rejected = rejected + ?,
+                    lastContactAt = ?, lastSuccessAt = ?, lastError = ?, backlog = ?, rejected = rejected + ?,
                     clockOffsetMs = ?, clientVersion = ?, storeId = ?
                 WHERE site = ?
                 """, arguments: [
                     result.pushMark, exchangeNumber, result.cursor, marks.sentCursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
-                    report.backlog, result.rejected.count, report.clockOffsetMs, report.clientVersion, report.storeId, unit,
+                    clockRefusal.map { "The hub refuses this unit's writes: \($0)." }, report.backlog, result.rejected.count,
+                    report.clockOffsetMs, report.clientVersion, report.storeId, unit,
                 ])
             return result
         }

@@ -138,9 +138,11 @@ public final class Store: Sendable {
         if let e = error as? DatabaseError {
             switch e.resultCode {
             case .SQLITE_FULL:
-                return BanliError(.io, "The disk holding \(path) is full; nothing was written. Free some space and try again.")
+                return BanliError(.storeUnavailable, "The disk holding \(path) is full; nothing was written. Free some space and try again.")
             case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
-                return BanliError(.io, "Cannot write the store \(path) (\(e.message ?? "read-only")); check its permissions and owner.")
+                return BanliError(.storeUnavailable, "Cannot write the store \(path) (\(e.message ?? "read-only")); check its permissions and owner.")
+            case .SQLITE_IOERR:
+                return BanliError(.storeUnavailable, "Cannot write the store \(path) (\(e.message ?? "I/O error")); check the disk (space, errors) and try again.")
             case .SQLITE_NOTADB, .SQLITE_CORRUPT:
                 return BanliError(.io, "\(path) is not a readable Banli store (\(e.message ?? "corrupt")); restore it from a backup.")
             case .SQLITE_BUSY, .SQLITE_LOCKED:

@@ -34,6 +34,7 @@ struct BanliConfig {
     var unitInterval: Double = 60
     var rateLimit: Double = 0
     var rateBurst: Double = 20
+    var connections = ConnectionLimits()
 
     init() {}
 
@@ -50,6 +51,7 @@ struct BanliConfig {
         "tls": ["ca_file": .string, "client_cert": .string, "client_key": .string, "cert_file": .string, "key_file": .string, "client_ca_file": .string],
         "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
         "deadlines": ["reply_months": .integer, "opinion_months": .integer],
+        "connections": ["header_timeout": .number, "idle_timeout": .number, "body_timeout": .number],
     ]
 
     /// Reads and checks a config file.
@@ -74,7 +76,7 @@ struct BanliConfig {
         for (key, value) in table {
             if let sub = value.table {
                 guard let known = keys[key], !key.isEmpty else {
-                    throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; the sections are [tls], [network] and [deadlines].")
+                    throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; the sections are [tls], [network], [deadlines] and [connections].")
                 }
                 for (k, v) in sub {
                     guard known[k] != nil else {
@@ -152,6 +154,9 @@ struct BanliConfig {
         c.transport.requestTimeout = try number("network.request_timeout", 0.5...3600) ?? c.transport.requestTimeout
         c.deadlines.replyMonths = try integer("deadlines.reply_months", 1...24) ?? c.deadlines.replyMonths
         c.deadlines.opinionMonths = try integer("deadlines.opinion_months", 1...24) ?? c.deadlines.opinionMonths
+        c.connections.headerTimeout = try number("connections.header_timeout", 1...3600) ?? c.connections.headerTimeout
+        c.connections.idleTimeout = try number("connections.idle_timeout", 1...3600) ?? c.connections.idleTimeout
+        c.connections.bodyTimeout = try number("connections.body_timeout", 1...3600) ?? c.connections.bodyTimeout
         return c
     }
 

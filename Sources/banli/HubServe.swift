@@ -33,6 +33,7 @@ struct HubServe: AsyncParsableCommand {
         settings.deadlines = config.deadlines
         settings.rateLimit = config.rateLimit
         settings.rateBurst = config.rateBurst
+        settings.connections = config.connections
         if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
             settings.tls = HubTLS(certFile: cert, keyFile: key, clientCAFile: config.tlsClientCAFile)
         }

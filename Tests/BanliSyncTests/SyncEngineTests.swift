@@ -70,53 +70,7 @@ import Testing
     }
 }
 
-@Suite struct PushPolicyTests {
-    let title = FieldCatalogue.spec(.item, "title")!
-    let reply = FieldCatalogue.spec(.assignment, "replyText")!
-
-    func policy(authentic: Bool = false) -> PushPolicy {
-        PushPolicy(unit: "jxj", hubSite: "hub", nowMilliseconds: 1_000_000) { _, _, _ in authentic }
-    }
-
-    func state(_ v: String, _ site: String, _ counter: UInt64, context: [String: UInt64] = [:]) -> FieldState {
-        var ctx = context
-        ctx[site] = max(ctx[site] ?? 0, counter)
-        return FieldState(siblings: [Sibling(value: .string(v), site: site, counter: counter)], context: VersionVector(ctx))
-    }
-
-    @Test func ownWriteOnOwnRowIsAccepted() {
-        let e = EntityKey.assignment(item: "a", site: "jxj")
-        let f = ReplicatedField(entity: e, spec: reply, state: state("x", "jxj", 5))
-        #expect(policy().rejection(of: f, current: FieldState(), access: .active) == nil)
-        #expect(policy().rejection(of: f, current: FieldState(), access: .none) != nil)
-        #expect(policy().rejection(of: f, current: FieldState(), access: .revoked)?.contains("reassigned") == true)
-    }
-
-    @Test func knownDotsMayBeRelayedUnknownOnesMayNot() {
-        let e = EntityKey.assignment(item: "a", site: "fgw")
-        let f = ReplicatedField(entity: e, spec: reply, state: state("x", "fgw", 5))
-        #expect(policy().rejection(of: f, current: FieldState(), access: .active)?.contains("only be pushed by 'fgw'") == true)
-        // The hub already holds that write: relaying it is a harmless no-op.
-        #expect(policy().rejection(of: f, current: state("x", "fgw", 5), access: .active) == nil)
-    }
-
-    @Test func hubWritesNeedTheirTag() {
-        let f = ReplicatedField(entity: .item(id: "a"), spec: title, state: state("t", "hub", 9))
-        #expect(policy(authentic: false).rejection(of: f, current: FieldState(), access: .active)?.contains("signature") == true)
-        #expect(policy(authentic: true).rejection(of: f, current: state("old", "hub", 4), access: .active) == nil)
-    }
-
-    @Test func mayNotEraseWhatItMayNotWrite() {
-        let erase = ReplicatedField(entity: .item(id: "a"), spec: title, state: FieldState(siblings: [], context: VersionVector(["hub": 9])))
-        #expect(policy().rejection(of: erase, current: state("t", "hub", 9), access: .active)?.contains("may not change") == true)
-    }
-
-    @Test func futureClocksAreRefused() {
-        let future = HybridLogicalClock.pack(milliseconds: 1_000_000 + 300_001)
-        let f = ReplicatedField(entity: .assignment(item: "a", site: "jxj"), spec: reply, state: state("x", "jxj", future))
-        #expect(policy().rejection(of: f, current: FieldState(), access: .active)?.contains("5 minutes") == true)
-    }
-
+@Suite struct BackoffTests {
     @Test func backoffGrowsWithJitterAndResets() {
         var b = Backoff(base: 1, cap: 8)
         var rng = SystemRandomNumberGenerator()

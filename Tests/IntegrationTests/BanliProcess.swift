@@ -23,13 +23,15 @@ struct BanliProcess {
 
     var directory: String
     var environment: [String: String] = [:]
+    /// A command that runs the binary (e.g. `faketime -f +120s`).
+    var wrapper: [String] = []
 
     /// Runs `banli args…` in `directory`, feeding `stdin`.
     @discardableResult
     func run(_ args: [String], stdin: String? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = args
+        p.executableURL = URL(fileURLWithPath: wrapper.first ?? Self.binary)
+        p.arguments = wrapper.isEmpty ? args : Array(wrapper.dropFirst()) + [Self.binary] + args
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         env["BANLI_CONFIG"] = nil

@@ -93,6 +93,9 @@ final class Cluster: @unchecked Sendable {
     /// Forgets a hub process that was killed outside `stopHub`.
     func forgetHub() { hub = nil }
 
+    /// The running hub's process id.
+    var hubPid: Int32? { hub.map(\.processIdentifier) }
+
     func hubLog() -> String { (try? String(contentsOfFile: dir + "/hub.log", encoding: .utf8)) ?? "" }
 
     /// Runs `banli sync` for a unit, requiring success.
