@@ -323,7 +323,7 @@ if only == nil || only == "6" {
         let s = try Store.create(at: dir + "/\(u).db", site: u, name: "x", hubSite: "hub", isHub: false)
         try s.setSetting("hubUrl", hub.url)
         let tokenFile = dir + "/\(u).token"
-        FileManager.default.createFile(atPath: tokenFile, contents: Data(tokens[Int(u.dropFirst())!].utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: tokenFile, contents: Data(tokens[Int(u.dropFirst())!].utf8), attributes: [.posixPermissions: 0o600])
         try s.setSetting("tokenFile", tokenFile)
     }
     try hubStore.write([LocalWrite(.assignment(item: "rd-58", site: "u59"), "role", .string("cooperating"))])

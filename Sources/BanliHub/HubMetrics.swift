@@ -12,17 +12,29 @@ public final class HubMetrics: Sendable {
         self.registry = registry
     }
 
+    private func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    private func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
+        registry.makeCounter(descriptor: descriptor(name, help), labels: labels)
+    }
+
+    private func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        registry.makeGauge(descriptor: descriptor(name, help), labels: labels)
+    }
+
     /// Counts one exchange's states.
     func exchanged(unit: String, accepted: Int, rejected: Int, pulled: Int) {
         let labels = [("unit", unit)]
-        registry.makeCounter(name: "banli_states_accepted_total", labels: labels, help: "Pushed field states the hub joined.").increment(by: Int64(accepted))
-        registry.makeCounter(name: "banli_states_rejected_total", labels: labels, help: "Pushed field states the hub refused.").increment(by: Int64(rejected))
-        registry.makeCounter(name: "banli_states_pulled_total", labels: labels, help: "Field states sent to units.").increment(by: Int64(pulled))
+        counter("banli_states_accepted_total", labels: labels, help: "Pushed field states the hub joined.").increment(by: Int64(accepted))
+        counter("banli_states_rejected_total", labels: labels, help: "Pushed field states the hub refused.").increment(by: Int64(rejected))
+        counter("banli_states_pulled_total", labels: labels, help: "Field states sent to units.").increment(by: Int64(pulled))
     }
 
     /// Counts a refused request (bad token, malformed body…).
     func refused(reason: String) {
-        registry.makeCounter(name: "banli_requests_refused_total", labels: [("reason", reason)], help: "Sync requests refused before any change.").increment()
+        counter("banli_requests_refused_total", labels: [("reason", reason)], help: "Sync requests refused before any change.").increment()
     }
 
     /// Counts a connection closed at one of its deadlines.
@@ -34,7 +46,7 @@ public final class HubMetrics: Sendable {
         case .readingBody, .answeredEarly: reason = "body_timeout"
         case .responding, .closing: reason = "linger"
         }
-        registry.makeCounter(name: "banli_connections_closed_total", labels: [("reason", reason)],
+        counter("banli_connections_closed_total", labels: [("reason", reason)],
                              help: "Connections the hub closed at a deadline (slow or stalled heads and bodies, idle keep-alive).").increment()
     }
 
@@ -48,20 +60,20 @@ public final class HubMetrics: Sendable {
             guard case .object(let x) = u, let site = x["site"]?.stringValue else { continue }
             let labels = [("unit", site)]
             let last = x["lastSyncAt"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) }
-            registry.makeGauge(name: "banli_unit_seconds_since_sync", labels: labels, help: "Seconds since the unit's last contact (-1: never).")
+            gauge("banli_unit_seconds_since_sync", labels: labels, help: "Seconds since the unit's last contact (-1: never).")
                 .set(last.map { now - $0.timeIntervalSince1970 } ?? -1)
-            registry.makeGauge(name: "banli_unit_stale", labels: labels, help: "1 when the unit has not synced within its expected interval.")
+            gauge("banli_unit_stale", labels: labels, help: "1 when the unit has not synced within its expected interval.")
                 .set(Double(x["stale"] == .bool(true) ? 1 : 0))
-            registry.makeGauge(name: "banli_unit_failing", labels: labels, help: "1 when the unit's last exchange failed.")
+            gauge("banli_unit_failing", labels: labels, help: "1 when the unit's last exchange failed.")
                 .set(Double(x["lastError"] != .null ? 1 : 0))
-            registry.makeGauge(name: "banli_unit_backlog", labels: labels, help: "Field states the unit reported still to push.")
+            gauge("banli_unit_backlog", labels: labels, help: "Field states the unit reported still to push.")
                 .set(Double(x["backlog"]?.intValue ?? 0))
-            registry.makeGauge(name: "banli_unit_overdue_items", labels: labels, help: "The unit's assignments past their deadline.")
+            gauge("banli_unit_overdue_items", labels: labels, help: "The unit's assignments past their deadline.")
                 .set(Double(x["overdue"]?.intValue ?? 0))
         }
-        registry.makeGauge(name: "banli_open_conflicts", help: "Fields with concurrent values at the hub.").set(Double(totals["conflicts"]?.intValue ?? 0))
-        registry.makeGauge(name: "banli_items", help: "Items at the hub.").set(Double(totals["items"]?.intValue ?? 0))
-        registry.makeGauge(name: "banli_units_stale", help: "Units not synced within their expected interval.").set(Double(totals["stale"]?.intValue ?? 0))
+        gauge("banli_open_conflicts", help: "Fields with concurrent values at the hub.").set(Double(totals["conflicts"]?.intValue ?? 0))
+        gauge("banli_items", help: "Items at the hub.").set(Double(totals["items"]?.intValue ?? 0))
+        gauge("banli_units_stale", help: "Units not synced within their expected interval.").set(Double(totals["stale"]?.intValue ?? 0))
         return registry.emitToString()
     }
 }

@@ -120,7 +120,7 @@ public final class CurlTransport: Transport, @unchecked Sendable {
             }
             withExtendedLifetime(sink) {}
             guard code == CURLE_OK else {
-                let detail = String(cString: errorBuffer)
+                let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 throw Self.describe(code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, url: baseURL, options: options)
             }
             var status = 0

@@ -53,7 +53,7 @@ import Testing
         #expect(try jxj.syncState() == before, "cursor and push mark did not move without the answer")
         #expect(try hub.field(.assignment(item: "rd-2025-1", site: "jxj"), "replyText") != nil, "the hub had committed")
         let again = try engine.syncOnce()
-        #expect(again.accepted == 1 && again.rejected.isEmpty)
+        #expect(again.pushed == 1 && again.accepted == 0 && again.rejected.isEmpty, "re-pushed, and it changed nothing at the hub")
         #expect(again.changed == 0, "the retry brings nothing new to the unit")
         #expect(try dump(jxj) == dump(hub))
         #expect(try hub.history(ofItem: "rd-2025-1").filter { $0.field == "replyText" }.count == 1, "applied once at the hub")

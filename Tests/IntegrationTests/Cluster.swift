@@ -70,7 +70,7 @@ final class Cluster: @unchecked Sendable {
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = FileHandle(forWritingAtPath: dir + "/hub.log") ?? {
-            FileManager.default.createFile(atPath: dir + "/hub.log", contents: nil)
+            _ = FileManager.default.createFile(atPath: dir + "/hub.log", contents: nil)
             return FileHandle(forWritingAtPath: dir + "/hub.log")!
         }()
         log.seekToEndOfFile()
@@ -134,7 +134,7 @@ final class Cluster: @unchecked Sendable {
         p.arguments = ["daemon", "--store", "\(unit).db", "--interval", String(interval)]
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        FileManager.default.createFile(atPath: dir + "/\(unit).daemon.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/\(unit).daemon.log", contents: nil)
         let log = FileHandle(forWritingAtPath: dir + "/\(unit).daemon.log")!
         p.standardOutput = log
         p.standardError = log
