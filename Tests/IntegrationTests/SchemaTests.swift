@@ -29,6 +29,12 @@ import Testing
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
             #expect(p.terminationStatus == 0, "schemathesis against \(url):\n\(text.suffix(3000))")
+            // Passing must mean tested: every operation the filter selected was exercised.
+            func count(_ label: String) -> Int? {
+                text.range(of: label + #" *[0-9]+"#, options: .regularExpression).flatMap { Int(text[$0].split(separator: " ").last!) }
+            }
+            let selected = count("Selected:"), tested = count("Tested:")
+            #expect((selected ?? 0) >= 3 && tested == selected, "\(url): selected \(String(describing: selected)), tested \(String(describing: tested))")
         }
         #expect(!c.hubLog().contains("request failed"), "no handler failed: \(c.hubLog().suffix(2000))")
     }
