@@ -51,17 +51,23 @@ import Testing
             // One fault: the first three rounds take one kind each, so a short run has all three.
             let fault = Int.random(in: 0..<3, using: &rng)
             switch round < 3 ? round : fault {
-            case 0:  // kill -9 a one-shot sync mid-exchange
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
-                p.arguments = ["sync", "--store", "jxj.db"]
-                p.currentDirectoryURL = URL(fileURLWithPath: c.dir)
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.nullDevice
-                try p.run()
-                Thread.sleep(forTimeInterval: Double.random(in: 0...0.12, using: &rng))
-                if p.isRunning { kill(p.processIdentifier, SIGKILL); syncKills += 1 } else { syncsDoneBeforeKill += 1 }
-                p.waitUntilExit()
+            case 0:  // kill -9 a one-shot sync mid-exchange; one that finished first is run again, killed sooner
+                var delay = Double.random(in: 0...0.12, using: &rng)
+                for _ in 0..<4 {
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
+                    p.arguments = ["sync", "--store", "jxj.db"]
+                    p.currentDirectoryURL = URL(fileURLWithPath: c.dir)
+                    p.standardOutput = FileHandle.nullDevice
+                    p.standardError = FileHandle.nullDevice
+                    try p.run()
+                    Thread.sleep(forTimeInterval: delay)
+                    let killed = p.isRunning && kill(p.processIdentifier, SIGKILL) == 0
+                    p.waitUntilExit()
+                    if killed && p.terminationReason == .uncaughtSignal { syncKills += 1; break }
+                    syncsDoneBeforeKill += 1
+                    delay /= 2
+                }
             case 1:  // kill -9 a daemon and start it again
                 let u = ["fgw", "swj"].randomElement(using: &rng)!
                 Thread.sleep(forTimeInterval: Double.random(in: 0...0.3, using: &rng))
