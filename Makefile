@@ -4,15 +4,24 @@ SWIFT   ?= swift
 PREFIX  ?= /usr/local
 DESTDIR ?=
 DEBS    := libcurl4-openssl-dev libsqlite3-dev libssl-dev
-# Only the tests need a browser (the status page is checked as rendered) and CJK fonts.
-TEST_DEBS := chromium fonts-wqy-zenhei openssl
+# Only the tests need these: a browser and CJK fonts (the status page is checked as rendered), openssl
+# (the TLS test's CA), systemd (systemd-analyze verifies the units), Python with venv (schemathesis).
+TEST_DEBS := chromium fonts-wqy-zenhei openssl systemd python3 python3-venv
+# schemathesis (PyPI) checks the live hub against docs/openapi.yaml. It lives in a virtual environment
+# under .build, made once; the stamp names the pinned version, so a new pin rebuilds it.
+VENV := .build/venv
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_STAMP := $(VENV)/schemathesis-$(SCHEMATHESIS_VERSION).stamp
+# Where the tests find their tools. A test whose tool is missing fails and says how to get it.
+TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium \
+	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze
 # Release builds link the Swift runtime and Foundation statically: the installed binary needs only
 # libc, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
 # 120,000 relative relocations (DT_RELR): 23 KB instead of 2.8 MB read at every start. No DWARF (symbols
 # stay, so backtraces and perf still name functions): 10 % less compile time and half the binary.
 RELEASE := -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: deps test-deps apt build debug test chaos fuzz bench demo install clean
+.PHONY: deps test-deps test-tools apt build debug test chaos fuzz bench demo install clean
 
 deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS)"
@@ -20,8 +29,18 @@ deps:
 test-deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS) $(TEST_DEBS)"
 
+# Every tool the tests use: the Debian packages, then schemathesis in the venv.
+test-tools: test-deps $(SCHEMATHESIS_STAMP)
+
+$(SCHEMATHESIS_STAMP): | test-deps
+	rm -rf $(VENV)
+	/usr/bin/python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
+	touch $@
+
 apt:
-	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "banli: missing system packages:$$missing; run: sudo apt-get install$$missing" >&2; exit 1; fi; \
@@ -34,16 +53,16 @@ debug: deps
 	$(SWIFT) build --product banli
 
 # One build, one test run: the summary lines come from swift test. Suites run one after another:
-# the timing checks (long-poll under 2 s, stale windows) must not share 2 cores with the load test.
-test: test-deps
+# the stale-window checks must not share 2 cores with the load test.
+test: test-tools
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-xctest --no-parallel
+	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel
 
 # A real hub and three bureau daemons in a temporary folder, replaying a year of handling.
 # Fault injection: many rounds of kill -9 of syncs, daemons and the hub (the test suite runs 8).
-chaos: test-deps
+chaos: test-tools
 	$(SWIFT) build --build-tests
-	BANLI_CHAOS_ROUNDS=$${ROUNDS:-60} $(SWIFT) test --skip-build --disable-xctest --filter ChaosTests
+	$(TEST_TOOLS) BANLI_CHAOS_ROUNDS=$${ROUNDS:-60} $(SWIFT) test --skip-build --disable-xctest --filter ChaosTests
 
 # Benchmarks (release build): prints the table and writes docs/performance.md.
 bench: deps

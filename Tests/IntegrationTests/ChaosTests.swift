@@ -31,7 +31,8 @@ import Testing
 
         var rng = SplitMix64(seed: Self.seed)
         var writes: [Write] = []
-        var kills = 0, failedSyncs = 0
+        try #require(Self.rounds >= 3, "BANLI_CHAOS_ROUNDS must be at least 3: one round for each kind of kill")
+        var syncKills = 0, daemonKills = 0, hubKills = 0, syncsDoneBeforeKill = 0, failedSyncs = 0
         for round in 0..<Self.rounds {
             // Clerks write at random stores (their own fields) and at the hub.
             for k in 0..<Int.random(in: 1...4, using: &rng) {
@@ -47,25 +48,32 @@ import Testing
                 let dot = try c.store(store).field(entity, field)!.state.siblings.filter { $0.site == writer }.map(\.dot).max { $0.counter < $1.counter }!
                 writes.append(Write(store: store, entity: entity, field: field, dot: dot))
             }
-            // One fault.
-            switch Int.random(in: 0..<3, using: &rng) {
-            case 0:  // kill -9 a one-shot sync mid-exchange
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
-                p.arguments = ["sync", "--store", "jxj.db"]
-                p.currentDirectoryURL = URL(fileURLWithPath: c.dir)
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.nullDevice
-                try p.run()
-                Thread.sleep(forTimeInterval: Double.random(in: 0...0.12, using: &rng))
-                if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
-                p.waitUntilExit()
+            // One fault: the first three rounds take one kind each, so a short run has all three.
+            let fault = Int.random(in: 0..<3, using: &rng)
+            switch round < 3 ? round : fault {
+            case 0:  // kill -9 a one-shot sync mid-exchange; one that finished first is run again, killed sooner
+                var delay = Double.random(in: 0...0.12, using: &rng)
+                for _ in 0..<4 {
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
+                    p.arguments = ["sync", "--store", "jxj.db"]
+                    p.currentDirectoryURL = URL(fileURLWithPath: c.dir)
+                    p.standardOutput = FileHandle.nullDevice
+                    p.standardError = FileHandle.nullDevice
+                    try p.run()
+                    Thread.sleep(forTimeInterval: delay)
+                    let killed = p.isRunning && kill(p.processIdentifier, SIGKILL) == 0
+                    p.waitUntilExit()
+                    if killed && p.terminationReason == .uncaughtSignal { syncKills += 1; break }
+                    syncsDoneBeforeKill += 1
+                    delay /= 2
+                }
             case 1:  // kill -9 a daemon and start it again
                 let u = ["fgw", "swj"].randomElement(using: &rng)!
                 Thread.sleep(forTimeInterval: Double.random(in: 0...0.3, using: &rng))
                 kill(daemons[u]!.processIdentifier, SIGKILL)
                 daemons[u]!.waitUntilExit()
-                kills += 1
+                daemonKills += 1
                 daemons[u] = try c.startDaemon(u, interval: 1)
             default:  // kill -9 the hub while a sync is in flight, then restart it
                 let p = Process()
@@ -76,7 +84,7 @@ import Testing
                 p.standardError = FileHandle.nullDevice
                 try p.run()
                 Thread.sleep(forTimeInterval: Double.random(in: 0...0.08, using: &rng))
-                if let hub = c.hub { kill(hub.processIdentifier, SIGKILL); hub.waitUntilExit(); kills += 1 }
+                if let hub = c.hub { kill(hub.processIdentifier, SIGKILL); hub.waitUntilExit(); hubKills += 1 }
                 p.waitUntilExit()
                 if p.terminationStatus != 0 { failedSyncs += 1 }
                 c.forgetHub()
@@ -102,7 +110,11 @@ import Testing
                 #expect(try c.dump(u, item: item) == c.dump("hub", item: item), "\(u) converged on \(item)")
             }
         }
-        print("chaos: rounds=\(Self.rounds) seed=\(Self.seed) kills=\(kills) hub-interrupted-syncs=\(failedSyncs) writes=\(writes.count) lost=\(lost)")
+        print("chaos: rounds=\(Self.rounds) seed=\(Self.seed) kills: sync=\(syncKills) daemon=\(daemonKills) hub=\(hubKills)"
+              + " (syncs done before their kill=\(syncsDoneBeforeKill)) hub-interrupted-syncs=\(failedSyncs) writes=\(writes.count) lost=\(lost)")
+        #expect(syncKills > 0, "no sync was killed mid-exchange (\(syncsDoneBeforeKill) finished first)")
+        #expect(daemonKills > 0 && hubKills > 0, "daemon kills=\(daemonKills), hub kills=\(hubKills)")
+        #expect(!writes.isEmpty)
         #expect(lost == 0)
     }
 }

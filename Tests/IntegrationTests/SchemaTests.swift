@@ -4,26 +4,14 @@ import Testing
 /// schemathesis (PyPI) drives the live hub from docs/openapi.yaml: no 5xx, and every response
 /// conforms to the spec (status codes, headers, bodies, 405 with Allow, invalid input refused).
 @Suite(.serialized) struct SchemaTests {
-    static let schemathesis = ["/usr/local/bin/schemathesis", "/root/.pyenv/shims/schemathesis"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) } ?? which("schemathesis")
-
-    static func which(_ name: String) -> String? {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-            .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     @Test func liveHubConformsToTheOpenAPISpec() throws {
-        guard let st = Self.schemathesis else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("schemathesis is not installed; .ci/run installs it") }
-            return
-        }
+        let st = try TestTool.schemathesis.path()
         let c = try Cluster(units: ["jxj"])
         try c.cli.ok(["item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025", "--title", "t", "--store", "hub.db"])
         try c.cli.ok(["item", "assign", "rd-2025-1", "jxj", "--role", "lead", "--store", "hub.db"])
         try c.startHub()
         defer { c.stopHub() }
-        let spec = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/openapi.yaml").path
+        let spec = repositoryRoot.appendingPathComponent("docs/openapi.yaml").path
         let runs: [(String, [String])] = [
             ("http://127.0.0.1:\(c.port)", ["--include-path-regex", "^/(v1/sync|v1/wait|healthz)$", "-H", "Authorization: Bearer \(try c.token("jxj"))"]),
             ("http://127.0.0.1:\(c.adminPort)", ["--include-path-regex", "^/(v1/status|status|metrics)$"]),
@@ -41,6 +29,12 @@ import Testing
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
             #expect(p.terminationStatus == 0, "schemathesis against \(url):\n\(text.suffix(3000))")
+            // Passing must mean tested: every operation the filter selected was exercised.
+            func count(_ label: String) -> Int? {
+                text.range(of: label + #" *[0-9]+"#, options: .regularExpression).flatMap { Int(text[$0].split(separator: " ").last!) }
+            }
+            let selected = count("Selected:"), tested = count("Tested:")
+            #expect((selected ?? 0) >= 3 && tested == selected, "\(url): selected \(String(describing: selected)), tested \(String(describing: tested))")
         }
         #expect(!c.hubLog().contains("request failed"), "no handler failed: \(c.hubLog().suffix(2000))")
     }

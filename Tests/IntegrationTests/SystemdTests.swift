@@ -38,20 +38,32 @@ final class NotifySocket {
 }
 
 @Suite(.serialized) struct SystemdTests {
+    /// Every unit in systemd/ (from the listing, so a new one is covered) is one systemd accepts, with
+    /// the settings the services rely on.
     @Test func unitFilesVerify() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/bin/systemd-analyze") else { return }
+        let analyze = try TestTool.systemdAnalyze.path()
         let dir = try BanliProcess.temporaryDirectory()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let units = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("systemd").path)
+            .filter { $0.hasSuffix(".service") }.sorted()
+        #expect(units == ["banli-hub.service", "banli.service"], "the units `make install` installs")
         var files: [String] = []
-        for name in ["banli.service", "banli-hub.service"] {
-            let text = try String(contentsOf: root.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
-            #expect(text.contains("Type=notify") && text.contains("WatchdogSec=") && text.contains("ProtectSystem=strict"))
+        for name in units {
+            let text = try String(contentsOf: repositoryRoot.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
+            let service = serviceSection(text)
+            #expect(service["Type"] == ["notify"] && service["WatchdogSec"]?.count == 1 && service["ProtectSystem"] == ["strict"], "\(name)")
+            // Every bureau's long-poll is an open connection at the hub: 1024 descriptors are not enough.
+            #expect(service["LimitNOFILE"] == ["65536"], "\(name): LimitNOFILE=65536")
+            // The config it starts with is one that `make install` ships from config/.
+            let exec = service["ExecStart"]?.first ?? ""
+            let config = exec.range(of: #"--config /etc/banli/[^ ]+"#, options: .regularExpression).map { String(exec[$0].dropFirst(20)) }
+            #expect(config.map { FileManager.default.fileExists(atPath: repositoryRoot.appendingPathComponent("config/\($0)").path) } == true,
+                    "\(name): ExecStart=\(exec)")
             try text.replacingOccurrences(of: "/usr/local/bin/banli", with: BanliProcess.binary)
                 .write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
             files.append(dir + "/" + name)
         }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+        p.executableURL = URL(fileURLWithPath: analyze)
         p.arguments = ["verify"] + files
         let err = Pipe()
         p.standardError = err
@@ -61,6 +73,18 @@ final class NotifySocket {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(output)")
         #expect(!output.contains("Unknown key") && !output.contains("Invalid"), "\(output)")
+    }
+
+    /// The [Service] section's settings, each key with all its values in order.
+    func serviceSection(_ text: String) -> [String: [String]] {
+        var section = "", out: [String: [String]] = [:]
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") { section = line; continue }
+            guard section == "[Service]", !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") else { continue }
+            out[String(line[..<eq]), default: []].append(String(line[line.index(after: eq)...]))
+        }
+        return out
     }
 
     @Test func hubAndDaemonTalkToSystemd() throws {

@@ -157,9 +157,26 @@ import Testing
             let json = try JSONValue.parse(at.ok(["report", "--year", "2025", "--unit", "jxj", "--format", "json", "--store", "\(store).db"]))
             #expect(json == expected, "\(store): \(json.canonicalJSON)")
         }
-        // The cooperating units' opinions reached everyone, and every item is 办结 at every unit.
-        let list = try JSONValue.parse(at.ok(["item", "list", "--json", "--store", "swj.db"]))
-        #expect(list.canonicalJSON.contains(#""stage":"closed""#))
+        // Every item is 办结 at every unit: each store lists each assignment it holds as closed, and
+        // each unit holds every assignment the hub gave it.
+        func rows(_ store: String) throws -> [(id: String, unit: String, stage: String)] {
+            guard case .array(let list) = try JSONValue.parse(at.ok(["item", "list", "--json", "--store", "\(store).db"])) else { return [] }
+            return list.map { row in
+                guard case .object(let o) = row else { return ("?", "?", "not an object: \(row.canonicalJSON)") }
+                let stage: String? = if case .object(let st)? = o["status"] { st["stage"]?.stringValue } else { nil }
+                return (o["id"]?.stringValue ?? "?", o["unit"]?.stringValue ?? "?", stage ?? "no stage in \(row.canonicalJSON)")
+            }
+        }
+        let atHub = try rows("hub")
+        #expect(atHub.count >= 5, "the hub lists the year's assignments: \(atHub)")
+        for store in ["hub", "jxj", "fgw", "swj"] {
+            let here = store == "hub" ? atHub : try rows(store)
+            for row in here { #expect(row.stage == "closed", "\(store): \(row.id) at \(row.unit) is \(row.stage)") }
+            if store != "hub" {
+                let own = Set(here.filter { $0.unit == store }.map(\.id))
+                #expect(!own.isEmpty && own == Set(atHub.filter { $0.unit == store }.map(\.id)), "\(store) holds every item assigned to it")
+            }
+        }
         #expect(r.stdout.contains("办复率100%（5/5）") && r.stdout.contains("满意率100%（5/5）"))
     }
 }
