@@ -5,8 +5,9 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 DEBS    := libcurl4-openssl-dev libsqlite3-dev libssl-dev
 # Only the tests need these: a browser and CJK fonts (the status page is checked as rendered), openssl
-# (the TLS test's CA), systemd (systemd-analyze verifies the units), Python with venv (schemathesis).
-TEST_DEBS := chromium fonts-wqy-zenhei openssl systemd python3 python3-venv
+# (the TLS test's CA), systemd (systemd-analyze verifies the units), Python with venv (schemathesis),
+# faketime (bureaus whose clocks are off).
+TEST_DEBS := chromium fonts-wqy-zenhei openssl systemd python3 python3-venv faketime
 # schemathesis (PyPI) checks the live hub against docs/openapi.yaml. It lives in a virtual environment
 # under .build, made once; the stamp names the pinned version, so a new pin rebuilds it.
 VENV := .build/venv
@@ -14,14 +15,14 @@ SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_STAMP := $(VENV)/schemathesis-$(SCHEMATHESIS_VERSION).stamp
 # Where the tests find their tools. A test whose tool is missing fails and says how to get it.
 TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium \
-	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze
+	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime
 # Release builds link the Swift runtime and Foundation statically: the installed binary needs only
 # libc, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
 # 120,000 relative relocations (DT_RELR): 23 KB instead of 2.8 MB read at every start. No DWARF (symbols
 # stay, so backtraces and perf still name functions): 10 % less compile time and half the binary.
 RELEASE := -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: deps test-deps test-tools apt build debug test chaos fuzz bench demo install clean
+.PHONY: deps test-deps test-tools apt build debug test chaos adversary fuzz bench demo install clean
 
 deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS)"
@@ -63,6 +64,13 @@ test: test-tools
 chaos: test-tools
 	$(SWIFT) build --build-tests
 	$(TEST_TOOLS) BANLI_CHAOS_ROUNDS=$${ROUNDS:-60} $(SWIFT) test --skip-build --disable-xctest --filter ChaosTests
+
+# A unit with a valid token sends seeded hostile pushes against a real hub while honest units write and
+# sync; every round checks that no honest write is lost and nothing leaks (make test runs 250 rounds).
+adversary: test-tools
+	$(SWIFT) build --build-tests
+	$(TEST_TOOLS) BANLI_ADVERSARY_ROUNDS=$${ROUNDS:-2000} BANLI_ADVERSARY_SEED=$${SEED:-20261130} \
+	  $(SWIFT) test --skip-build --disable-xctest --filter AdversaryTests
 
 # Benchmarks (release build): prints the table and writes docs/performance.md.
 bench: deps

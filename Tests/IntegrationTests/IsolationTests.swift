@@ -95,8 +95,8 @@ import Testing
         #expect(HybridLogicalClock.milliseconds(of: hubWrite) < Store.nowMilliseconds() + 5_000)
         // Bureaus whose clocks are two minutes off, either way, keep syncing.
         var slow = c.cli, fast = c.cli
-        slow.wrapper = ["/usr/bin/faketime", "-f", "-120s"]
-        fast.wrapper = ["/usr/bin/faketime", "-f", "+120s"]
+        slow.wrapper = [try TestTool.faketime.path(), "-f", "-120s"]
+        fast.wrapper = [try TestTool.faketime.path(), "-f", "+120s"]
         let slowSync = try slow.run(["sync", "--store", "swj.db"])
         let supervisor = try c.value("swj", "item/rd-2025-7", "supervisor")
         #expect(slowSync.status == 0 && supervisor == .string("王副市长"), "\(slowSync)")

@@ -25,6 +25,8 @@ struct TestTool: Sendable {
     static let systemdAnalyze = TestTool(
         name: "systemd-analyze", variable: "BANLI_SYSTEMD_ANALYZE",
         install: "run `make test` as root, which installs it (or `apt-get install systemd`)")
+    static let faketime = TestTool(
+        name: "faketime", variable: "BANLI_FAKETIME", install: "run `make test` as root, which installs it (or `apt-get install faketime`)")
 
     struct Missing: Error, CustomStringConvertible {
         var description: String
