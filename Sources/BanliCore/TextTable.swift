@@ -59,13 +59,16 @@ public struct TextTable: Sendable {
 /// sequences (clear the screen, retitle the window), bidi overrides that reorder what follows, or line
 /// breaks that forge a line of a log; each such character is shown as `\u{1b}` instead.
 public enum TerminalText {
-    /// `s` with every C0 control (newlines kept when `keepingNewlines`, for multi-line text), DEL, C1
-    /// control, line or paragraph separator and bidi embedding, override or isolate escaped as `\u{…}`.
+    /// `s` with every C0 control (newlines kept when `keepingNewlines`, for multi-line text: LF, and CR
+    /// right before LF, which cannot move the cursor back over a line), DEL, C1 control, line or paragraph
+    /// separator and bidi embedding, override or isolate escaped as `\u{…}`.
     public static func escaped(_ s: String, keepingNewlines: Bool = false) -> String {
         guard mayNeedEscaping(s) else { return s }
         var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
-            if isUnsafe(u), !(keepingNewlines && u == "\n") {
+        let scalars = Array(s.unicodeScalars)
+        for (i, u) in scalars.enumerated() {
+            let newline = u == "\n" || (u == "\r" && i + 1 < scalars.count && scalars[i + 1] == "\n")
+            if isUnsafe(u), !(keepingNewlines && newline) {
                 out.append(contentsOf: "\\u{\(String(u.value, radix: 16))}".unicodeScalars)
             } else {
                 out.append(u)

