@@ -8,6 +8,9 @@ import Darwin
 
 /// RFC 4180 CSV, the way office spreadsheets exchange 台账: quoted fields, doubled quotes,
 /// CRLF or LF line ends, newlines inside quoted fields.
+///
+/// Every cell written is neutralised against formula injection (`neutralised`) and every cell read is
+/// restored (`restored`), so `parse(write(rows)) == rows` for any text.
 public enum CSV {
     /// One record of a CSV text and the physical line it starts on (1-based), for error messages.
     public struct Record: Sendable, Hashable {
@@ -46,7 +49,7 @@ public enum CSV {
         let n = s.count
 
         func endField() {
-            fields.append(String(field))
+            fields.append(restored(String(field)))
             field = String.UnicodeScalarView()
             closed = false
         }
@@ -126,7 +129,7 @@ public enum CSV {
         for row in rows {
             for (i, f) in row.enumerated() {
                 if i > 0 { out += "," }
-                out += quoted(f)
+                out += quoted(neutralised(f))
             }
             out += "\r\n"
         }
@@ -144,6 +147,24 @@ public enum CSV {
             if u == "\"" { out += "\"\"" } else { out.unicodeScalars.append(u) }
         }
         return out + "\""
+    }
+
+    /// `f` safe for a spreadsheet: a cell that Excel or LibreOffice would run as a formula (it starts with
+    /// `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`, as OWASP recommends against CSV injection.
+    /// A value that already starts with quotes before such a character gets one more, so `restored` is exact.
+    public static func neutralised(_ f: String) -> String {
+        isFormulaLike(f) ? "'" + f : f
+    }
+
+    /// The value `neutralised` was given: one leading `'` dropped where `neutralised` added it.
+    public static func restored(_ f: String) -> String {
+        f.unicodeScalars.first == "'" && isFormulaLike(f) ? String(f.unicodeScalars.dropFirst()) : f
+    }
+
+    /// True when `f`, after any leading `'`, starts with a character that makes a spreadsheet cell a formula.
+    static func isFormulaLike(_ f: String) -> Bool {
+        guard let first = f.unicodeScalars.first(where: { $0 != "'" }) else { return false }
+        return "=+-@\t\r".unicodeScalars.contains(first)
     }
 
     private static func isEdgeSpace(_ u: Unicode.Scalar) -> Bool {

@@ -11,11 +11,55 @@
 ///                   2 site is a context entry (varint index; else varint length + UTF-8)
 ///                   4 counter is that site's context counter (else varint counter)
 ///                   8 a hub tag follows (varint length + UTF-8)
+///
+/// Stores keep the checked form (version 2, schema v4 on): the same layout with version byte 2, then
+/// 4 bytes (little-endian) of CRC-32 over the row's value JSON and every byte before them. SQLite checks
+/// its pages, not what is in them: a flipped bit inside a value would otherwise go unnoticed.
 extension FieldState {
     static let storedFormVersion: UInt8 = 1
+    static let checkedFormVersion: UInt8 = 2
 
     /// The error for stored bytes that do not decode.
     public static let damagedStoredForm = BanliError(.io, "A stored field state is damaged; restore the store from a backup.")
+    /// The error for a checked form whose checksum does not match its bytes and value.
+    public static let checksumMismatch = BanliError(.io, "A stored field state fails its checksum; restore the store from a backup.")
+
+    /// The checked form stores keep: `storedForm(visibleIndex:)` sealed with the checksum of it and `valueJSON`,
+    /// the text kept in the row's value column.
+    public func checkedStoredForm(visibleIndex: Int?, valueJSON: String) -> [UInt8] {
+        Self.checked(storedForm(visibleIndex: visibleIndex), valueJSON: valueJSON)
+    }
+
+    /// Seals version 1 bytes (as written before schema v4) into the checked form; other bytes stay as they
+    /// are, so a state already damaged is still reported as damaged.
+    public static func checked(_ unchecked: [UInt8], valueJSON: String) -> [UInt8] {
+        guard unchecked.first == storedFormVersion else { return unchecked }
+        var out = unchecked
+        out[0] = checkedFormVersion
+        let crc = CRC32.checksum(valueJSON, out[...])
+        out.append(contentsOf: [UInt8(truncatingIfNeeded: crc), UInt8(truncatingIfNeeded: crc >> 8),
+                                UInt8(truncatingIfNeeded: crc >> 16), UInt8(truncatingIfNeeded: crc >> 24)])
+        return out
+    }
+
+    /// The bytes of a stored form to decode, after the version byte: all of a version 1 form; a checked
+    /// form's bytes before its checksum, once the checksum matches `valueJSON`.
+    static func body(_ bytes: UnsafeRawBufferPointer, valueJSON: String?) throws -> UnsafeRawBufferPointer {
+        guard let version = bytes.first else { throw damagedStoredForm }
+        switch version {
+        case storedFormVersion:
+            return bytes
+        case checkedFormVersion:
+            guard let valueJSON, bytes.count >= 5 else { throw damagedStoredForm }
+            let n = bytes.count - 4
+            let stored = UInt32(bytes[n]) | UInt32(bytes[n + 1]) << 8 | UInt32(bytes[n + 2]) << 16 | UInt32(bytes[n + 3]) << 24
+            let body = UnsafeRawBufferPointer(rebasing: bytes[..<n])
+            guard CRC32.checksum(valueJSON, body) == stored else { throw checksumMismatch }
+            return body
+        default:
+            throw damagedStoredForm
+        }
+    }
 
     /// Encodes the state; `visibleIndex` is the sibling whose value the store keeps in its value column.
     public func storedForm(visibleIndex: Int?) -> [UInt8] {
@@ -46,9 +90,10 @@ extension FieldState {
     }
 
     /// Decodes a stored state; `visibleValue` is called (once, at most) for the sibling stored as the row's value.
-    public init(storedForm bytes: UnsafeRawBufferPointer, visibleValue: () throws -> JSONValue) throws {
-        var r = StoredBytes(bytes: bytes)
-        guard try r.byte() == Self.storedFormVersion else { throw StoredBytes.damaged }
+    /// A checked form needs `valueJSON`, the row's value text, and is refused when its checksum does not match.
+    public init(storedForm bytes: UnsafeRawBufferPointer, valueJSON: String? = nil, visibleValue: () throws -> JSONValue) throws {
+        var r = StoredBytes(bytes: try Self.body(bytes, valueJSON: valueJSON))
+        _ = try r.byte()
         let n = try r.count()
         var sites: [String] = []
         sites.reserveCapacity(n)
@@ -148,9 +193,10 @@ struct StoredBytes {
 extension FieldState {
     /// Appends the pinned JSON line of a stored field (`ReplicatedField.jsonLine`) straight from its
     /// stored form: the values are stored as canonical JSON already, so nothing is decoded or re-encoded.
+    /// A checked form is refused when its checksum does not match.
     public static func writeJSONLine(entity: String, field: String, valueJSON: String, storedForm bytes: UnsafeRawBufferPointer, to out: inout String) throws {
-        var r = StoredBytes(bytes: bytes)
-        guard try r.byte() == storedFormVersion else { throw StoredBytes.damaged }
+        var r = StoredBytes(bytes: try body(bytes, valueJSON: valueJSON))
+        _ = try r.byte()
         let n = try r.count()
         var context: [(site: String, counter: UInt64)] = []
         context.reserveCapacity(n)
@@ -194,5 +240,27 @@ extension FieldState {
             out += ":" + String(e.counter)
         }
         out += "}}"
+    }
+}
+
+/// CRC-32 (IEEE 802.3, as zlib computes it): catches every single-bit and every burst error up to 32 bits.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    /// The CRC-32 of `text`'s UTF-8 followed by `bytes`.
+    static func checksum<Bytes: Collection<UInt8>>(_ text: String, _ bytes: Bytes) -> UInt32 {
+        ~update(update(0xFFFF_FFFF, text.utf8), bytes)
+    }
+
+    static func update<Bytes: Sequence<UInt8>>(_ crc: UInt32, _ bytes: Bytes) -> UInt32 {
+        var c = crc
+        table.withUnsafeBufferPointer { t in
+            for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        }
+        return c
     }
 }

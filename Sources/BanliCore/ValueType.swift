@@ -52,8 +52,7 @@ public enum ValueType: Sendable, Hashable {
             guard s.utf8.count <= Self.maxStringLength || s.count <= Self.maxStringLength else {
                 throw BanliError(.invalidValue, "Field '\(field)' is limited to \(Self.maxStringLength) characters; shorten the value.")
             }
-            // By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".
-            guard !s.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { throw bad("a single line of text") }
+            guard !Self.hasLineBreak(s) else { throw bad("a single line of text") }
         case .text:
             guard let s = value.stringValue else { throw bad("text") }
             guard s.utf8.count <= Self.maxTextBytes else { throw BanliError(.invalidValue, "Field '\(field)' is limited to \(Self.maxTextBytes / 1024) KiB of text; shorten it or attach the rest separately.") }
@@ -126,6 +125,20 @@ public enum ValueType: Sendable, Hashable {
         }
         try validate(value, field: field)
         return value
+    }
+
+    /// True when `s` breaks a line: LF, CR, NEL (U+0085) or the line and paragraph separators (U+2028,
+    /// U+2029), which editors, browsers and log viewers also start a new line at.
+    static func hasLineBreak(_ s: String) -> Bool {
+        // By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n". NEL is C2 85, the separators E2 80 A8/A9.
+        var previous: (UInt8, UInt8) = (0, 0)
+        for b in s.utf8 {
+            if b == 0x0A || b == 0x0D || (previous.1 == 0xC2 && b == 0x85) || (previous == (0xE2, 0x80) && (b == 0xA8 || b == 0xA9)) {
+                return true
+            }
+            previous = (previous.1, b)
+        }
+        return false
     }
 
     static func parseBool(_ s: String) -> Bool? {

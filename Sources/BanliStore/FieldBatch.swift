@@ -55,7 +55,8 @@ struct FieldBatch {
             let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT entity, field, value, state FROM field WHERE entity IN (\(marks))"),
                                            arguments: StatementArguments(chunk))
             while let row = try rows.next() {
-                states[Self.key(row[0], row[1])] = try Store.decodeState(row, value: 2, state: 3)
+                let entity: String = row[0], field: String = row[1]
+                states[Self.key(entity, field)] = try Store.decodeState(row, value: 2, state: 3, entity: entity, field: field)
             }
         }
     }
@@ -77,10 +78,10 @@ struct FieldBatch {
         let key = Self.key(name, f.field)
         states[key] = f.state
         let visible = f.visibleIndex(hubSite: hubSite)
+        let value = visible.map { f.state.siblings[$0].value.canonicalJSON } ?? "null"
         let row = FieldRow(
-            entity: name, field: f.field, item: f.entity.itemId,
-            value: visible.map { f.state.siblings[$0].value.canonicalJSON } ?? "null",
-            state: f.state.storedForm(visibleIndex: visible), conflict: f.state.isConflict, seq: seq,
+            entity: name, field: f.field, item: f.entity.itemId, value: value,
+            state: f.state.checkedStoredForm(visibleIndex: visible, valueJSON: value), conflict: f.state.isConflict, seq: seq,
             echo: echo, echoExchange: echo == nil ? nil : echoExchange)
         if let i = rowIndex[key] {
             rows[i] = row

@@ -10,7 +10,7 @@ extension Store {
             db.cachedStatement(sql: "SELECT value, state FROM field WHERE entity = ? AND field = ?"),
             arguments: [entity.description, spec.name])
         guard let row else { return nil }
-        return ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 0, state: 1))
+        return ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 0, state: 1, entity: entity.description, field: spec.name))
     }
 
     /// Records a field row with change number `seq` in `batch`; `echo` names the site whose exchange
@@ -40,12 +40,28 @@ extension Store {
         }
     }
 
-    /// Decodes a stored field state from a row's value (canonical JSON) and state (stored form) columns.
-    static func decodeState(_ row: Row, value: Int, state: Int) throws -> FieldState {
-        guard let data = row[state] as Data? else { throw FieldState.damagedStoredForm }
-        return try data.withUnsafeBytes { bytes in
-            try FieldState(storedForm: bytes) { try JSONValue.parse(row[value] as String) }
+    /// Decodes a stored field state from a row's value (canonical JSON) and state (stored form) columns,
+    /// checking the state's checksum; `entity` and `field` name the row in the error if it cannot be read.
+    static func decodeState(_ row: Row, value: Int, state: Int, entity: String, field: String) throws -> FieldState {
+        do {
+            // Converted without GRDB's subscript, which stops the process on a value of the wrong type.
+            guard let data = Data.fromDatabaseValue(row[state]), let json = String.fromDatabaseValue(row[value]) else {
+                throw FieldState.damagedStoredForm
+            }
+            return try data.withUnsafeBytes { bytes in
+                try FieldState(storedForm: bytes, valueJSON: json) { try JSONValue.parse(json) }
+            }
+        } catch {
+            throw unreadable(entity: entity, field: field, error)
         }
+    }
+
+    /// The error for a stored state that fails its checksum or does not decode: which row, and how to recover.
+    static func unreadable(entity: String, field: String, _ error: any Error) -> BanliError {
+        let why = (error as? BanliError) == FieldState.checksumMismatch ? "its checksum does not match, so the disk or a tool changed it"
+            : "it does not decode: " + ((error as? BanliError)?.message ?? "\(error)")
+        return BanliError(.io, "The stored state of \(TerminalText.escaped(entity)) field \(TerminalText.escaped(field)) is damaged (\(why)); "
+            + "restore the store from a copy made by 'banli backup', then run 'banli sync' (at the hub, let the bureaus sync) to get back later changes.")
     }
 
     /// Decodes rows of (entity, field, value, state) into replicated fields, skipping unknown fields.
@@ -56,7 +72,7 @@ extension Store {
     /// Decodes one row of (entity, field, value, state); nil for a field this release does not know.
     static func decodeField(_ row: Row) throws -> ReplicatedField? {
         guard let entity = try? EntityKey(parsing: row[0] as String), let spec = FieldCatalogue.spec(entity.kind, row[1] as String) else { return nil }
-        return ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 2, state: 3))
+        return ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 2, state: 3, entity: row[0], field: row[1]))
     }
 
     /// The pinned JSON lines of up to `limit` rows of (entity, field, value, state, seq), written straight
@@ -77,9 +93,13 @@ extension Store {
             let value: String = row[2]
             var line = ""
             line.reserveCapacity(2 * value.utf8.count + entity.utf8.count + 160)
-            try row.withUnsafeData(atIndex: 3) { data in
-                guard let data else { throw FieldState.damagedStoredForm }
-                try data.withUnsafeBytes { try FieldState.writeJSONLine(entity: entity, field: field, valueJSON: value, storedForm: $0, to: &line) }
+            do {
+                try row.withUnsafeData(atIndex: 3) { data in
+                    guard let data else { throw FieldState.damagedStoredForm }
+                    try data.withUnsafeBytes { try FieldState.writeJSONLine(entity: entity, field: field, valueJSON: value, storedForm: $0, to: &line) }
+                }
+            } catch {
+                throw unreadable(entity: entity, field: field, error)
             }
             lines.append(line)
         }

@@ -146,6 +146,11 @@ extension Store {
     public func debugExecute(_ sql: String) throws {
         try pool.write { db in try db.execute(sql: sql) }
     }
+
+    /// The first column of the first row of a query, as text. For tests.
+    public func debugQuery(_ sql: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: sql) }
+    }
 }
 
 extension Store {
@@ -155,6 +160,7 @@ extension Store {
         guard !FileManager.default.fileExists(atPath: destination) else {
             throw BanliError(.usage, "\(destination) already exists; choose a new file name so no backup is overwritten.")
         }
+        try Store.createPrivateFile(destination)
         do {
             let target = try DatabaseQueue(path: destination)
             try pool.backup(to: target)

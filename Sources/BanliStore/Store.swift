@@ -71,6 +71,7 @@ public final class Store: Sendable {
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
             throw BanliError(.storeMissing, "The folder \(dir) does not exist; create it first (for example: mkdir -p \(dir)).")
         }
+        try createPrivateFile(path)
         let pool = try openPool(path)
         let info = SiteInfo(site: site, name: name, hubSite: hubSite, isHub: isHub, storeId: Self.randomHex(bytes: 16))
         do {
@@ -125,6 +126,16 @@ public final class Store: Sendable {
         } catch {
             throw describe(error, path: path)
         }
+    }
+
+    /// Creates an empty file readable by its owner only (SQLite takes an empty file as a new database and
+    /// gives its -wal and -shm files the same mode), whatever the process umask.
+    static func createPrivateFile(_ path: String) throws {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw BanliError(.io, "Cannot create \(path): \(String(cString: strerror(errno))).")
+        }
+        close(fd)
     }
 
     /// `path` made absolute against the working directory.

@@ -181,6 +181,23 @@ enum StoreSchema {
                 CREATE INDEX field_conflict ON field(conflict) WHERE conflict = 1;
                 """)
         }
+        // v4: every state carries a checksum of itself and its value (FieldState's checked form), checked on
+        // every read: SQLite's integrity_check finds broken pages, not a flipped bit inside a value.
+        m.registerMigration("v4") { db in
+            let update = try db.makeStatement(sql: "UPDATE field SET state = ? WHERE seq = ?")
+            var last = Int64.min
+            while true {
+                // In chunks by seq, so the rows read are never the rows being updated.
+                let rows = try Row.fetchAll(db, sql: "SELECT seq, value, state FROM field WHERE seq > ? ORDER BY seq LIMIT 10000", arguments: [last])
+                guard let end = rows.last else { break }
+                for row in rows {
+                    guard let value = String.fromDatabaseValue(row[1]), let state = Data.fromDatabaseValue(row[2]) else { continue }
+                    let checked = FieldState.checked(Array(state), valueJSON: value)
+                    try update.execute(arguments: [Data(checked), row[0] as Int64])
+                }
+                last = end[0]
+            }
+        }
         return m
     }
 

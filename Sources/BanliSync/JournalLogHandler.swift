@@ -1,3 +1,4 @@
+import BanliCore
 import Foundation
 import Logging
 
@@ -23,14 +24,27 @@ public struct JournalLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var fields = metadata
         if let m = event.metadata { fields.merge(m) { $1 } }
-        let suffix = fields.isEmpty ? "" : " " + fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let suffix = fields.isEmpty ? "" : " " + fields.sorted { $0.key < $1.key }.map { "\(Self.quoted($0.key))=\(Self.quoted("\($0.value)"))" }.joined(separator: " ")
+        // Messages and metadata carry values from the network (entity keys, reasons): escaped, so none
+        // can start a forged line or send escape sequences to whoever reads the log on a terminal.
+        let message = TerminalText.escaped("\(event.message)")
         let line: String
         if underJournal {
-            line = "<\(Self.priority(event.level))>\(event.message)\(suffix)\n"
+            line = "<\(Self.priority(event.level))>\(message)\(suffix)\n"
         } else {
-            line = "\(Date().formatted(.iso8601)) \(event.level) \(label): \(event.message)\(suffix)\n"
+            line = "\(Date().formatted(.iso8601)) \(event.level) \(label): \(message)\(suffix)\n"
         }
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// A metadata key or value as logged: as it is when plain, else as a JSON string (quotes, spaces, `=`
+    /// and control characters escaped), so `key=value` pairs cannot be forged either.
+    static func quoted(_ s: String) -> String {
+        let plain = !s.isEmpty && !s.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || TerminalText.isUnsafe($0) }
+        if plain { return s }
+        var out = ""
+        JSONValue.writeString(s, to: &out)
+        return TerminalText.escapedJSON(out)
     }
 
     static func priority(_ level: Logger.Level) -> Int {

@@ -34,19 +34,31 @@ public final class SyncEngine: Sendable {
     public let transport: any Transport
     public let limit: Int
     let logger: Logger
+    /// How long `syncOnce` waits for another sync of the same store to finish.
+    public let lockWait: Double
 
     /// The clock offset above which a warning is logged.
     public static let clockWarningMs: Int64 = 60_000
 
-    public init(store: Store, transport: any Transport, limit: Int = 500, logger: Logger = Logger(label: "banli.sync")) {
+    public init(store: Store, transport: any Transport, limit: Int = 500, logger: Logger = Logger(label: "banli.sync"), lockWait: Double = 60) {
         self.store = store
         self.transport = transport
         self.limit = max(1, min(limit, SyncRequestEnvelope.maxLimit))
         self.logger = logger
+        self.lockWait = lockWait
     }
 
-    /// One full exchange: repeats until nothing is left to push and the hub has nothing more.
+    /// One full exchange: repeats until nothing is left to push and the hub has nothing more. Holds the
+    /// store's `SyncLock` throughout, so a `banli sync` and the daemon's cycle take turns.
     public func syncOnce() throws -> SyncReport {
+        let lock = try SyncLock.acquire(store: store.path, waitingUpTo: lockWait) { pid in
+            logger.warning("Another sync of this store is running (PID \(pid)); waiting for it to finish.")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        return try syncOnceLocked()
+    }
+
+    private func syncOnceLocked() throws -> SyncReport {
         var report = SyncReport()
         var state = try store.syncState()
         let info = store.info

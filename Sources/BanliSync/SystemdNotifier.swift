@@ -1,3 +1,4 @@
+import BanliCore
 import Foundation
 
 /// Sends sd_notify messages (READY=1, WATCHDOG=1, STATUS=…) to systemd through `$NOTIFY_SOCKET`.
@@ -41,8 +42,9 @@ public final class SystemdNotifier: Sendable {
         }
     }
 
-    public func ready(status: String) { notify("READY=1\nSTATUS=\(status)") }
+    // A status may quote the hub's error text: escaped, so a line break cannot add a variable (MAINPID=…).
+    public func ready(status: String) { notify("READY=1\nSTATUS=\(TerminalText.escaped(status))") }
     public func watchdog() { notify("WATCHDOG=1") }
-    public func status(_ s: String) { notify("STATUS=\(s)") }
+    public func status(_ s: String) { notify("STATUS=\(TerminalText.escaped(s))") }
     public func stopping() { notify("STOPPING=1") }
 }

@@ -15,6 +15,10 @@ struct Banli: AsyncParsableCommand {
     )
 
     static func main() async {
+        // Stores, their -wal/-shm files, backups, keys, tokens and lock files hold the office's records and
+        // secrets: nothing this process creates is readable by other users (SQLite gives -wal/-shm the
+        // database file's mode). Files that matter also get an explicit 0600 where they are created.
+        umask(0o077)
         do {
             var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -16,11 +16,13 @@ struct DumpCommand: ParsableCommand {
         let hub = store.info.hubSite
         var out = ""
         for f in try store.allFields() {
+            // Written straight to stdout, so made terminal-safe here (the JSON lines stay exact JSON).
             if json {
-                out += f.jsonLine(hubSite: hub)
+                out += TerminalText.escapedJSON(f.jsonLine(hubSite: hub))
             } else {
-                out += "\(f.entity) \(f.field) = \(f.visibleValue(hubSite: hub).canonicalJSON)"
-                if f.state.isConflict { out += "  [conflict: \(f.state.siblings.map { "\($0.site): \($0.value.canonicalJSON)" }.joined(separator: " | "))]" }
+                var line = "\(f.entity) \(f.field) = \(f.visibleValue(hubSite: hub).canonicalJSON)"
+                if f.state.isConflict { line += "  [conflict: \(f.state.siblings.map { "\($0.site): \($0.value.canonicalJSON)" }.joined(separator: " | "))]" }
+                out += TerminalText.escaped(line)
             }
             out += "\n"
             if out.utf8.count > 1 << 16 {

@@ -1,26 +1,27 @@
 import BanliCore
 import Foundation
 
-/// Printing for people and scripts.
+/// Printing for people and scripts. Everything printed may hold values other units wrote, so text goes
+/// through `TerminalText` here, in one place: commands build their lines and never escape themselves.
 enum Output {
-    /// Prints one line to stdout.
+    /// Prints text (a line, or several) to stdout, control characters escaped.
     static func line(_ s: String) {
-        print(s)
+        print(TerminalText.escaped(s, keepingNewlines: true))
     }
 
-    /// Prints a JSON value on one line.
+    /// Prints a JSON value on one line; still exact JSON, with nothing a terminal would act on.
     static func json(_ v: JSONValue) {
-        print(v.canonicalJSON)
+        print(TerminalText.escapedJSON(v.canonicalJSON))
     }
 
     /// Prints a warning to stderr.
     static func warn(_ s: String) {
-        FileHandle.standardError.write(Data("banli: warning: \(s)\n".utf8))
+        FileHandle.standardError.write(Data("banli: warning: \(TerminalText.escaped(s))\n".utf8))
     }
 
     /// Prints the error as one sentence on stderr and exits non-zero.
     static func fail(_ e: BanliError) -> Never {
-        FileHandle.standardError.write(Data("banli: \(e.message)\n".utf8))
+        FileHandle.standardError.write(Data("banli: \(TerminalText.escaped(e.message))\n".utf8))
         exit(e.exitCode)
     }
 
