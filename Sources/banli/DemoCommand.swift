@@ -86,7 +86,7 @@ final class Demo {
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        FileManager.default.createFile(atPath: dir + "/" + log, contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/" + log, contents: nil)
         let h = FileHandle(forWritingAtPath: dir + "/" + log)!
         p.standardOutput = h
         p.standardError = h

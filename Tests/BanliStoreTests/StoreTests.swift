@@ -66,7 +66,7 @@ func temporaryDirectory() throws -> String {
     @Test func applyJoinsRecordsHistoryAndConflicts() throws {
         let e = EntityKey.assignment(item: "rd-2025-39", site: "jxj")
         try hub.write(e, "role", .string("lead"), nowMilliseconds: now)
-        try jxj.apply(try hub.allFields(), via: "hub", nowMilliseconds: now)
+        _ = try jxj.apply(try hub.allFields(), via: "hub", nowMilliseconds: now)
         try jxj.write(e, "replyCategory", .string("B"), nowMilliseconds: now + 10)
         try hub.write(e, "replyCategory", .string("A"), nowMilliseconds: now + 20)
         let outcome = try hub.apply(try jxj.allFields(), via: "jxj", nowMilliseconds: now + 30)
