@@ -1,5 +1,6 @@
 import BanliCore
 import BanliStore
+import BanliSync
 import Foundation
 import Hummingbird
 import NIOCore
@@ -121,7 +122,10 @@ public struct HubStatusReport: Sendable {
             ])
         }
         return HubStatusReport(json: .object([
-            "hub": .object(["site": .string(store.info.hubSite), "hubId": .string(store.info.storeId), "time": .int(Int64(nowMilliseconds))]),
+            "hub": .object([
+                "site": .string(store.info.hubSite), "hubId": .string(store.info.storeId), "time": .int(Int64(nowMilliseconds)),
+                "version": .string(banliVersion),
+            ]),
             "units": .array(units), "totals": totals,
             "attention": .object(attention.mapValues(JSONValue.array)), "conflicts": .array(conflicts),
         ]))

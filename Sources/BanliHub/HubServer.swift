@@ -28,6 +28,13 @@ public struct HubServer: Sendable {
     }
 
     public func run() async throws {
+        // Checked before anything starts, so a busy port is one sentence naming it, not a NIO error.
+        for (key, address) in [("listen", settings.listen), ("admin_listen", settings.adminListen)] {
+            if let problem = address.bindProblem() {
+                let fix = problem.inUse ? "stop it or change \(key) in hub.toml" : "change \(key) in hub.toml"
+                throw BanliError(.config, "Cannot listen on \(address): \(problem.reason); \(fix).")
+            }
+        }
         let notifier = SystemdNotifier()
         let signal = ChangeSignal()
         let auth = try TokenAuthenticator(store: store)
@@ -35,7 +42,7 @@ public struct HubServer: Sendable {
         let publicRouter = Router()
         publicRouter.add(middleware: MetricsMiddleware())
         publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET, HEAD"]))
-        SyncRoutes(store: store, auth: auth, signal: signal, settings: settings, metrics: metrics).register(on: publicRouter)
+        SyncRoutes(store: store, auth: auth, signal: signal, settings: settings, metrics: metrics, logger: logger).register(on: publicRouter)
         let adminRouter = Router()
         adminRouter.add(middleware: MetricsMiddleware())
         adminRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/status": "GET", "/status": "GET", "/metrics": "GET", "/healthz": "GET, HEAD"]))
@@ -48,10 +55,7 @@ public struct HubServer: Sendable {
             let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
             let all = running.withLock { r -> [String] in r.append("\(what) \(address)"); return r }
             logger.info("listening", metadata: ["listener": "\(what)", "address": "\(address)"])
-            if all.count == 2 {
-                FileHandle.standardOutput.write(Data(("banli hub: listening on " + all.sorted().joined(separator: ", ") + "\n").utf8))
-                notifier.ready(status: "serving " + all.sorted().joined(separator: ", "))
-            }
+            if all.count == 2 { notifier.ready(status: "serving " + all.sorted().joined(separator: ", ")) }
         }
         let limits = settings.connections, metrics = self.metrics
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [

@@ -11,6 +11,7 @@ enum StatusPage {
     static func render(_ json: JSONValue, language l: Language, refreshSeconds: Int) -> String {
         guard case .object(let o) = json, case .array(let units)? = o["units"], case .object(let totals)? = o["totals"] else { return "" }
         func n(_ k: String) -> Int64 { totals[k]?.intValue ?? 0 }
+        func hub(_ k: String) -> String { if case .object(let h)? = o["hub"] { h[k]?.stringValue ?? "" } else { "" } }
         var names: [String: String] = [:]
         var html = """
             <!doctype html>
@@ -32,7 +33,7 @@ enum StatusPage {
             @media print{meta{display:none}}
             </style></head><body>
             <h1>\(t("Banli 建议提案办理同步状态", "Banli: suggestions and proposals sync status", l))</h1>
-            <p class="meta">\(t("交办机关", "Hub", l)) \(HTML.escape(o["hub"].flatMap { if case .object(let h) = $0 { return h["site"]?.stringValue } else { return nil } } ?? "")) ·
+            <p class="meta">\(t("交办机关", "Hub", l)) \(HTML.escape(hub("site"))) · banli \(HTML.escape(hub("version"))) ·
             \(t("每", "refreshes every ", l))\(refreshSeconds)\(t("秒自动刷新", " s", l)) ·
             <a href="?lang=\(l == .zh ? "en" : "zh")">\(l == .zh ? "English" : "中文")</a></p>
             <p class="summary"><span>\(t("单位", "Units", l)) \(n("units"))</span><span class="\(n("failing") > 0 ? "bad" : "")">\(t("同步失败", "Failing", l)) \(n("failing"))</span><span class="\(n("stale") > 0 ? "warn" : "")">\(t("失联", "Stale", l)) \(n("stale"))</span><span>\(t("建议提案", "Items", l)) \(n("items"))</span><span class="\(n("overdue") > 0 ? "bad" : "")">\(t("逾期", "Overdue", l)) \(n("overdue"))</span><span class="\(n("conflicts") > 0 ? "warn" : "")">\(t("未解决冲突", "Open conflicts", l)) \(n("conflicts"))</span></p>

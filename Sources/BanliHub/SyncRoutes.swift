@@ -3,6 +3,7 @@ import BanliStore
 import BanliSync
 import Foundation
 import Hummingbird
+import Logging
 
 /// The bureaus' listener: `POST /v1/sync`, `GET /v1/wait`, `GET /healthz`.
 struct SyncRoutes: Sendable {
@@ -12,14 +13,31 @@ struct SyncRoutes: Sendable {
     let settings: HubSettings
     let metrics: HubMetrics
     let limiter: RateLimiter?
+    let refusals: RefusalLog
+    let failures: UnitFailures
+    let logger: Logger
 
-    init(store: Store, auth: TokenAuthenticator, signal: ChangeSignal, settings: HubSettings, metrics: HubMetrics) {
+    init(store: Store, auth: TokenAuthenticator, signal: ChangeSignal, settings: HubSettings, metrics: HubMetrics, logger: Logger) {
         self.store = store
         self.auth = auth
         self.signal = signal
         self.settings = settings
         self.metrics = metrics
+        self.logger = logger
         limiter = settings.rateLimit > 0 ? RateLimiter(perSecond: settings.rateLimit, burst: settings.rateBurst) : nil
+        refusals = RefusalLog(logger: logger)
+        // Units that were failing when the hub stopped: their next success is a recovery too.
+        let rows = (try? store.unitStatuses()) ?? [:]
+        failures = UnitFailures(failing: rows.values.reduce(into: [:]) { out, r in
+            if r.lastError != nil { out[r.site] = Double(r.lastContactAt ?? 0) / 1000 }
+        })
+    }
+
+    /// Records a failed exchange of an authenticated unit, for monitoring and for its recovery line.
+    func recordFailure(unit: String, error: String) async {
+        let store = self.store
+        failures.failed(unit)
+        try? await Blocking.run { try store.recordFailure(unit: unit, error: error) }
     }
 
     /// Refuses a unit over its request rate with 429.
@@ -41,18 +59,24 @@ struct SyncRoutes: Sendable {
     /// valid token is refused before its body is read, touches no unit's bookkeeping, and its
     /// connection is closed; it is counted by reason in `/metrics`.
     func authenticate(_ request: Request) throws -> String {
+        let claim = request.headers[Self.siteHeader]
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             metrics.refused(reason: "missing_token")
+            refusals.refused(claim: claim, reason: "missing_token")
             throw HubError(.unauthorized, "Missing bearer token; send 'Authorization: Bearer <this unit's token>'.", closeConnection: true)
         }
         let token = String(header.dropFirst(7)).trimmedWhitespace
         guard let site = auth.site(for: token) else {
             metrics.refused(reason: "bad_token")
+            refusals.refused(claim: claim, reason: "bad_token")
             throw HubError(.unauthorized, "The token is not valid; ask the office for this unit's current token (banli hub rotate-token).",
                            closeConnection: true)
         }
         return site
     }
+
+    /// The unit a bureau says it is: logged when its token is refused, never trusted for anything else.
+    static let siteHeader = HTTPField.Name("X-Banli-Site")!
 
     /// The request body, refused with 413 past the limit.
     func body(_ request: Request) async throws -> [UInt8] {
@@ -82,13 +106,13 @@ struct SyncRoutes: Sendable {
         do {
             envelope = try SyncRequestEnvelope(bytes: bytes)
         } catch let e as BanliError {
-            try? await Blocking.run { try store.recordFailure(unit: unit, error: e.message) }
+            await recordFailure(unit: unit, error: e.message)
             metrics.refused(reason: "malformed")
             throw HubError(.badRequest, e.message)
         }
         guard envelope.site == unit else {
             let message = "This token belongs to unit '\(unit)', but the request is for '\(envelope.site)'; a unit may only sync as itself."
-            try? await Blocking.run { try store.recordFailure(unit: unit, error: message) }
+            await recordFailure(unit: unit, error: message)
             throw HubError(.forbidden, message)
         }
         let now = Store.nowMilliseconds()
@@ -101,6 +125,10 @@ struct SyncRoutes: Sendable {
                 nowMilliseconds: now)
         }
         if exchange.changedHub { signal.signal() }
+        if let failure = failures.succeeded(unit) {
+            let seconds = Int(max(0, Date().timeIntervalSince1970 - failure.since).rounded())
+            logger.notice("unit '\(unit)' recovered after \(seconds) s of failed exchanges" + (failure.count > 0 ? " (\(failure.count) failed requests)" : ""))
+        }
         metrics.exchanged(unit: unit, accepted: exchange.accepted, rejected: exchange.rejected.count, pulled: exchange.changes.count)
         if !exchange.rejected.isEmpty {
             context.logger.notice("refused \(exchange.rejected.count) changes from \(unit)", metadata: ["first": "\(exchange.rejected[0].reason)"])

@@ -23,7 +23,9 @@ public struct TransportOptions: Sendable {
 /// The real transport: libcurl, one reusable handle (keep-alive), gzip responses, TLS verification.
 public final class CurlTransport: Transport, @unchecked Sendable {
     public let baseURL: String
-    private let token: String
+    private let token: @Sendable () -> String
+    /// Sent as `X-Banli-Site`, so the hub can name the unit in its log when it refuses the token.
+    private let site: String?
     private let options: TransportOptions
     private let lock = Mutex<Void>(())
     private let handle: UnsafeMutableRawPointer
@@ -31,10 +33,16 @@ public final class CurlTransport: Transport, @unchecked Sendable {
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
     /// A transport to `baseURL` (e.g. `https://hub:8480`) authenticating with `token`.
-    public init(baseURL: String, token: String, options: TransportOptions = TransportOptions()) {
+    public convenience init(baseURL: String, token: String, site: String? = nil, options: TransportOptions = TransportOptions()) {
+        self.init(baseURL: baseURL, site: site, options: options) { token }
+    }
+
+    /// A transport whose token is asked for at each request (a daemon re-reads a replaced token file).
+    public init(baseURL: String, site: String?, options: TransportOptions = TransportOptions(), token: @escaping @Sendable () -> String) {
         _ = Self.globalInit
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
+        self.site = site
         self.options = options
         handle = curl_easy_init()
     }
@@ -72,7 +80,8 @@ public final class CurlTransport: Transport, @unchecked Sendable {
             let sink = Sink(cancel: cancel)
             let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
             var headers: UnsafeMutablePointer<curl_slist>?
-            headers = curl_slist_append(headers, "Authorization: Bearer \(token)")
+            headers = curl_slist_append(headers, "Authorization: Bearer \(token())")
+            if let site { headers = curl_slist_append(headers, "X-Banli-Site: \(site)") }
             headers = curl_slist_append(headers, "Content-Type: application/json")
             headers = curl_slist_append(headers, "Expect:")
             headers = curl_slist_append(headers, "User-Agent: banli/\(banliVersion)")
@@ -131,6 +140,13 @@ public final class CurlTransport: Transport, @unchecked Sendable {
 
     /// One sentence for a transfer failure, naming the hub and what to check.
     static func describe(_ code: CURLcode, detail: String, url: String, options: TransportOptions) -> BanliError {
+        // A scheme that does not match the hub: say so, rather than leave "wrong version number".
+        if code == CURLE_SSL_CONNECT_ERROR, detail.contains("wrong version number") {
+            return BanliError(.unreachable, "The hub at \(url) answered plain HTTP, not TLS (\(detail)); use http:// in hub_url, or enable TLS at the hub.")
+        }
+        if url.hasPrefix("http://"), [CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY].contains(code) {
+            return BanliError(.unreachable, "The hub at \(url) answered with TLS, not plain HTTP (\(detail)); use https:// in hub_url.")
+        }
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
              CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:

@@ -49,9 +49,9 @@ public final class SyncEngine: Sendable {
     }
 
     /// One full exchange: repeats until nothing is left to push and the hub has nothing more. Holds the
-    /// store's `SyncLock` throughout, so a `banli sync` and the daemon's cycle take turns.
+    /// store's sync `StoreLock` throughout, so a `banli sync` and the daemon's cycle take turns.
     public func syncOnce() throws -> SyncReport {
-        let lock = try SyncLock.acquire(store: store.path, waitingUpTo: lockWait) { pid in
+        let lock = try StoreLock.acquire(store: store.path, purpose: .sync, waitingUpTo: lockWait) { pid in
             logger.warning("Another sync of this store is running (PID \(pid)); waiting for it to finish.")
         }
         defer { withExtendedLifetime(lock) {} }

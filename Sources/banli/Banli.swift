@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliSync
 import Foundation
 
 /// The `banli` command: one executable for bureaus, the office's hub and clerks.
@@ -8,6 +9,7 @@ struct Banli: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "banli",
         abstract: "Banli (办理): keep every unit's record of suggestions and proposals consistent.",
+        version: "banli \(banliVersion)",
         subcommands: [
             InitCommand.self, HubCommand.self, ItemCommand.self, DumpCommand.self, ApplyCommand.self,
             ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, ReportCommand.self, DemoCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, HistoryCommand.self,
@@ -21,6 +23,7 @@ struct Banli: AsyncParsableCommand {
         umask(0o077)
         do {
             var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            GlobalOptions.runningHubCommand.store(command is HubSubcommand, ordering: .relaxed)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -7,9 +7,16 @@ import TOMLKit
 /// The TOML config of a bureau daemon or a hub (see config/banli.toml and config/hub.toml).
 /// Empty strings count as unset. Unknown keys and wrong types are errors naming the file, key and line.
 struct BanliConfig {
+    /// Bureau commands read this file when neither --config nor $BANLI_CONFIG names one.
     static let defaultPath = "/etc/banli/banli.toml"
+    /// Hub commands (`banli hub …`) read this one instead.
+    static let hubDefaultPath = "/etc/banli/hub.toml"
 
     var path: String?
+    /// "FILE line N, key 'k'" for every key the file set, so checks made after loading can name them too.
+    private var locations: [String: String] = [:]
+    /// Off loopback, plain HTTP (clear-text tokens) only when the operator says so.
+    var allowPlainHTTP = false
     // Both
     var store: String?
     var logLevel: String?
@@ -38,7 +45,7 @@ struct BanliConfig {
 
     init() {}
 
-    private enum Kind { case string, number, integer }
+    private enum Kind { case string, number, integer, bool }
 
     /// Every key the config may hold, by section ("" = top level).
     private static let keys: [String: [String: Kind]] = [
@@ -47,6 +54,7 @@ struct BanliConfig {
             "batch_limit": .integer, "log_level": .string, "metrics_listen": .string, "listen": .string,
             "admin_listen": .string, "max_body_bytes": .integer, "key_file": .string,
             "stale_after_intervals": .number, "unit_interval": .number, "rate_limit": .number, "rate_burst": .number,
+            "allow_plain_http": .bool,
         ],
         "tls": ["ca_file": .string, "client_cert": .string, "client_key": .string, "cert_file": .string, "key_file": .string, "client_ca_file": .string],
         "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
@@ -105,6 +113,19 @@ struct BanliConfig {
             }
             return d
         }
+        func bool(_ k: String) throws -> Bool? {
+            guard let v = values[k] else { return nil }
+            let (section, key) = split(k)
+            guard let b = v.bool else { throw BanliError(.config, "\(where_(section, key)): must be true or false.") }
+            return b
+        }
+        func listenAddress(_ k: String) throws -> String? {
+            guard let s = try string(k) else { return nil }
+            guard (try? ListenAddress(parsing: s, option: k)) != nil else {
+                throw BanliError(.config, "\(where_("", k)): '\(s)' is not HOST:PORT (for example 127.0.0.1:8481).")
+            }
+            return s
+        }
         func integer(_ k: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let v = values[k] else { return nil }
             let (section, key) = split(k)
@@ -115,15 +136,20 @@ struct BanliConfig {
         }
         var c = BanliConfig()
         c.path = path
+        for k in values.keys {
+            let (section, key) = split(k)
+            c.locations[k] = where_(section, key)
+        }
         c.store = try string("store")
         c.site = try string("site")
         if let s = c.site, !Identifier.isValid(s) {
             throw BanliError(.config, "\(where_("", "site")): '\(s)' is not a valid site name (lowercase letters, digits, '.', '_', '-').")
         }
         c.hubURL = try string("hub_url")
-        if let u = c.hubURL, !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
-            throw BanliError(.config, "\(where_("", "hub_url")): must start with http:// or https://.")
+        if let u = c.hubURL, (try? HubURL.validate(u)) == nil {
+            throw BanliError(.config, "\(where_("", "hub_url")): must be http://HOST:PORT or https://HOST:PORT.")
         }
+        c.allowPlainHTTP = try bool("allow_plain_http") ?? false
         c.tokenFile = try string("token_file")
         c.interval = try number("interval", 0.2...86_400) ?? c.interval
         c.batchLimit = try integer("batch_limit", 1...SyncRequestEnvelope.maxLimit) ?? c.batchLimit
@@ -131,9 +157,9 @@ struct BanliConfig {
         if JournalLogHandler.level(c.logLevel) == nil {
             throw BanliError(.config, "\(where_("", "log_level")): must be trace, debug, info, notice, warning, error or critical.")
         }
-        c.metricsListen = try string("metrics_listen")
-        c.listen = try string("listen")
-        c.adminListen = try string("admin_listen")
+        c.metricsListen = try listenAddress("metrics_listen")
+        c.listen = try listenAddress("listen")
+        c.adminListen = try listenAddress("admin_listen")
         c.maxBodyBytes = try integer("max_body_bytes", 1024...(1 << 30)) ?? c.maxBodyBytes
         c.keyFile = try string("key_file")
         c.staleAfterIntervals = try number("stale_after_intervals", 1...1000) ?? c.staleAfterIntervals
@@ -144,7 +170,8 @@ struct BanliConfig {
         c.tlsKeyFile = try string("tls.key_file")
         c.tlsClientCAFile = try string("tls.client_ca_file")
         if (c.tlsCertFile == nil) != (c.tlsKeyFile == nil) {
-            throw BanliError(.config, "\(path): [tls] needs both cert_file and key_file for the hub to serve TLS.")
+            let given = c.tlsCertFile == nil ? "key_file" : "cert_file"
+            throw BanliError(.config, "\(where_("tls", given)): [tls] needs both cert_file and key_file for the hub to serve TLS.")
         }
         c.transport.caFile = try string("tls.ca_file")
         c.transport.clientCert = try string("tls.client_cert")
@@ -158,6 +185,17 @@ struct BanliConfig {
         c.connections.idleTimeout = try number("connections.idle_timeout", 1...3600) ?? c.connections.idleTimeout
         c.connections.bodyTimeout = try number("connections.body_timeout", 1...3600) ?? c.connections.bodyTimeout
         return c
+    }
+
+    /// Where the file set `key` ("tls.ca_file" for a section's key), or nil when it did not.
+    func location(_ key: String) -> String? { locations[key] }
+
+    /// Runs a check of a value taken from the file; its error then names the file, line and key.
+    func checking<T>(_ key: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as BanliError {
+            guard let at = locations[key] else { throw e }
+            throw BanliError(e.code, "\(at): \(e.message.prefix(1).lowercased() + e.message.dropFirst())")
+        }
     }
 
     private static func split(_ k: String) -> (String, String) {

@@ -19,7 +19,18 @@ struct DaemonCommand: AsyncParsableCommand {
         let config = try global.loadConfig()
         let logger = try LogSetup.bootstrap(level: config.logLevel)
         let setup = try SyncSetup(global: global, options: options, logger: logger)
-        let service = SyncService(engine: setup.engine, interval: setup.interval, logger: logger, makeWaitTransport: setup.makeWaitTransport)
+        // For the daemon's whole life: a second daemon (or a hub) on this store is refused; `banli sync` is not.
+        let lock = try StoreLock.acquire(store: setup.store.path, purpose: .service, waitingUpTo: 0)
+        defer { withExtendedLifetime(lock) {} }
+        // SIGHUP (`systemctl reload banli`) re-reads the token file; without this it would end the process.
+        let reload = ReloadRequest()
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { reload.request() }
+        hangup.resume()
+        defer { hangup.cancel() }
+        let service = SyncService(engine: setup.engine, interval: setup.interval, logger: logger, makeWaitTransport: setup.makeWaitTransport,
+                                  token: setup.token, reload: reload)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
         if let listen = config.metricsListen {
             let address = try ListenAddress(parsing: listen, option: "metrics_listen")
@@ -36,6 +47,14 @@ struct DaemonCommand: AsyncParsableCommand {
     }
 }
 
+/// Set by SIGHUP, taken by the sync loop.
+final class ReloadRequest: Sendable {
+    private let value = Atomic<Bool>(false)
+    func request() { value.store(true, ordering: .relaxed) }
+    var isPending: Bool { value.load(ordering: .relaxed) }
+    func take() -> Bool { value.exchange(false, ordering: .relaxed) }
+}
+
 /// Syncs every `interval` (jittered), and in between waits on the hub's long-poll and on local
 /// writes, so a change reaches the other units in about a second. Backs off on failure.
 struct SyncService: Service {
@@ -43,7 +62,24 @@ struct SyncService: Service {
     let interval: Double
     let logger: Logger
     let makeWaitTransport: @Sendable () -> any Transport
+    let token: UnitToken
+    let reload: ReloadRequest
     let notifier = SystemdNotifier()
+
+    /// Re-reads the token file on SIGHUP, or when it was replaced since it was read; one line when it does.
+    func rereadToken() {
+        let asked = reload.take()
+        do {
+            if asked {
+                try token.reload()
+                logger.notice("re-read the token file \(token.path) (reload)")
+            } else if try token.refreshIfChanged() {
+                logger.notice("re-read the token file \(token.path): it changed")
+            }
+        } catch {
+            logger.error("kept the previous token: \((error as? BanliError)?.message ?? "\(error)")")
+        }
+    }
 
     /// Runs blocking work on a plain thread and polls for its result, so shutdown stays responsive.
     final class Pending<T: Sendable>: Sendable {
@@ -61,14 +97,21 @@ struct SyncService: Service {
         notifier.ready(status: "starting")
         var backoff = Backoff()
         var lastPing = Date()
+        var failures = 0
+        var failingSince = Date()
         let engine = self.engine
         while !Task.isShuttingDownGracefully {
+            rereadToken()
             let attempt = Pending { try engine.syncOnce() }
             while attempt.value == nil { await tick(&lastPing) }
             var pause: Double
             switch attempt.value! {
             case .success(let r):
                 backoff.reset()
+                if failures > 0 {
+                    logger.notice("sync recovered after \(failures) failed attempts over \(Int(Date().timeIntervalSince(failingSince))) s")
+                    failures = 0
+                }
                 if r.pushed + r.pulled > 0 || !r.rejected.isEmpty {
                     logger.info("synced", metadata: [
                         "pushed": "\(r.pushed)", "rejected": "\(r.rejected.count)", "pulled": "\(r.pulled)",
@@ -79,6 +122,8 @@ struct SyncService: Service {
                 notifier.status("in sync, cursor \(r.cursor)")
                 pause = Backoff.jittered(interval)
             case .failure(let error):
+                if failures == 0 { failingSince = Date() }
+                failures += 1
                 let message = (error as? BanliError)?.message ?? "\(error)"
                 try? engine.store.recordSyncResult(error: message)
                 pause = min(backoff.nextDelay(), max(interval, 1) * 5)
@@ -101,9 +146,10 @@ struct SyncService: Service {
         }
     }
 
+    /// Waits out a back-off; a reload cuts it short, so a fixed token is tried at once.
     func sleep(_ seconds: Double, _ lastPing: inout Date) async throws {
         let until = Date().addingTimeInterval(seconds)
-        while Date() < until, !Task.isShuttingDownGracefully { await tick(&lastPing) }
+        while Date() < until, !Task.isShuttingDownGracefully, !reload.isPending { await tick(&lastPing) }
     }
 
     /// Returns at the deadline, when the hub reports a change, when this store changes locally, or at shutdown.
@@ -121,7 +167,7 @@ struct SyncService: Service {
             var lastLocalCheck = Date()
             while poll.value == nil {
                 await tick(&lastPing)
-                if Task.isShuttingDownGracefully || Date() >= deadline {
+                if Task.isShuttingDownGracefully || Date() >= deadline || reload.isPending {
                     cancel.cancel()
                     return
                 }

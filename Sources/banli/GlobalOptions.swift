@@ -2,22 +2,34 @@ import ArgumentParser
 import BanliCore
 import BanliStore
 import Foundation
+import Synchronization
+
+/// Marks the `banli hub …` commands, which read the hub's config by default.
+protocol HubSubcommand {}
 
 /// Options every command takes: where the config and the store are.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Config file (default $BANLI_CONFIG, then /etc/banli/banli.toml).")
+    @Option(name: .long, help: "Config file (default $BANLI_CONFIG, then /etc/banli/banli.toml; for 'hub' commands /etc/banli/hub.toml).")
     var config: String?
 
     @Option(name: .long, help: "The SQLite store; enough on its own for local commands.")
     var store: String?
+
+    /// Set once by `main` before the command runs: true for `banli hub …`.
+    static let runningHubCommand = Atomic<Bool>(false)
+
+    /// The config file read when neither --config nor $BANLI_CONFIG names one.
+    static var defaultConfigPath: String {
+        runningHubCommand.load(ordering: .relaxed) ? BanliConfig.hubDefaultPath : BanliConfig.defaultPath
+    }
 
     /// The loaded config: the explicit file must exist; the default one is optional.
     func loadConfig() throws -> BanliConfig {
         if let path = config ?? ProcessInfo.processInfo.environment["BANLI_CONFIG"] {
             return try BanliConfig.load(path: path)
         }
-        if store == nil, FileManager.default.fileExists(atPath: BanliConfig.defaultPath) {
-            return try BanliConfig.load(path: BanliConfig.defaultPath)
+        if store == nil, FileManager.default.fileExists(atPath: Self.defaultConfigPath) {
+            return try BanliConfig.load(path: Self.defaultConfigPath)
         }
         return BanliConfig()
     }
@@ -27,12 +39,14 @@ struct GlobalOptions: ParsableArguments {
         if let store { return store }
         let config = try loadConfig()
         if let path = config.store { return path }
-        throw BanliError(.usage, "No store given; pass --store PATH or set 'store' in the config file.")
+        throw BanliError(.usage, "No store given; pass --store PATH or set 'store' in \(config.path ?? Self.defaultConfigPath).")
     }
 
-    /// Opens the store.
+    /// Opens the store; when the config named it, an error names that line.
     func openStore() throws -> Store {
-        try Store.open(at: storePath(), keyFile: loadConfig().keyFile)
+        let config = try loadConfig()
+        let path = try storePath()
+        return try config.checking(store == nil ? "store" : "") { try Store.open(at: path, keyFile: config.keyFile) }
     }
 
     /// Today's date in local time (`BANLI_TODAY=YYYY-MM-DD` overrides it, for rehearsals and tests).

@@ -11,7 +11,7 @@ struct HubCommand: ParsableCommand {
 }
 
 /// `banli hub init`: a new hub store.
-struct HubInit: ParsableCommand {
+struct HubInit: ParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new hub store.")
 
     @OptionGroup var global: GlobalOptions
@@ -32,7 +32,7 @@ struct HubInit: ParsableCommand {
 }
 
 /// `banli hub add-unit`: register a bureau and issue its token.
-struct HubAddUnit: ParsableCommand {
+struct HubAddUnit: ParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "add-unit", abstract: "Register a unit and print (or write) its token, once.")
 

@@ -2,12 +2,13 @@ import ArgumentParser
 import BanliCore
 import BanliHub
 import BanliStore
+import BanliSync
 import Foundation
 import Metrics
 import Prometheus
 
 /// `banli hub serve`: run the hub.
-struct HubServe: AsyncParsableCommand {
+struct HubServe: AsyncParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the hub: the bureaus' listener and the admin listener.")
 
     @OptionGroup var global: GlobalOptions
@@ -16,17 +17,32 @@ struct HubServe: AsyncParsableCommand {
 
     func run() async throws {
         let config = try global.loadConfig()
-        let listen = try ListenAddress(parsing: self.listen ?? config.listen ?? "0.0.0.0:8480", option: "--listen")
-        let admin = try ListenAddress(parsing: adminListen ?? config.adminListen ?? "127.0.0.1:8481", option: "--admin-listen")
+        // Config values were checked when loaded; flags are checked here.
+        let listen = try self.listen.map { try ListenAddress(parsing: $0, option: "--listen") }
+            ?? ListenAddress(parsing: config.listen ?? "0.0.0.0:8480", option: "listen")
+        let admin = try adminListen.map { try ListenAddress(parsing: $0, option: "--admin-listen") }
+            ?? ListenAddress(parsing: config.adminListen ?? "127.0.0.1:8481", option: "admin_listen")
+        let plainOffLoopback = config.tlsCertFile == nil && !listen.isLoopback
+        if plainOffLoopback, !config.allowPlainHTTP {
+            throw BanliError(.config, "The hub would listen on \(listen) in plain HTTP, so every bureau's token would cross the network in clear text; "
+                             + "set [tls] cert_file and key_file, listen on 127.0.0.1 behind the nginx proxy, or set allow_plain_http = true in "
+                             + "\(config.path ?? BanliConfig.hubDefaultPath).")
+        }
         let path = try global.storePath()
-        let store = try Store.open(at: path, keyFile: config.keyFile)
+        let store = try global.openStore()
         guard store.info.isHub else {
             throw BanliError(.usage, "\(path) is a bureau store; run 'banli hub serve' on the hub's store.")
         }
+        // For the hub's whole life: a second hub (or a daemon) on this store is refused, naming this PID.
+        let lock = try StoreLock.acquire(store: store.path, purpose: .service, waitingUpTo: 0)
+        defer { withExtendedLifetime(lock) {} }
         if !admin.isLoopback, try store.operatorHashes().isEmpty {
             throw BanliError(.usage, "The admin listener \(admin) is not on loopback, so it needs an operator token; make one with 'banli hub add-operator NAME' first.")
         }
         let logger = try LogSetup.bootstrap(level: config.logLevel)
+        if plainOffLoopback {
+            logger.warning("plain HTTP on \(listen) (allow_plain_http = true): bureaus' tokens cross the network in clear text; prefer [tls] or the nginx proxy")
+        }
         var settings = HubSettings(listen: listen, adminListen: admin)
         settings.maxBodyBytes = config.maxBodyBytes
         settings.staleAfterSeconds = config.staleAfterIntervals * config.unitInterval
@@ -44,7 +60,7 @@ struct HubServe: AsyncParsableCommand {
 }
 
 /// `banli hub rotate-token`: issue a new token for a unit; the old one stops working at once.
-struct HubRotateToken: ParsableCommand {
+struct HubRotateToken: ParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(commandName: "rotate-token", abstract: "Issue a unit a new token; the old one stops working.")
 
     @OptionGroup var global: GlobalOptions
@@ -60,7 +76,7 @@ struct HubRotateToken: ParsableCommand {
 }
 
 /// `banli hub add-operator`: a token for the admin listener when it is not on loopback.
-struct HubAddOperator: ParsableCommand {
+struct HubAddOperator: ParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(commandName: "add-operator", abstract: "Issue an operator token for the status page, status API and metrics.")
 
     @OptionGroup var global: GlobalOptions
@@ -75,7 +91,7 @@ struct HubAddOperator: ParsableCommand {
 }
 
 /// `banli hub status`: every unit's sync state, as on the status page.
-struct HubStatus: ParsableCommand {
+struct HubStatus: ParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Every unit's sync state (the status page, on a terminal).")
 
     @OptionGroup var global: GlobalOptions

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHub
 import BanliStore
 
 /// `banli init`: a new bureau store.
@@ -40,5 +41,18 @@ enum HubURL {
             throw BanliError(.usage, "'\(s)' is not a hub URL; use http://HOST:PORT or https://HOST:PORT.")
         }
         return s.hasSuffix("/") ? String(s.dropLast()) : s
+    }
+
+    /// True when the URL's host is this machine (127.0.0.0/8, ::1, localhost).
+    static func isLoopback(_ url: String) -> Bool {
+        let rest = url.drop { $0 != "/" }.drop { $0 == "/" }
+        var host = String(rest.prefix { $0 != "/" && $0 != "?" })
+        if let at = host.lastIndex(of: "@") { host = String(host[host.index(after: at)...]) }
+        if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
+            host = String(host[host.index(after: host.startIndex)..<end])
+        } else if let colon = host.lastIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        return ListenAddress.isLoopback(host: host)
     }
 }

@@ -56,7 +56,7 @@ struct HistoryCommand: ParsableCommand {
 }
 
 /// `banli hub remove-unit`: the unit's token stops working at once; its data stays.
-struct HubRemoveUnit: ParsableCommand {
+struct HubRemoveUnit: ParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(commandName: "remove-unit", abstract: "Revoke a unit's token (its data stays).")
 
     @OptionGroup var global: GlobalOptions

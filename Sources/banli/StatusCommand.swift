@@ -11,6 +11,9 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print JSON.") var json = false
 
+    /// Exit status while the last sync failed (a bureau) or any unit is failing (the hub): 3, as for other network trouble.
+    static let failingExitCode: Int32 = 3
+
     func run() throws {
         let config = try global.loadConfig()
         let store = try global.openStore()
@@ -18,8 +21,10 @@ struct StatusCommand: ParsableCommand {
             let report = try HubStatusReport.build(
                 store: store, nowMilliseconds: Store.nowMilliseconds(),
                 staleAfterSeconds: config.staleAfterIntervals * config.unitInterval, deadlines: config.deadlines)
-            if json { Output.json(report.json); return }
-            Output.line(HubStatusText.render(report.json))
+            if json { Output.json(report.json) } else { Output.line(HubStatusText.render(report.json)) }
+            if case .object(let o) = report.json, case .object(let totals)? = o["totals"], (totals["failing"]?.intValue ?? 0) > 0 {
+                throw ExitCode(Self.failingExitCode)
+            }
             return
         }
         let health = try store.syncHealth()
@@ -27,7 +32,6 @@ struct StatusCommand: ParsableCommand {
         let rejected = try store.rejectedWrites()
         let conflicts = try store.conflicts()
         let state = try store.syncState()
-        func time(_ ms: Int64?) -> JSONValue { ms.map { .string(Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601)) } ?? .null }
         let object: JSONValue = .object([
             "site": .string(store.info.site), "storeId": .string(store.info.storeId),
             "hubId": state.hubId.map(JSONValue.string) ?? .null, "cursor": .int(state.cursor),
@@ -39,13 +43,23 @@ struct StatusCommand: ParsableCommand {
             "conflicts": .int(Int64(conflicts.count)),
             "clockOffsetMs": health.clockOffsetMs.map(JSONValue.int) ?? .null,
         ])
-        if json { Output.json(object); return }
+        if json {
+            Output.json(object)
+        } else {
+            printText(store: store, health: health, backlog: backlog, conflicts: conflicts.count, rejected: rejected)
+        }
+        if health.lastError != nil { throw ExitCode(Self.failingExitCode) }
+    }
+
+    private func time(_ ms: Int64?) -> JSONValue { ms.map { .string(Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601)) } ?? .null }
+
+    private func printText(store: Store, health: SyncHealth, backlog: (count: Int, oldestAt: Date?), conflicts: Int, rejected: [RejectedWrite]) {
         Output.line("Unit \(store.info.site) (\(store.info.name)), store \(store.path)")
         Output.line("  last sync attempt: \(time(health.lastAttemptAt).displayText.isEmpty ? "never" : time(health.lastAttemptAt).displayText)")
         Output.line("  last success:      \(time(health.lastSuccessAt).displayText.isEmpty ? "never" : time(health.lastSuccessAt).displayText)")
         if let e = health.lastError { Output.line("  last error:        \(e)") }
         Output.line("  waiting to push:   \(backlog.count) field states" + (backlog.oldestAt.map { ", the oldest written \(Int(Date().timeIntervalSince($0)))s ago" } ?? ""))
-        Output.line("  open conflicts:    \(conflicts.count)")
+        Output.line("  open conflicts:    \(conflicts)")
         if let o = health.clockOffsetMs { Output.line("  clock offset:      \(o) ms (hub minus this machine)") }
         if !rejected.isEmpty {
             Output.line("  refused by the hub (the local value is kept):")

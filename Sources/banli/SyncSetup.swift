@@ -18,14 +18,16 @@ struct SyncSetup {
     var engine: SyncEngine
     var config: BanliConfig
     var interval: Double
+    /// Re-read before each daemon cycle when the file was replaced, and on SIGHUP.
+    var token: UnitToken
     /// A fresh transport for each long-poll: libcurl notices a cancel only about once a second on an
     /// idle transfer, so an abandoned wait finishes on its own connection while the sync goes ahead.
     var makeWaitTransport: @Sendable () -> any Transport
 
     init(global: GlobalOptions, options: SyncOptions, logger: Logger) throws {
         config = try global.loadConfig()
-        let path = try global.store ?? config.store ?? { throw BanliError(.usage, "No store given; pass --store PATH or set 'store' in the config file.") }()
-        store = try Store.open(at: path)
+        let path = try global.storePath()
+        store = try global.openStore()
         guard !store.info.isHub else {
             throw BanliError(.usage, "\(path) is the hub's store; 'banli sync' and 'banli daemon' run at bureaus.")
         }
@@ -36,36 +38,25 @@ struct SyncSetup {
             throw BanliError(.usage, "No hub URL; set hub_url in the config file or pass --hub-url.")
         }
         let hubURL = try HubURL.validate(url)
+        if hubURL.hasPrefix("http://"), !HubURL.isLoopback(hubURL), !config.allowPlainHTTP {
+            throw BanliError(.config, "The hub URL \(hubURL) is plain HTTP off this machine, so this unit's token would cross the network in clear text; "
+                             + "use https://, or set allow_plain_http = true in \(config.path ?? "the config file").")
+        }
         let env = ProcessInfo.processInfo.environment
         guard let tokenPath = try options.tokenFile ?? config.tokenFile ?? store.setting("tokenFile")
             ?? env["CREDENTIALS_DIRECTORY"].map({ $0 + "/token" }) else {
             throw BanliError(.usage, "No token file; set token_file in the config file or pass --token-file.")
         }
-        let token = try Self.readToken(tokenPath)
+        let token = try config.checking(options.tokenFile == nil && config.tokenFile != nil ? "token_file" : "") { try UnitToken(path: tokenPath) }
+        self.token = token
         if let i = options.interval, i < 0.2 {
             throw BanliError(.usage, "--interval must be at least 0.2 seconds.")
         }
         interval = options.interval ?? config.interval
-        let transport = CurlTransport(baseURL: hubURL, token: token, options: config.transport)
-        let options = config.transport
-        makeWaitTransport = { CurlTransport(baseURL: hubURL, token: token, options: options) }
+        let site = store.info.site, options = config.transport
+        let transport = CurlTransport(baseURL: hubURL, site: site, options: options) { token.value }
+        makeWaitTransport = { CurlTransport(baseURL: hubURL, site: site, options: options) { token.value } }
         engine = SyncEngine(store: store, transport: transport, limit: config.batchLimit, logger: logger)
-    }
-
-    /// Reads a token file, refusing one that other users can read.
-    static func readToken(_ path: String) throws -> String {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            throw BanliError(.config, "Cannot read the token file \(path): \(String(cString: strerror(errno))).")
-        }
-        guard st.st_mode & 0o077 == 0 else {
-            throw BanliError(.config, "The token file \(path) is readable by other users; run: chmod 600 \(path)")
-        }
-        guard let data = FileManager.default.contents(atPath: path),
-              let token = String(data: data, encoding: .utf8)?.trimmedWhitespace, !token.isEmpty, !token.contains(" ") else {
-            throw BanliError(.config, "The token file \(path) is empty or unreadable; put the unit's token (from 'banli hub add-unit') in it.")
-        }
-        return token
     }
 }
 

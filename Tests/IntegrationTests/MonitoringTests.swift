@@ -48,8 +48,11 @@ import Testing
         // Optional chaining: a missing "totals" or key compares unequal and fails.
         let totals: [String: JSONValue]? = if case .object(let t)? = o["totals"] { t } else { nil }
         #expect(totals?["units"] == .int(3) && totals?["failing"] == .int(1) && totals?["overdue"] == .int(1), "\(body)")
-        #expect(try c.cli.ok(["hub", "status", "--json", "--store", "hub.db"]).contains(#""site":"swj""#))
-        #expect(try c.cli.ok(["hub", "status", "--store", "hub.db"]).contains("失败"))
+        // fgw is failing, so `hub status` exits 3 (for scripts), after printing everything.
+        let hubJSON = try c.cli.run(["hub", "status", "--json", "--store", "hub.db"])
+        #expect(hubJSON.status == 3 && hubJSON.stdout.contains(#""site":"swj""#))
+        let hubText = try c.cli.run(["hub", "status", "--store", "hub.db"])
+        #expect(hubText.status == 3 && hubText.stdout.contains("失败"))
 
         // Metrics: valid exposition text with the per-unit gauges and per-route request histograms.
         let (mcode, metrics) = try get(c, "/metrics")
