@@ -57,6 +57,10 @@ public struct HubServer: Sendable {
             logger.info("listening", metadata: ["listener": "\(what)", "address": "\(address)"])
             if all.count == 2 { notifier.ready(status: "serving " + all.sorted().joined(separator: ", ")) }
         }
+        // Hummingbird logs its own "Server started and listening" at info; ours names the listener, so
+        // at the default level the applications log from notice up (requests are logged at debug anyway).
+        var appLogger = logger
+        if appLogger.logLevel == .info { appLogger.logLevel = .notice }
         let limits = settings.connections, metrics = self.metrics
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [
             ConnectionDeadlineHandler(limits: limits) { metrics.connectionTimedOut($0) },
@@ -65,12 +69,12 @@ public struct HubServer: Sendable {
             router: publicRouter,
             server: try settings.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: Self.tlsConfiguration($0)) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.listen.host, port: settings.listen.port), serverName: "banli-hub"),
-            onServerRunning: { started(settings.tls == nil ? "sync" : "sync (TLS)", $0) }, logger: logger)
+            onServerRunning: { started(settings.tls == nil ? "sync" : "sync (TLS)", $0) }, logger: appLogger)
         let adminApp = Application(
             router: adminRouter,
             server: .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port), serverName: "banli-hub-admin"),
-            onServerRunning: { started("admin", $0) }, logger: logger)
+            onServerRunning: { started("admin", $0) }, logger: appLogger)
         let poller = ChangePoller(store: store, signal: signal, watchdog: notifier)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: publicApp), .init(service: adminApp), .init(service: poller)],

@@ -127,7 +127,8 @@ struct SyncRoutes: Sendable {
         if exchange.changedHub { signal.signal() }
         if let failure = failures.succeeded(unit) {
             let seconds = Int(max(0, Date().timeIntervalSince1970 - failure.since).rounded())
-            logger.notice("unit '\(unit)' recovered after \(seconds) s of failed exchanges" + (failure.count > 0 ? " (\(failure.count) failed requests)" : ""))
+            let count = failure.count > 0 ? " (failed requests seen: \(failure.count))" : ""
+            logger.notice("unit '\(unit)' recovered after \(seconds) s of failed exchanges\(count)")
         }
         metrics.exchanged(unit: unit, accepted: exchange.accepted, rejected: exchange.rejected.count, pulled: exchange.changes.count)
         if !exchange.rejected.isEmpty {

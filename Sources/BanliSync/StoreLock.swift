@@ -46,7 +46,8 @@ public final class StoreLock {
                 case .sync:
                     throw BanliError(.io, "Another sync of \(store) is still running (PID \(holder)) after \(Int(seconds)) s; let it finish and try again.")
                 case .service:
-                    throw BanliError(.io, "Another banli daemon or hub (PID \(holder)) is already running on the store \(store); stop it first, or use another store.")
+                    throw BanliError(.io, "Another banli daemon or hub (PID \(holder)) is already running on the store \(store); "
+                                     + "stop it first, or use another store.")
                 }
             }
             if !told {

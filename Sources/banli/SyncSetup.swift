@@ -40,7 +40,7 @@ struct SyncSetup {
         let hubURL = try HubURL.validate(url)
         if hubURL.hasPrefix("http://"), !HubURL.isLoopback(hubURL), !config.allowPlainHTTP {
             throw BanliError(.config, "The hub URL \(hubURL) is plain HTTP off this machine, so this unit's token would cross the network in clear text; "
-                             + "use https://, or set allow_plain_http = true in \(config.path ?? "the config file").")
+                             + "use https://, or set allow_plain_http = true in \(config.path ?? GlobalOptions.defaultConfigPath).")
         }
         let env = ProcessInfo.processInfo.environment
         guard let tokenPath = try options.tokenFile ?? config.tokenFile ?? store.setting("tokenFile")
@@ -53,9 +53,9 @@ struct SyncSetup {
             throw BanliError(.usage, "--interval must be at least 0.2 seconds.")
         }
         interval = options.interval ?? config.interval
-        let site = store.info.site, options = config.transport
-        let transport = CurlTransport(baseURL: hubURL, site: site, options: options) { token.value }
-        makeWaitTransport = { CurlTransport(baseURL: hubURL, site: site, options: options) { token.value } }
+        let site = store.info.site, transportOptions = config.transport
+        let transport = CurlTransport(baseURL: hubURL, site: site, options: transportOptions) { token.value }
+        makeWaitTransport = { CurlTransport(baseURL: hubURL, site: site, options: transportOptions) { token.value } }
         engine = SyncEngine(store: store, transport: transport, limit: config.batchLimit, logger: logger)
     }
 }

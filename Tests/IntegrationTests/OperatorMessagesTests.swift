@@ -115,10 +115,14 @@ import Testing
         defer { c.stopHub() }
         // The real bureau names itself: a wrong token file makes one line naming jxj.
         try write("bnl_wrongwrongwrong\n", c.dir + "/wrong.token")
+        #expect(chmod(c.dir + "/wrong.token", 0o600) == 0)
         #expect(try c.cli.run(["sync", "--store", "jxj.db", "--token-file", "wrong.token"]).status == 3)
-        for _ in 0..<4 { _ = try CurlTransport(baseURL: c.hubURL, token: "bnl_wrongwrongwrong", site: "jxj").get("/v1/wait?cursor=0", extraTimeout: 0, cancel: nil) }
-        _ = try CurlTransport(baseURL: c.hubURL, token: "bnl_wrongwrongwrong", site: "fgw").get("/v1/wait?cursor=0", extraTimeout: 0, cancel: nil)
-        _ = try CurlTransport(baseURL: c.hubURL, token: "bnl_wrongwrongwrong", site: "evil name\"=x").get("/v1/wait?cursor=0", extraTimeout: 0, cancel: nil)
+        func claim(_ site: String) throws {
+            _ = try CurlTransport(baseURL: c.hubURL, token: "bnl_wrongwrongwrong", site: site).get("/v1/wait?cursor=0", extraTimeout: 0, cancel: nil)
+        }
+        for _ in 0..<4 { try claim("jxj") }
+        try claim("fgw")
+        try claim("evil name\"=x")
         let log = c.hubLog()
         let refused = lines(log, containing: "refused a request without a valid token")
         #expect(refused.count == 3, "\(log)")
@@ -139,21 +143,22 @@ import Testing
         let other = freePort(), otherAdmin = freePort()
         let second = try c.cli.run(["hub", "serve", "--store", "hub.db", "--listen", "127.0.0.1:\(other)", "--admin-listen", "127.0.0.1:\(otherAdmin)"])
         #expect(second.status != 0)
-        #expect(second.stderr == "banli: Another banli daemon or hub (PID \(c.hubPid!)) is already running on the store hub.db; stop it first, or use another store.\n",
-                "\(second.stderr)")
+        func busyStore(_ pid: Int32, _ store: String) -> String {
+            "banli: Another banli daemon or hub (PID \(pid)) is already running on the store \(store); stop it first, or use another store.\n"
+        }
+        #expect(second.stderr == busyStore(c.hubPid!, "hub.db"), "\(second.stderr)")
         // Another store on the same port: the address is named.
         try c.cli.ok(["hub", "init", "--store", "hub2.db"])
         let busy = try c.cli.run(["hub", "serve", "--store", "hub2.db", "--listen", "127.0.0.1:\(c.port)", "--admin-listen", "127.0.0.1:\(otherAdmin)"])
         #expect(busy.status == 2)
-        #expect(busy.stderr == "banli: Cannot listen on 127.0.0.1:\(c.port): the address is already in use (another banli hub or another program); stop it or change listen in hub.toml.\n",
-                "\(busy.stderr)")
+        #expect(busy.stderr == "banli: Cannot listen on 127.0.0.1:\(c.port): the address is already in use (another banli hub or another program); "
+                + "stop it or change listen in hub.toml.\n", "\(busy.stderr)")
 
         // A daemon holds its store for its life; a clerk's sync still goes through.
         let daemon = try c.startDaemon("jxj", interval: 60)
         #expect(c.waitFor(timeout: 20) { log(c, "jxj.daemon.log").contains("starting") } != nil)
         let twice = try c.cli.run(["daemon", "--store", "jxj.db"])
-        #expect(twice.stderr == "banli: Another banli daemon or hub (PID \(daemon.processIdentifier)) is already running on the store jxj.db; stop it first, or use another store.\n",
-                "\(twice.stderr)")
+        #expect(twice.stderr == busyStore(daemon.processIdentifier, "jxj.db"), "\(twice.stderr)")
         try c.sync("jxj")
         daemon.terminate()
         daemon.waitUntilExit()
@@ -173,8 +178,8 @@ import Testing
         nobody.wrapper = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         let denied = try nobody.run(["sync", "--store", "jxj.db", "--token-file", "root.token", "--hub-url", c.hubURL])
         #expect(denied.status == 2)
-        #expect(denied.stderr == "banli: Permission denied reading the token file root.token; it must be owned by the user this runs as (nobody), with mode 0600: chown nobody root.token\n",
-                "\(denied.stderr)")
+        #expect(denied.stderr == "banli: Permission denied reading the token file root.token; it must be owned by the user this runs as (nobody), "
+                + "with mode 0600: chown nobody root.token\n", "\(denied.stderr)")
 
         // A rotated token, installed by replacing the file: the daemon picks it up at its next sync.
         let daemon = try c.startDaemon("jxj", interval: 1)
@@ -200,7 +205,7 @@ import Testing
         let serve = ["hub", "serve", "--store", "hub.db", "--listen", "0.0.0.0:\(port)", "--admin-listen", "127.0.0.1:\(admin)"]
         let refused = try c.cli.run(serve)
         #expect(refused.status == 2)
-        #expect(refused.stderr.hasPrefix("banli: The hub would listen on 0.0.0.0:\(port) in plain HTTP, so every bureau's token would cross the network in clear text;")
+        #expect(refused.stderr.hasPrefix("banli: The hub would listen on 0.0.0.0:\(port) in plain HTTP, so every bureau's token would cross the network")
                 && refused.stderr.hasSuffix("or set allow_plain_http = true in /etc/banli/hub.toml.\n"), "\(refused.stderr)")
         try write("allow_plain_http = true\n", c.dir + "/plain.toml")
         let hub = try spawn(c, ["--config", "plain.toml"] + serve, log: "plain.log")
@@ -212,7 +217,8 @@ import Testing
         let far = "http://192.0.2.1:8480"
         let bureau = try c.cli.run(["sync", "--store", "jxj.db", "--hub-url", far])
         #expect(bureau.status == 2)
-        #expect(bureau.stderr.hasPrefix("banli: The hub URL \(far) is plain HTTP off this machine") && bureau.stderr.contains("allow_plain_http = true"), "\(bureau.stderr)")
+        #expect(bureau.stderr.hasPrefix("banli: The hub URL \(far) is plain HTTP off this machine") && bureau.stderr.contains("allow_plain_http = true"),
+                "\(bureau.stderr)")
         try write("allow_plain_http = true\n[network]\nconnect_timeout = 0.3\n", c.dir + "/b.toml")
         let allowed = try c.cli.run(["--config", "b.toml", "sync", "--store", "jxj.db", "--hub-url", far])
         #expect(allowed.status == 3 && allowed.stderr.hasPrefix("banli: The hub at \(far) is unreachable"), "\(allowed.stderr)")

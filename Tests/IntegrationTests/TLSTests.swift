@@ -60,7 +60,8 @@ import Testing
         #expect(nocert.status != 0, "mutual TLS requires the client certificate")
         // http:// to the TLS listener: the scheme is named, not a protocol error.
         let plain = try c.cli.run(["sync", "--store", "jxj.db", "--hub-url", "http://127.0.0.1:\(c.port)"])
-        #expect(plain.status == 3 && plain.stderr.hasPrefix("banli: The hub at http://127.0.0.1:\(c.port) answered with TLS, not plain HTTP"), "\(plain.stderr)")
+        #expect(plain.status == 3 && plain.stderr.hasPrefix("banli: The hub at http://127.0.0.1:\(c.port) answered with TLS, not plain HTTP"),
+                "\(plain.stderr)")
     }
 
     @Test func badCertificatePathIsAClearError() throws {
