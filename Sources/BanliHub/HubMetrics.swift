@@ -72,7 +72,7 @@ public final class HubMetrics: Sendable {
             gauge("banli_unit_overdue_items", labels: labels, help: "The unit's assignments past their deadline.")
                 .set(Double(x["overdue"]?.intValue ?? 0))
         }
-        gauge("banli_build_info", labels: [("version", banliVersion)], help: "Always 1; the label is this hub's banli version.").set(1)
+        gauge("banli_build_info", labels: [("version", banliVersion)], help: "Always 1; the label is this hub's banli version.").set(Double(1))
         gauge("banli_open_conflicts", help: "Fields with concurrent values at the hub.").set(Double(totals["conflicts"]?.intValue ?? 0))
         gauge("banli_items", help: "Items at the hub.").set(Double(totals["items"]?.intValue ?? 0))
         gauge("banli_units_stale", help: "Units not synced within their expected interval.").set(Double(totals["stale"]?.intValue ?? 0))

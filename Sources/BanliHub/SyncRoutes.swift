@@ -2,6 +2,7 @@ import BanliCore
 import BanliStore
 import BanliSync
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 

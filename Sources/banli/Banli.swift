@@ -23,7 +23,7 @@ struct Banli: AsyncParsableCommand {
         umask(0o077)
         do {
             var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
-            GlobalOptions.runningHubCommand.store(command is HubSubcommand, ordering: .relaxed)
+            GlobalOptions.runningHubCommand.store(type(of: command) is HubSubcommand.Type, ordering: .relaxed)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -41,8 +41,7 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
         }
         let logger = try LogSetup.bootstrap(level: config.logLevel)
         if plainOffLoopback {
-            logger.warning("plain HTTP on \(listen) (allow_plain_http = true): bureaus' tokens cross the network in clear text; "
-                           + "prefer [tls] or the nginx proxy")
+            logger.warning("plain HTTP on \(listen) (allow_plain_http = true): bureaus' tokens cross the network in clear text; prefer [tls] or nginx")
         }
         var settings = HubSettings(listen: listen, adminListen: admin)
         settings.maxBodyBytes = config.maxBodyBytes

@@ -186,15 +186,15 @@ import Testing
         defer { daemon.terminate(); daemon.waitUntilExit() }
         #expect(c.waitFor(timeout: 20) { log(c, "jxj.daemon.log").contains("starting") } != nil)
         try c.cli.ok(["hub", "rotate-token", "jxj", "--store", "hub.db", "--token-file", "jxj.new"])
-        #expect(c.waitFor(timeout: 20) { log(c, "jxj.daemon.log").contains("refused this unit's token") } != nil, log(c, "jxj.daemon.log"))
+        #expect(c.waitFor(timeout: 20) { log(c, "jxj.daemon.log").contains("refused this unit's token") } != nil, "\(log(c, "jxj.daemon.log"))")
         #expect(rename(c.dir + "/jxj.new", c.dir + "/jxj.token") == 0)
-        #expect(c.waitFor(timeout: 20) { log(c, "jxj.daemon.log").contains("sync recovered after") } != nil, log(c, "jxj.daemon.log"))
+        #expect(c.waitFor(timeout: 20) { log(c, "jxj.daemon.log").contains("sync recovered after") } != nil, "\(log(c, "jxj.daemon.log"))")
         let daemonLog = log(c, "jxj.daemon.log")
-        #expect(lines(daemonLog, containing: "re-read the token file jxj.token: it changed").count == 1, daemonLog)
-        #expect(lines(daemonLog, containing: "sync recovered after").count == 1, daemonLog)
+        #expect(lines(daemonLog, containing: "re-read the token file jxj.token: it changed").count == 1, "\(daemonLog)")
+        #expect(lines(daemonLog, containing: "sync recovered after").count == 1, "\(daemonLog)")
         // SIGHUP (systemctl reload) re-reads it too, and does not stop the daemon.
         kill(daemon.processIdentifier, SIGHUP)
-        #expect(c.waitFor(timeout: 10) { log(c, "jxj.daemon.log").contains("re-read the token file jxj.token (reload)") } != nil, log(c, "jxj.daemon.log"))
+        #expect(c.waitFor(timeout: 10) { log(c, "jxj.daemon.log").contains("re-read the token file jxj.token (reload)") } != nil, "\(log(c, "jxj.daemon.log"))")
         #expect(daemon.isRunning)
         #expect(!log(c, "jxj.daemon.log").contains(try c.token("jxj")), "the token is never logged")
     }
@@ -210,8 +210,8 @@ import Testing
         try write("allow_plain_http = true\n", c.dir + "/plain.toml")
         let hub = try spawn(c, ["--config", "plain.toml"] + serve, log: "plain.log")
         defer { hub.terminate(); hub.waitUntilExit() }
-        #expect(c.waitFor(timeout: 20) { lines(log(c, "plain.log"), containing: "listening").count == 2 } != nil, log(c, "plain.log"))
-        #expect(lines(log(c, "plain.log"), containing: "plain HTTP on 0.0.0.0:\(port) (allow_plain_http = true)").count == 1, log(c, "plain.log"))
+        #expect(c.waitFor(timeout: 20) { lines(log(c, "plain.log"), containing: "listening").count == 2 } != nil, "\(log(c, "plain.log"))")
+        #expect(lines(log(c, "plain.log"), containing: "plain HTTP on 0.0.0.0:\(port) (allow_plain_http = true)").count == 1, "\(log(c, "plain.log"))")
 
         // The bureau: an http:// hub off loopback is refused unless its config allows it.
         let far = "http://192.0.2.1:8480"
