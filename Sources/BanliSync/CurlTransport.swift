@@ -144,8 +144,10 @@ public final class CurlTransport: Transport, @unchecked Sendable {
         if code == CURLE_SSL_CONNECT_ERROR, detail.contains("wrong version number") {
             return BanliError(.unreachable, "The hub at \(url) answered plain HTTP, not TLS (\(detail)); use http:// in hub_url, or enable TLS at the hub.")
         }
-        if url.hasPrefix("http://"), [CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY].contains(code) {
-            return BanliError(.unreachable, "The hub at \(url) answered with TLS, not plain HTTP (\(detail)); use https:// in hub_url.")
+        // A TLS listener closes on a plain request without a word: libcurl can only say "Empty reply".
+        if url.hasPrefix("http://"), code == CURLE_GOT_NOTHING {
+            return BanliError(.unreachable, "The hub at \(url) closed the connection without an answer (\(detail)); "
+                              + "if the hub serves TLS, use https:// in hub_url, else check that it is running.")
         }
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
