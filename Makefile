@@ -68,6 +68,7 @@ debug: deps
 # /usr/bin/banli stripped (lintian: unstripped-binary-or-object is an error; the unstripped binary stays in
 # .build/release for symbolising a backtrace), the configs as conffiles (postinst gives them group banli),
 # the units with ExecStart=/usr/bin/banli, and the Depends line dpkg-shlibdeps reads from the binary.
+# gzip: 13 s for the 76 MB binary where xz takes minutes on 2 busy cores, for a 30 % larger file.
 deb: build
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEB_TOOLS)"
 	@top="$$(sed -n '1s/^banli (\([^)]*\)).*/\1/p' packaging/deb/changelog)"; [ "$$top" = "$(DEB_VERSION)" ] || { \
@@ -92,7 +93,7 @@ deb: build
 	chmod 0644 $$R/DEBIAN/md5sums; \
 	sed -e 's#@VERSION@#$(DEB_VERSION)#' -e 's#@ARCH@#$(DEB_ARCH)#' -e 's#@MAINTAINER@#$(DEB_MAINTAINER)#' \
 	  -e "s#@SIZE@#$$(du -sk --exclude=DEBIAN $$R | cut -f1)#" -e "s#@DEPENDS@#$$depends#" packaging/deb/control > $$R/DEBIAN/control; \
-	dpkg-deb --root-owner-group --build $$R $(DEB)
+	dpkg-deb --root-owner-group -Zgzip --build $$R $(DEB)
 	@echo "Built $(DEB). Install it on a Debian 12 server with: apt install ./$(notdir $(DEB))"
 
 # One build, one test run: the summary lines come from swift test. Suites run one after another:
