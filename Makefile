@@ -20,14 +20,14 @@ TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROM
 	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime \
 	BANLI_LINTIAN=/usr/bin/lintian BANLI_DEB="$(CURDIR)/$(DEB)"
 # Release builds link the Swift runtime and Foundation statically: the installed binary needs only
-# libc, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
+# libc, libstdc++, libgcc_s, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
 # 120,000 relative relocations (DT_RELR): 23 KB instead of 2.8 MB read at every start. No DWARF (symbols
 # stay, so backtraces and perf still name functions): 10 % less compile time and half the binary.
 RELEASE := -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
 # The Debian package. Its version is banliVersion in the sources (the one place it is written) plus the
 # packaging revision; packaging/deb/changelog's first entry must name the same version.
-VERSION := $(shell sed -n 's/^public let banliVersion = "\([^"]*\)"$$/\1/p' Sources/BanliSync/Wire.swift)
+VERSION := $(shell grep -rhos 'let banliVersion = "[^"]*"' Sources | head -n 1 | cut -d '"' -f 2)
 DEB_REVISION := 1
 DEB_VERSION := $(VERSION)-$(DEB_REVISION)
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
@@ -70,6 +70,7 @@ debug: deps
 # the units with ExecStart=/usr/bin/banli, and the Depends line dpkg-shlibdeps reads from the binary.
 # gzip: 13 s for the 76 MB binary where xz takes minutes on 2 busy cores, for a 30 % larger file.
 deb: build
+	@[ -n "$(VERSION)" ] || { echo "banli: no 'let banliVersion = \"…\"' in Sources; the package takes its version from there." >&2; exit 1; }
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEB_TOOLS)"
 	@top="$$(sed -n '1s/^banli (\([^)]*\)).*/\1/p' packaging/deb/changelog)"; [ "$$top" = "$(DEB_VERSION)" ] || { \
 	  echo "banli: packaging/deb/changelog starts with $$top, but the package is $(DEB_VERSION); add an entry." >&2; exit 1; }
