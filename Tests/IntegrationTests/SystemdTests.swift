@@ -49,7 +49,7 @@ final class NotifySocket {
         var files: [String] = []
         for name in units {
             let text = try String(contentsOf: repositoryRoot.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
-            let service = serviceSection(text)
+            let service = DebPackageTests.serviceSection(text)
             #expect(service["Type"] == ["notify"] && service["WatchdogSec"]?.count == 1 && service["ProtectSystem"] == ["strict"], "\(name)")
             // Every bureau's long-poll is an open connection at the hub: 1024 descriptors are not enough.
             #expect(service["LimitNOFILE"] == ["65536"], "\(name): LimitNOFILE=65536")
@@ -73,18 +73,6 @@ final class NotifySocket {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(output)")
         #expect(!output.contains("Unknown key") && !output.contains("Invalid"), "\(output)")
-    }
-
-    /// The [Service] section's settings, each key with all its values in order.
-    func serviceSection(_ text: String) -> [String: [String]] {
-        var section = "", out: [String: [String]] = [:]
-        for raw in text.split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("[") { section = line; continue }
-            guard section == "[Service]", !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") else { continue }
-            out[String(line[..<eq]), default: []].append(String(line[line.index(after: eq)...]))
-        }
-        return out
     }
 
     @Test func hubAndDaemonTalkToSystemd() throws {
