@@ -5,12 +5,18 @@ import Testing
 
 /// Stores are private, checked on every read, and synced by one process at a time. Through the real binary.
 @Suite struct StoreSafetyTests {
-    @Test func everyFileBanliCreatesIsReadableByItsOwnerOnly() throws {
-        umask(0o022)  // the usual default: the binary must not rely on its caller's umask
+    /// A served hub with one item assigned to jxj.
+    static func servedCluster() throws -> Cluster {
         let c = try Cluster(units: ["jxj"])
         try c.cli.ok(["item", "new", "rd-2025-39", "--kind", "建议", "--number", "39", "--year", "2025", "--title", "建议39", "--store", "hub.db"])
         try c.cli.ok(["item", "assign", "rd-2025-39", "jxj", "--role", "主办", "--at", "2025-03-20", "--store", "hub.db"])
         try c.startHub()
+        return c
+    }
+
+    @Test func everyFileBanliCreatesIsReadableByItsOwnerOnly() throws {
+        umask(0o022)  // the usual default: the binary must not rely on its caller's umask
+        let c = try Self.servedCluster()
         defer { c.stopHub() }
         try c.sync("jxj")
         try c.cli.ok(["item", "accept", "rd-2025-39", "--at", "2025-03-25", "--store", "jxj.db"])
@@ -77,10 +83,7 @@ import Testing
     }
 
     @Test func twoSyncsOfOneStoreTakeTurnsAndPushOnce() throws {
-        let c = try Cluster(units: ["jxj"])
-        try c.cli.ok(["item", "new", "rd-2025-39", "--kind", "建议", "--number", "39", "--year", "2025", "--title", "建议39", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "rd-2025-39", "jxj", "--role", "主办", "--at", "2025-03-20", "--store", "hub.db"])
-        try c.startHub()
+        let c = try Self.servedCluster()
         defer { c.stopHub() }
         try c.sync("jxj")
         // 1200 of the unit's own writes, brought in through the binary (as an offline exchange would).
