@@ -32,10 +32,22 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "BanliCore"),
+        .target(name: "BanliOffice", dependencies: ["BanliCore"]),
+        .target(name: "BanliProtocol", dependencies: ["BanliCore"]),
+        .target(name: "BanliPages", dependencies: ["BanliCore", "BanliOffice"]),
+        .target(
+            name: "BanliOps",
+            dependencies: [
+                "BanliCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "BanliStore",
             dependencies: [
-                "BanliCore",
+                "BanliCore", "BanliProtocol", "BanliOffice",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 "COpenSSL",
@@ -44,14 +56,14 @@ let package = Package(
         .target(
             name: "BanliSync",
             dependencies: [
-                "BanliCore", "BanliStore", "CCurl",
+                "BanliCore", "BanliProtocol", "BanliStore", "BanliOps", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "BanliHub",
             dependencies: [
-                "BanliCore", "BanliStore", "BanliSync",
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -66,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "banli",
             dependencies: [
-                "BanliCore", "BanliStore", "BanliSync", "BanliHub",
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps", "BanliSync", "BanliHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,21 +90,23 @@ let package = Package(
         .executableTarget(
             name: "BanliBench",
             dependencies: [
-                "BanliCore", "BanliStore", "BanliSync",
+                "BanliCore", "BanliProtocol", "BanliStore", "BanliSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "BanliCoreTests", dependencies: ["BanliCore", "TestSupport"]),
-        .testTarget(name: "BanliStoreTests", dependencies: ["BanliCore", "BanliStore"]),
-        .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliStore", "BanliSync"]),
+        .target(name: "TestSupport", dependencies: ["BanliCore", "BanliOffice"], path: "Tests/TestSupport"),
+        .testTarget(name: "BanliCoreTests", dependencies: ["BanliCore", "BanliProtocol", "TestSupport"]),
+        .testTarget(name: "BanliOfficeTests", dependencies: ["BanliCore", "BanliOffice", "TestSupport"]),
+        .testTarget(name: "BanliPagesTests", dependencies: ["BanliCore", "BanliOffice", "BanliPages", "TestSupport"]),
+        .testTarget(name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore"]),
+        .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore", "BanliSync"]),
         .testTarget(
             name: "BanliHubTests",
             dependencies: ["BanliHub", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BanliCore", "BanliStore", "BanliSync", "banli", "TestSupport"],
+            dependencies: ["BanliCore", "BanliProtocol", "BanliOffice", "BanliOps", "BanliStore", "BanliSync", "banli", "TestSupport"],
             exclude: ["Fixtures"]
         ),
     ],

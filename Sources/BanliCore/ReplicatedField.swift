@@ -37,22 +37,6 @@ public struct ReplicatedField: Sendable, Hashable {
         state.visibleIndex(naturalAuthor: naturalAuthor(hubSite: hubSite))
     }
 
-    /// The pinned JSON line: `{"entity","field","value","siblings","context"}`.
-    public func jsonLine(hubSite: String) -> String {
-        var out = "{\"entity\":"
-        JSONValue.writeString(entity.description, to: &out)
-        out += ",\"field\":"
-        JSONValue.writeString(spec.name, to: &out)
-        out += ",\"value\":"
-        visibleValue(hubSite: hubSite).write(to: &out)
-        out += ",\"siblings\":"
-        state.writeSiblings(to: &out)
-        out += ",\"context\":"
-        state.context.write(to: &out)
-        out += "}"
-        return out
-    }
-
     /// The largest counter anywhere in the state.
     public var maxCounter: UInt64 { state.context.maxCounter }
 }

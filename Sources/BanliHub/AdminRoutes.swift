@@ -1,6 +1,8 @@
 import BanliCore
+import BanliOffice
+import BanliOps
+import BanliProtocol
 import BanliStore
-import BanliSync
 import Foundation
 import Hummingbird
 import NIOCore
@@ -55,7 +57,7 @@ struct AdminRoutes: Sendable {
         var ok = false
         for h in hashes where ConstantTime.equal(h, hash) { ok = true }
         guard token != nil, ok else {
-            throw HubError(.unauthorized, "The admin listener needs an operator token (banli hub add-operator); send it as a Bearer token or as the Basic password.",
+            throw APIError(.unauthorized, "The admin listener needs an operator token (banli hub add-operator); send it as a Bearer token or as the Basic password.",
                            challenge: "Basic realm=\"banli-admin\", charset=\"UTF-8\"")
         }
     }

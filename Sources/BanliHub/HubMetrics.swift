@@ -1,5 +1,5 @@
 import BanliCore
-import BanliSync
+import BanliProtocol
 import Foundation
 import Prometheus
 

@@ -1,13 +1,13 @@
 import BanliCore
+import BanliOps
 import BanliStore
-import BanliSync
 import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
-import NIOSSL
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliPages
 import Foundation
 
 /// The hub operator's status page: units (stale and failing ones highlighted, with the reason),

@@ -1,6 +1,7 @@
 import BanliCore
+import BanliOps
+import BanliProtocol
 import BanliStore
-import BanliSync
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -45,7 +46,7 @@ struct SyncRoutes: Sendable {
     func throttle(_ unit: String) throws {
         guard let limiter, !limiter.allow(unit) else { return }
         metrics.refused(reason: "rate")
-        throw HubError(.tooManyRequests, "Unit '\(unit)' is sending more than \(limiter.perSecond) requests a second; it will be served again shortly.",
+        throw APIError(.tooManyRequests, "Unit '\(unit)' is sending more than \(limiter.perSecond) requests a second; it will be served again shortly.",
                        closeConnection: true)
     }
 
@@ -64,13 +65,13 @@ struct SyncRoutes: Sendable {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             metrics.refused(reason: "missing_token")
             refusals.refused(claim: claim, reason: "missing_token")
-            throw HubError(.unauthorized, "Missing bearer token; send 'Authorization: Bearer <this unit's token>'.", closeConnection: true)
+            throw APIError(.unauthorized, "Missing bearer token; send 'Authorization: Bearer <this unit's token>'.", closeConnection: true)
         }
         let token = String(header.dropFirst(7)).trimmedWhitespace
         guard let site = auth.site(for: token) else {
             metrics.refused(reason: "bad_token")
             refusals.refused(claim: claim, reason: "bad_token")
-            throw HubError(.unauthorized, "The token is not valid; ask the office for this unit's current token (banli hub rotate-token).",
+            throw APIError(.unauthorized, "The token is not valid; ask the office for this unit's current token (banli hub rotate-token).",
                            closeConnection: true)
         }
         return site
@@ -82,7 +83,7 @@ struct SyncRoutes: Sendable {
     /// The request body, refused with 413 past the limit.
     func body(_ request: Request) async throws -> [UInt8] {
         let limit = settings.maxBodyBytes
-        let tooLarge = HubError(.contentTooLarge, "The request body is larger than \(limit) bytes; lower batch_limit on the bureau.", closeConnection: true)
+        let tooLarge = APIError(.contentTooLarge, "The request body is larger than \(limit) bytes; lower batch_limit on the bureau.", closeConnection: true)
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             metrics.refused(reason: "too_large")
             throw tooLarge
@@ -109,12 +110,12 @@ struct SyncRoutes: Sendable {
         } catch let e as BanliError {
             await recordFailure(unit: unit, error: e.message)
             metrics.refused(reason: "malformed")
-            throw HubError(.badRequest, e.message)
+            throw APIError(.badRequest, e.message)
         }
         guard envelope.site == unit else {
             let message = "This token belongs to unit '\(unit)', but the request is for '\(envelope.site)'; a unit may only sync as itself."
             await recordFailure(unit: unit, error: message)
-            throw HubError(.forbidden, message)
+            throw APIError(.forbidden, message)
         }
         let now = Store.nowMilliseconds()
         let offset = envelope.clientTime.map { Int64(bitPattern: $0) - Int64(bitPattern: now) }
@@ -143,11 +144,11 @@ struct SyncRoutes: Sendable {
         let unit = try authenticate(request)
         try throttle(unit)
         guard let cursorText = request.uri.queryParameters["cursor"], let cursor = Int64(cursorText), cursor >= 0 else {
-            throw HubError(.badRequest, "GET /v1/wait needs ?cursor=N with the unit's current cursor.")
+            throw APIError(.badRequest, "GET /v1/wait needs ?cursor=N with the unit's current cursor.")
         }
         var timeout = 30.0
         if let t = request.uri.queryParameters["timeout"] {
-            guard let v = Double(t), v >= 0, v <= 60 else { throw HubError(.badRequest, "timeout must be between 0 and 60 seconds.") }
+            guard let v = Double(t), v >= 0, v <= 60 else { throw APIError(.badRequest, "timeout must be between 0 and 60 seconds.") }
             timeout = v
         }
         let store = self.store

@@ -1,55 +1,7 @@
 import BanliCore
+import BanliProtocol
 import Foundation
 import GRDB
-
-/// A change in a push that the hub refused, with the reason.
-public struct Rejection: Sendable, Hashable {
-    public var entity: String
-    public var field: String
-    public var reason: String
-
-    public init(entity: String, field: String, reason: String) {
-        self.entity = entity
-        self.field = field
-        self.reason = reason
-    }
-}
-
-/// One pushed change: decoded, or refused while decoding.
-public enum PushedChange: Sendable {
-    case state(ReplicatedField)
-    case malformed(Rejection)
-}
-
-/// What a unit tells the hub about itself with each exchange, for monitoring.
-public struct UnitReport: Sendable {
-    public var clientVersion: String?
-    public var backlog: Int
-    public var clockOffsetMs: Int64?
-    public var storeId: String?
-
-    public init(clientVersion: String?, backlog: Int, clockOffsetMs: Int64?, storeId: String?) {
-        self.clientVersion = clientVersion
-        self.backlog = backlog
-        self.clockOffsetMs = clockOffsetMs
-        self.storeId = storeId
-    }
-}
-
-/// The hub's side of one `POST /v1/sync`.
-public struct HubExchange: Sendable {
-    public var accepted = 0
-    public var rejected: [Rejection] = []
-    /// The changes to send, each as its pinned JSON line.
-    public var changes: [String] = []
-    public var cursor: Int64 = 0
-    public var more = false
-    public var pushMark: Int64 = 0
-    public var resync = false
-    public var yourLatest: UInt64 = 0
-    /// True when the push changed the hub, so waiting units should be woken.
-    public var changedHub = false
-}
 
 extension Store {
     /// Hub: joins a unit's push (each change checked by `PushPolicy`), then collects what the unit

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliOffice
 import Foundation
 import GRDB
 

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliProtocol
 import CCurl
 import Foundation
 import Synchronization

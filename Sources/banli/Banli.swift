@@ -1,5 +1,7 @@
 import ArgumentParser
 import BanliCore
+import BanliOffice
+import BanliProtocol
 import BanliSync
 import Foundation
 

@@ -1,5 +1,8 @@
 import BanliCore
 import BanliHub
+import BanliOffice
+import BanliOps
+import BanliProtocol
 import BanliSync
 import Foundation
 import TOMLKit

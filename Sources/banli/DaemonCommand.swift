@@ -1,6 +1,7 @@
 import ArgumentParser
 import BanliCore
-import BanliHub
+import BanliOffice
+import BanliOps
 import BanliStore
 import BanliSync
 import Foundation

@@ -1,5 +1,8 @@
 import ArgumentParser
 import BanliCore
+import BanliOffice
+import BanliOps
+import BanliProtocol
 import BanliStore
 import Foundation
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import BanliCore
+import BanliOffice
+import BanliPages
 import BanliStore
 
 /// `banli item list`: one row per assignment (or per item, when unassigned).

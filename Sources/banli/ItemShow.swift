@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliOffice
 import BanliStore
 
 /// `banli item show`: everything this store holds about one item.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliOffice
 import BanliStore
 import Foundation
 

@@ -1,4 +1,6 @@
 import BanliCore
+import BanliOffice
+import BanliOps
 import Foundation
 
 /// Printing for people and scripts. Everything printed may hold values other units wrote, so text goes

@@ -1,5 +1,7 @@
 import ArgumentParser
 import BanliCore
+import BanliOffice
+import BanliPages
 import BanliStore
 import Foundation
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import BanliCore
 import BanliHub
+import BanliOffice
+import BanliPages
 import BanliStore
 import Foundation
 

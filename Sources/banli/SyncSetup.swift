@@ -1,5 +1,7 @@
 import ArgumentParser
 import BanliCore
+import BanliOffice
+import BanliOps
 import BanliStore
 import BanliSync
 import Foundation

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliProtocol
 import Testing
 
 @Suite struct EntityKeyTests {

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliOps
 import BanliSync
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import BanliProtocol
 import BanliSync
 import Foundation
 import Testing

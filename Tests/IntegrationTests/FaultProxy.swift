@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Synchronization
+import TestSupport
 
 /// A TCP proxy between bureaus and the hub that injects network faults: refused connections,
 /// requests cut mid-way, answers cut mid-way, stalls, and 502/503 answers. Loopback only.

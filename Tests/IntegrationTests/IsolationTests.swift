@@ -1,4 +1,5 @@
 import BanliCore
+import BanliProtocol
 import BanliStore
 import BanliSync
 import Foundation

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliProtocol
 import BanliSync
 import Foundation
 import Testing

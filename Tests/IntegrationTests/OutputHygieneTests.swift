@@ -1,4 +1,6 @@
 import BanliCore
+import BanliOps
+import BanliProtocol
 import BanliStore
 import BanliSync
 import Foundation

@@ -1,8 +1,8 @@
 import BanliCore
 import Hummingbird
 
-/// An error the hub answers with: a status and `{"error": "<one sentence>"}`.
-public struct HubError: Error, HTTPResponseError, Sendable {
+/// An error a Banli listener (the hub, the metrics endpoint) answers with: a status and `{"error": "<one sentence>"}`.
+public struct APIError: Error, HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     public var message: String
     /// The `WWW-Authenticate` challenge of a 401 (Bearer for bureaus, Basic for an operator's browser).
@@ -36,42 +36,46 @@ public struct HubError: Error, HTTPResponseError, Sendable {
 }
 
 /// Turns any error a handler throws into a JSON error response; never lets one take the hub down.
-struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The listener's paths and their methods: a wrong method on one of them is 405, not 404.
-    var knownPaths: [String: String] = [:]
+    var knownPaths: [String: String]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public init(knownPaths: [String: String] = [:]) {
+        self.knownPaths = knownPaths
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let e as HubError {
+        } catch let e as APIError {
             throw e
         } catch let e as BanliError where e.code == .storeUnavailable {
             // Not a bug: the disk is full or the store read-only. The operator acts; bureaus retry later.
             context.logger.error("store unavailable: \(e.message)")
-            throw HubError(.serviceUnavailable, e.message)
+            throw APIError(.serviceUnavailable, e.message)
         } catch let e as BanliError {
             context.logger.error("request failed: \(e.message)")
-            throw HubError(.internalServerError, e.message)
+            throw APIError(.internalServerError, e.message)
         } catch let e as HTTPError {
             let message: String
             switch e.status {
             case .notFound where knownPaths[request.uri.path] != nil:
-                throw HubError(.methodNotAllowed, "\(request.method) is not served on \(request.uri.path); see docs/protocol.md.", allow: knownPaths[request.uri.path])
+                throw APIError(.methodNotAllowed, "\(request.method) is not served on \(request.uri.path); see docs/protocol.md.", allow: knownPaths[request.uri.path])
             case .notFound: message = "No such path; see docs/protocol.md for the hub's paths."
             case .methodNotAllowed: message = "Wrong method for this path; see docs/protocol.md."
             default: message = e.body ?? e.status.reasonPhrase
             }
-            throw HubError(e.status, message)
+            throw APIError(e.status, message)
         } catch {
             context.logger.error("request failed: \(error)")
-            throw HubError(.internalServerError, "The hub failed to handle this request; it was rolled back. See the hub's log.")
+            throw APIError(.internalServerError, "The hub failed to handle this request; it was rolled back. See the hub's log.")
         }
     }
 }
 
 /// Responses with a JSON body.
-enum JSONResponse {
-    static func ok(_ json: String) -> Response {
+public enum JSONResponse {
+    public static func ok(_ json: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }

@@ -1,3 +1,4 @@
+import BanliCore
 /// HTML text, for the pages and forms Banli renders itself.
 public enum HTML {
     /// `s` with `& < > " '` escaped, safe inside element text and quoted attributes.

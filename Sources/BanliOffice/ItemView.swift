@@ -1,3 +1,4 @@
+import BanliCore
 /// The visible values of one item and everything attached to it, read from its replicated fields.
 public struct ItemView: Sendable, Hashable {
     /// The item id, e.g. `rd-2025-39`.

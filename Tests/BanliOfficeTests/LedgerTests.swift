@@ -1,4 +1,6 @@
 import BanliCore
+import BanliOffice
+import TestSupport
 import Testing
 
 /// The thrown BanliError, or nil when `body` does not throw one.
@@ -118,50 +120,11 @@ private func banliError(_ body: () throws -> Void) -> BanliError? {
         #expect(e?.message.contains("主办单位") == true)
     }
 
-    /// Two items: one with a lead unit (contacts, reply, feedback) and a cooperating unit, one never assigned.
-    static let source: [(EntityKey, String, JSONValue)] = {
-        let rd = EntityKey.item(id: "rd-2025-39"), zx = EntityKey.item(id: "zx-2025-90")
-        let jxj = EntityKey.assignment(item: "rd-2025-39", site: "jxj")
-        let fgw = EntityKey.assignment(item: "rd-2025-39", site: "fgw")
-        return [
-            (rd, "kind", .string("suggestion")), (rd, "number", .int(39)), (rd, "year", .int(2025)),
-            (rd, "title", .string("关于\"成立\"矿产品产业发展工作专班, 的建议")),
-            (rd, "proposers", .array([.string("曹建平"), .string("李四")])), (rd, "key", .bool(true)),
-            (rd, "assignedAt", .string("2025-03-14")), (rd, "session", .string("十六届四次")),
-            (jxj, "role", .string("lead")), (jxj, "active", .bool(true)), (jxj, "dueAt", .string("2025-07-01")),
-            (jxj, "replyText", .string("一、成立专班\n二、联合服务企业\r\n三、其他")), (jxj, "replyCategory", .string("A")),
-            (jxj, "replyAt", .string("2025-06-01")), (jxj, "handler", .string("刘文明")),
-            (jxj, "publicProposal", .object(["public": .bool(false), "reason": .string("涉及企业信息")])),
-            (.contact(item: "rd-2025-39", site: "jxj", n: 1), "at", .string("2025-04-14")),
-            (.contact(item: "rd-2025-39", site: "jxj", n: 1), "method", .string("phone")),
-            (.contact(item: "rd-2025-39", site: "jxj", n: 2), "method", .string("visit")),
-            (.contact(item: "rd-2025-39", site: "jxj", n: 2), "note", .string("现场踏勘, \"联合\"商议")),
-            (.feedback(item: "rd-2025-39", site: "jxj"), "effect", .string("solved")),
-            (.feedback(item: "rd-2025-39", site: "jxj"), "evaluation", .string("satisfied")),
-            (.feedback(item: "rd-2025-39", site: "jxj"), "public", .bool(true)),
-            (.feedback(item: "rd-2025-39", site: "jxj"), "comment", .string("工作已推进 措施得力")),
-            (fgw, "role", .string("cooperating")), (fgw, "active", .bool(true)), (fgw, "opinion", .string("同意")),
-            (zx, "kind", .string("proposal")), (zx, "number", .int(90)), (zx, "year", .int(2025)),
-            (zx, "title", .string("关于促进中小企业健康快速发展的提案")), (zx, "proposers", .array([.string("程玮")])),
-        ]
-    }()
-
-    /// Item views built the way the store builds them: one replicated field per write.
-    static func views(_ writes: [(EntityKey, String, JSONValue)]) throws -> [ItemView] {
-        var byItem: [String: [ReplicatedField]] = [:]
-        for (i, (entity, field, value)) in writes.enumerated() {
-            var state = FieldState()
-            state.write(value, dot: Dot(site: "hub", counter: UInt64(i + 1)))
-            let f = ReplicatedField(entity: entity, spec: try FieldCatalogue.require(entity.kind, field), state: state)
-            byItem[entity.itemId!, default: []].append(f)
-        }
-        return byItem.map { ItemView(id: $0.key, fields: $0.value, hubSite: "hub") }
-    }
 
     @Test func exportImportExportIsStable() throws {
         let today = ISODate("2025-08-01")!
         let names = ["jxj": "市经信局", "fgw": "市发改委"]
-        let rows = Ledger.exportRows(items: try Self.views(Self.source), unitNames: names, today: today, deadlines: Deadlines())
+        let rows = Ledger.exportRows(items: try OfficeSample.views(OfficeSample.writes), unitNames: names, today: today, deadlines: Deadlines())
         #expect(Array(rows[0].prefix(5)) == ["编号", "类别", "年度", "序号", "标题"])
         #expect(rows.count == 4)
         #expect(rows[1][rows[0].firstIndex(of: "承办单位")!] == "jxj") // lead first
@@ -170,16 +133,16 @@ private func banliError(_ body: () throws -> Void) -> BanliError? {
 
         let csv = CSV.write(rows)
         let writes = try Ledger.importRows(csv: csv, units: ["jxj": "jxj", "fgw": "fgw"])
-        #expect(Set(writes) == Set(Self.source.map { LocalWrite(entity: $0.0, field: $0.1, value: $0.2) }))
-        #expect(writes.count == Self.source.count)
+        #expect(Set(writes) == Set(OfficeSample.writes.map { LocalWrite(entity: $0.0, field: $0.1, value: $0.2) }))
+        #expect(writes.count == OfficeSample.writes.count)
 
-        let again = Ledger.exportRows(items: try Self.views(writes.map { ($0.entity, $0.field, $0.value) }), unitNames: names, today: today, deadlines: Deadlines())
+        let again = Ledger.exportRows(items: try OfficeSample.views(writes.map { ($0.entity, $0.field, $0.value) }), unitNames: names, today: today, deadlines: Deadlines())
         #expect(again == rows)
         #expect(CSV.write(again) == csv)
     }
 
     @Test func exportJSONUsesCatalogueNames() throws {
-        let json = Ledger.exportJSON(items: try Self.views(Self.source), unitNames: [:], today: ISODate("2025-08-01")!, deadlines: Deadlines())
+        let json = Ledger.exportJSON(items: try OfficeSample.views(OfficeSample.writes), unitNames: [:], today: ISODate("2025-08-01")!, deadlines: Deadlines())
         guard case .array(let rows) = json, case .object(let first)? = rows.first else {
             Issue.record("not an array of objects")
             return
@@ -189,21 +152,4 @@ private func banliError(_ body: () throws -> Void) -> BanliError? {
         if case .object(let a)? = first["assignment"] { #expect(a["replyCategory"] == .string("A")) } else { Issue.record("no assignment") }
     }
 
-    @Test func feedbackFormTicksVisitAndEscapes() throws {
-        var source = Self.source.filter { $0.1 != "comment" }
-        source.append((.feedback(item: "rd-2025-39", site: "jxj"), "comment", .string("<script>alert('x')</script> & 好")))
-        let view = try Self.views(source).first { $0.id == "rd-2025-39" }!
-        let html = FeedbackForm.html(item: view, site: "jxj", unitName: "市经信局")
-        #expect(html.contains("上门走访 ☑"))
-        #expect(html.contains("电话联系 ☑"))
-        #expect(html.contains("约见 ☐"))
-        #expect(html.contains("满意 ☑") && html.contains("不满意 ☐"))
-        #expect(html.contains("代表建议〔2025〕39号"))
-        #expect(html.contains("曹建平、李四"))
-        #expect(!html.contains("<script>"))
-        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; 好"))
-        #expect(html.contains("请各单位向代表委员书面答复时附上此表"))
-        // The cooperating unit has no contact: nothing ticked for it.
-        #expect(!FeedbackForm.html(item: view, site: "fgw", unitName: "市发改委").contains("☑"))
-    }
 }

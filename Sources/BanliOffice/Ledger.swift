@@ -1,3 +1,4 @@
+import BanliCore
 /// What one ledger import read, so the command can say what it did.
 public struct LedgerImport: Sendable, Hashable {
     /// Which of the two layouts the header showed.

@@ -1,3 +1,4 @@
+import BanliCore
 /// How long units have to answer, counted from 交办; localities differ, so both are configurable.
 public struct Deadlines: Sendable, Hashable {
     /// Months from 交办 to the reply deadline (default 3).

@@ -1,3 +1,5 @@
+import BanliCore
+
 /// A field state as read off the wire, before it is checked: each member as it came, nil when it was
 /// missing or of the wrong JSON type. One checker (`ReplicatedField(wire:)`) serves every way in.
 public struct WireFieldState: Sendable {
@@ -169,5 +171,23 @@ extension ReplicatedField {
             throw BanliError(.corruptInput, "\(entity) \(field): counters must be positive 64-bit integers, not \(v.canonicalJSON.prefix(40)).")
         }
         return UInt64(i)
+    }
+}
+
+extension ReplicatedField {
+    /// The pinned JSON line: `{"entity","field","value","siblings","context"}`.
+    public func jsonLine(hubSite: String) -> String {
+        var out = "{\"entity\":"
+        JSONValue.writeString(entity.description, to: &out)
+        out += ",\"field\":"
+        JSONValue.writeString(spec.name, to: &out)
+        out += ",\"value\":"
+        visibleValue(hubSite: hubSite).write(to: &out)
+        out += ",\"siblings\":"
+        state.writeSiblings(to: &out)
+        out += ",\"context\":"
+        state.context.write(to: &out)
+        out += "}"
+        return out
     }
 }

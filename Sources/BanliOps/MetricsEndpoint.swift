@@ -1,3 +1,4 @@
+import BanliCore
 import Foundation
 import Hummingbird
 import Logging

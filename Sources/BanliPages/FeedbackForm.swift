@@ -1,3 +1,5 @@
+import BanliCore
+import BanliOffice
 /// The 征询意见表 (feedback form) a unit attaches to its written reply, as a printable page.
 ///
 /// It reproduces the paper form (seed 001): the proposer ticks effect, evaluation and 是否公开, signs,

@@ -1,3 +1,4 @@
+import BanliCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,4 @@
+import BanliCore
 /// The handling workflow (交办 → 签收 → 办理 → 答复 → 征询意见 → 办结): which step makes sense when,
 /// and what it writes. Pure: a step out of order is refused before anything is written.
 public enum Workflow {

@@ -1,5 +1,4 @@
 import BanliCore
-import BanliStore
 
 /// The protocol version this build speaks.
 public let syncProtocolVersion: Int64 = 1

@@ -1,3 +1,4 @@
+import BanliCore
 /// A rate shown with its numerator and denominator, never as a bare percentage.
 public struct Rate: Sendable, Hashable {
     public var num: Int
