@@ -156,7 +156,7 @@ public enum Ledger {
         var layout: Layout = .assignmentList
         var writes: [LocalWrite] = []
         /// Where each (entity, field) was first written, to accept repeats and refuse contradictions.
-        var firstSeen: [String: (value: JSONValue, line: Int)] = [:]
+        var firstSeen: [FieldKey: (value: JSONValue, line: Int)] = [:]
         var itemIds: [String] = []
         var itemSet: Set<String> = []
         var assignmentKeys: Set<String> = []
@@ -443,7 +443,7 @@ public enum Ledger {
             return site
         }
 
-        func key(_ e: EntityKey, _ f: String) -> String { e.description + "\u{0}" + f }
+        func key(_ e: EntityKey, _ f: String) -> FieldKey { FieldKey(e, f) }
 
         /// Adds a write once; the same value again is fine, a different one is a contradiction in the file.
         mutating func add(_ entity: EntityKey, _ field: String, _ value: JSONValue, _ at: Cell) throws {

@@ -11,6 +11,9 @@ public struct Rejection: Sendable, Hashable {
         self.field = field
         self.reason = reason
     }
+
+    /// The refused field's key.
+    public var key: FieldKey { FieldKey(entity: entity, field: field) }
 }
 
 /// One pushed change: decoded, or refused while decoding.

@@ -10,12 +10,12 @@ import GRDBSQLite
 /// Anything that reads `field` with SQL inside the same transaction must come after `flush`.
 struct FieldBatch {
     /// States known in this transaction, by `key`: read from the store or written here.
-    private var states: [String: FieldState] = [:]
+    private var states: [FieldKey: FieldState] = [:]
     /// Entities whose every stored field was read: a field of theirs not in `states` is absent.
     private var readEntities: Set<String> = []
     /// Field rows to write, one per key (the last write wins), in first-write order.
     private var rows: [FieldRow] = []
-    private var rowIndex: [String: Int] = [:]
+    private var rowIndex: [FieldKey: Int] = [:]
     private var history: [HistoryRow] = []
 
     struct FieldRow {
@@ -30,7 +30,7 @@ struct FieldBatch {
     static let rowsPerStatement = 100
 
     /// The key of one field in `states` and `rowIndex`.
-    static func key(_ entity: String, _ field: String) -> String { entity + "\u{0}" + field }
+    static func key(_ entity: String, _ field: String) -> FieldKey { FieldKey(entity: entity, field: field) }
 
     /// The last entity key's text: one state is loaded, saved and recorded under the same entity.
     private var lastEntity: (key: EntityKey, name: String)?

@@ -139,8 +139,8 @@ extension Store {
             try batch.flush(db)
             try Store.saveCounters(db, clock: clock, seq: seq)
             try Store.saveSyncState(db, newState)
-            let refused = Set(rejected.map { "\($0.entity)\u{0}\($0.field)" })
-            for f in pushed where !refused.contains("\(f.entity)\u{0}\(f.field)") {
+            let refused = Set(rejected.map(\.key))
+            for f in pushed where !refused.contains(f.key) {
                 try db.execute(sql: "DELETE FROM rejected WHERE entity = ? AND field = ?", arguments: [f.entity.description, f.field])
             }
             for r in rejected {

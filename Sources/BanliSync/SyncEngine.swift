@@ -90,8 +90,8 @@ public final class SyncEngine: Sendable {
             report.accepted += response.accepted
             // Only refusals of our own writes concern the clerk; a relayed copy of another unit's write is
             // refused by design and that unit pushes it itself.
-            let own = Dictionary(batch.fields.map { ("\($0.entity)\u{0}\($0.field)", $0.state.siblings.contains { $0.site == info.site }) }) { a, _ in a }
-            let ownRejected = response.rejected.filter { own["\($0.entity)\u{0}\($0.field)"] ?? true }
+            let own = Dictionary(batch.fields.map { ($0.key, $0.state.siblings.contains { $0.site == info.site }) }) { a, _ in a }
+            let ownRejected = response.rejected.filter { own[$0.key] ?? true }
             report.rejected += ownRejected
             report.relaysRefused += response.rejected.count - ownRejected.count
             report.pulled += response.changes.count
