@@ -89,40 +89,40 @@ public final class CurlTransport: Transport, @unchecked Sendable {
             defer { curl_slist_free_all(headers) }
             var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
-            let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { eb in
-                _ = banli_curl_setopt_string(h, CURLOPT_URL, url)
-                _ = banli_curl_setopt_slist(h, CURLOPT_HTTPHEADER, headers)
-                _ = banli_curl_setopt_pointer(h, CURLOPT_ERRORBUFFER, eb.baseAddress)
-                _ = banli_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, "")
-                _ = banli_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
-                _ = banli_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
-                _ = banli_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int((options.requestTimeout + extraTimeout) * 1000))
-                _ = banli_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1)
-                _ = banli_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2)
-                if let ca = options.caFile { _ = banli_curl_setopt_string(h, CURLOPT_CAINFO, ca) }
-                if let cert = options.clientCert { _ = banli_curl_setopt_string(h, CURLOPT_SSLCERT, cert) }
-                if let key = options.clientKey { _ = banli_curl_setopt_string(h, CURLOPT_SSLKEY, key) }
-                if let proxy = options.proxy { _ = banli_curl_setopt_string(h, CURLOPT_PROXY, proxy) }
-                _ = banli_curl_setopt_write_function(h, CURLOPT_WRITEFUNCTION) { ptr, size, n, user in
+            let code: CURLcode = try errorBuffer.withUnsafeMutableBufferPointer { eb in
+                try set(banli_curl_setopt_string(h, CURLOPT_URL, url), "URL")
+                try set(banli_curl_setopt_slist(h, CURLOPT_HTTPHEADER, headers), "HTTPHEADER")
+                try set(banli_curl_setopt_pointer(h, CURLOPT_ERRORBUFFER, eb.baseAddress), "ERRORBUFFER")
+                try set(banli_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, ""), "ACCEPT_ENCODING")
+                try set(banli_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+                try set(banli_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000)), "CONNECTTIMEOUT_MS")
+                try set(banli_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int((options.requestTimeout + extraTimeout) * 1000)), "TIMEOUT_MS")
+                try set(banli_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1), "SSL_VERIFYPEER")
+                try set(banli_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2), "SSL_VERIFYHOST")
+                if let ca = options.caFile { try set(banli_curl_setopt_string(h, CURLOPT_CAINFO, ca), "CAINFO", setting: "tls.ca_file") }
+                if let cert = options.clientCert { try set(banli_curl_setopt_string(h, CURLOPT_SSLCERT, cert), "SSLCERT", setting: "tls.client_cert") }
+                if let key = options.clientKey { try set(banli_curl_setopt_string(h, CURLOPT_SSLKEY, key), "SSLKEY", setting: "tls.client_key") }
+                if let proxy = options.proxy { try set(banli_curl_setopt_string(h, CURLOPT_PROXY, proxy), "PROXY", setting: "proxy") }
+                try set(banli_curl_setopt_write_function(h, CURLOPT_WRITEFUNCTION) { ptr, size, n, user in
                     let sink = Unmanaged<Sink>.fromOpaque(user!).takeUnretainedValue()
                     let count = size * n
                     guard sink.body.count + count <= sink.limit else { return 0 }
                     sink.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: count))
                     return count
-                }
-                _ = banli_curl_setopt_pointer(h, CURLOPT_WRITEDATA, sinkPointer)
+                }, "WRITEFUNCTION")
+                try set(banli_curl_setopt_pointer(h, CURLOPT_WRITEDATA, sinkPointer), "WRITEDATA")
                 if cancel != nil {
-                    _ = banli_curl_setopt_long(h, CURLOPT_NOPROGRESS, 0)
-                    _ = banli_curl_setopt_xferinfo_function(h) { user, _, _, _, _ in
+                    try set(banli_curl_setopt_long(h, CURLOPT_NOPROGRESS, 0), "NOPROGRESS")
+                    try set(banli_curl_setopt_xferinfo_function(h) { user, _, _, _, _ in
                         Unmanaged<Sink>.fromOpaque(user!).takeUnretainedValue().cancel?.isCancelled == true ? 1 : 0
-                    }
-                    _ = banli_curl_setopt_pointer(h, CURLOPT_XFERINFODATA, sinkPointer)
+                    }, "XFERINFOFUNCTION")
+                    try set(banli_curl_setopt_pointer(h, CURLOPT_XFERINFODATA, sinkPointer), "XFERINFODATA")
                 }
                 if let body {
-                    return body.withUnsafeBufferPointer { b in
-                        _ = banli_curl_setopt_long(h, CURLOPT_POST, 1)
-                        _ = banli_curl_setopt_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(b.count))
-                        _ = banli_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: b.baseAddress))
+                    return try body.withUnsafeBufferPointer { b in
+                        try set(banli_curl_setopt_long(h, CURLOPT_POST, 1), "POST")
+                        try set(banli_curl_setopt_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(b.count)), "POSTFIELDSIZE_LARGE")
+                        try set(banli_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: b.baseAddress)), "POSTFIELDS")
                         return curl_easy_perform(h)
                     }
                 }
@@ -137,6 +137,15 @@ public final class CurlTransport: Transport, @unchecked Sendable {
             _ = banli_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
             return HTTPResult(status: status, body: sink.body)
         }
+    }
+
+    /// Fails the request when libcurl refuses an option: an option this libcurl lacks (built without TLS, say) must not
+    /// silently send a request without it.
+    private func set(_ code: CURLcode, _ option: String, setting: String? = nil) throws {
+        guard code != CURLE_OK else { return }
+        let why = String(cString: curl_easy_strerror(code))
+        let fix = setting.map { "check \($0) in the config" } ?? "install a libcurl with TLS and HTTP support (libcurl4-openssl-dev's runtime)"
+        throw BanliError(.unreachable, "libcurl refused CURLOPT_\(option) (\(why)) for the hub at \(baseURL); \(fix).")
     }
 
     /// One sentence for a transfer failure, naming the hub and what to check.

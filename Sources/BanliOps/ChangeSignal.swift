@@ -1,23 +1,25 @@
 import Foundation
 import Synchronization
 
-/// Wakes long-polling units when the hub's store changes, whether by a sync or by an operator's
-/// command in another process (seen by polling the store's change number).
-final class ChangeSignal: Sendable {
+/// Wakes waiters when something changed: at the hub, long-polling units when its store changes; at a bureau, the
+/// daemon's wait when a clerk writes or SIGHUP asks for a reload.
+public final class ChangeSignal: Sendable {
     private let state = Mutex<(version: UInt64, waiters: [UInt64: CheckedContinuation<Void, Never>], next: UInt64)>((0, [:], 0))
     private let closing = Mutex(false)
 
+    public init() {}
+
     /// True once the hub is shutting down: long-polls answer at once so shutdown does not wait for them.
-    var isClosing: Bool { closing.withLock { $0 } }
+    public var isClosing: Bool { closing.withLock { $0 } }
 
     /// Ends every wait now and from now on.
-    func close() {
+    public func close() {
         closing.withLock { $0 = true }
         signal()
     }
 
     /// Wakes every waiter.
-    func signal() {
+    public func signal() {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.version += 1
             let w = Array(s.waiters.values)
@@ -28,10 +30,10 @@ final class ChangeSignal: Sendable {
     }
 
     /// The current version; pass it to `wait(after:timeout:)`.
-    var version: UInt64 { state.withLock { $0.version } }
+    public var version: UInt64 { state.withLock { $0.version } }
 
     /// Returns when the version moves past `version`, or after `timeout` seconds.
-    func wait(after version: UInt64, timeout: Double) async {
+    public func wait(after version: UInt64, timeout: Double) async {
         let id = state.withLock { s -> UInt64 in s.next += 1; return s.next }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
