@@ -60,7 +60,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let message: String
             switch e.status {
             case .notFound where knownPaths[request.uri.path] != nil:
-                throw APIError(.methodNotAllowed, "\(request.method) is not served on \(request.uri.path); see docs/protocol.md.", allow: knownPaths[request.uri.path])
+                throw APIError(.methodNotAllowed, "\(request.method) is not served on \(request.uri.path); see docs/protocol.md.",
+                               allow: knownPaths[request.uri.path])
             case .notFound: message = "No such path; see docs/protocol.md for the hub's paths."
             case .methodNotAllowed: message = "Wrong method for this path; see docs/protocol.md."
             default: message = e.body ?? e.status.reasonPhrase

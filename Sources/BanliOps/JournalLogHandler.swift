@@ -24,7 +24,9 @@ public struct JournalLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var fields = metadata
         if let m = event.metadata { fields.merge(m) { $1 } }
-        let suffix = fields.isEmpty ? "" : " " + fields.sorted { $0.key < $1.key }.map { "\(Self.quoted($0.key))=\(Self.quoted("\($0.value)"))" }.joined(separator: " ")
+        let suffix = fields.isEmpty ? "" : " " + fields.sorted { $0.key < $1.key }
+            .map { "\(Self.quoted($0.key))=\(Self.quoted("\($0.value)"))" }
+            .joined(separator: " ")
         // Messages and metadata carry values from the network (entity keys, reasons): escaped, so none
         // can start a forged line or send escape sequences to whoever reads the log on a terminal.
         let message = TerminalText.escaped("\(event.message)")

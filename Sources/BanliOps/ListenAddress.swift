@@ -42,7 +42,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         case EADDRINUSE: return ("the address is already in use (another banli hub or another program)", true)
         case EADDRNOTAVAIL: return ("'\(host)' is not an address of this machine", false)
         case EACCES: return ("permission denied (ports below 1024 need privileges)", false)
-        default: return (String(cString: strerror(errno)), false)
+        default: return (BanliError.systemText(errno), false)
         }
     }
 

@@ -27,6 +27,8 @@ public struct MetricsEndpoint: Sendable {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: try await render())))
         }
-        return Application(router: router, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "banli-metrics"), logger: logger)
+        return Application(router: router,
+                           configuration: .init(address: .hostname(address.host, port: address.port), serverName: "banli-metrics"),
+                           logger: logger)
     }
 }

@@ -29,7 +29,7 @@ public final class StoreLock {
         let path = path(store: store, purpose: purpose)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw BanliError(.io, "Cannot open the lock file \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.io, "Cannot open the lock file \(path): \(BanliError.systemText(errno)).")
         }
         let deadline = Date().addingTimeInterval(seconds)
         var told = false
@@ -37,7 +37,7 @@ public final class StoreLock {
             let err = errno
             guard err == EWOULDBLOCK || err == EINTR else {
                 close(fd)
-                throw BanliError(.io, "Cannot lock \(path): \(String(cString: strerror(err))).")
+                throw BanliError(.io, "Cannot lock \(path): \(BanliError.systemText(err)).")
             }
             let holder = holderPID(fd)
             if Date() >= deadline {

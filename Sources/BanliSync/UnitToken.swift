@@ -48,7 +48,7 @@ public final class UnitToken: Sendable {
     private static func read(_ path: String) throws -> Read {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw BanliError(.config, "Cannot read the token file \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.config, "Cannot read the token file \(path): \(BanliError.systemText(errno)).")
         }
         guard st.st_mode & 0o077 == 0 else {
             throw BanliError(.config, "The token file \(path) is readable by other users; run: chmod 600 \(path)")
@@ -60,12 +60,12 @@ public final class UnitToken: Sendable {
                 throw BanliError(.config, "Permission denied reading the token file \(path); it must be owned by the user this runs as "
                                  + "(\(user)), with mode 0600: chown \(user) \(path)")
             }
-            throw BanliError(.config, "Cannot read the token file \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.config, "Cannot read the token file \(path): \(BanliError.systemText(errno)).")
         }
         defer { close(fd) }
         var opened = stat()
         guard fstat(fd, &opened) == 0 else {
-            throw BanliError(.config, "Cannot read the token file \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.config, "Cannot read the token file \(path): \(BanliError.systemText(errno)).")
         }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -14,7 +14,8 @@ struct Banli: AsyncParsableCommand {
         version: "banli \(banliVersion)",
         subcommands: [
             InitCommand.self, HubCommand.self, ItemCommand.self, DumpCommand.self, ApplyCommand.self,
-            ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, ReportCommand.self, DemoCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, HistoryCommand.self,
+            ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, ReportCommand.self,
+            DemoCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, HistoryCommand.self,
         ]
     )
 

@@ -87,7 +87,8 @@ struct BanliConfig {
         for (key, value) in table {
             if let sub = value.table {
                 guard let known = keys[key], !key.isEmpty else {
-                    throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; the sections are [tls], [network], [deadlines] and [connections].")
+                    throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; "
+                                     + "the sections are [tls], [network], [deadlines] and [connections].")
                 }
                 for (k, v) in sub {
                     guard known[k] != nil else {

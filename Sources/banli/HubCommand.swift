@@ -79,12 +79,12 @@ enum TokenFile {
     static func write(_ token: String, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
-            throw BanliError(.io, "Cannot create the token file \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.io, "Cannot create the token file \(path): \(BanliError.systemText(errno)).")
         }
         defer { close(fd) }
         let bytes = Array((token + "\n").utf8)
         guard Foundation.write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            throw BanliError(.io, "Cannot write the token file \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.io, "Cannot write the token file \(path): \(BanliError.systemText(errno)).")
         }
     }
 }

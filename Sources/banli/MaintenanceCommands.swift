@@ -7,7 +7,8 @@ import Foundation
 
 /// `banli backup DEST`: a consistent copy of the store while it is in use.
 struct BackupCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "backup", abstract: "Copy the store with SQLite's online backup (safe while the daemon or hub runs).")
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Copy the store with SQLite's online backup (safe while the daemon or hub runs).")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The backup file to create.") var destination: String
@@ -17,14 +18,16 @@ struct BackupCommand: ParsableCommand {
         try store.backup(to: destination)
         Output.line("Backed up \(store.path) to \(destination).")
         if store.info.isHub {
-            Output.line("Back up the hub key file too (\(try global.loadConfig().keyFile ?? store.path + ".key")): it lets a restored hub take its own writes back from the bureaus.")
+            let keyFile = try global.loadConfig().keyFile ?? store.path + ".key"
+            Output.line("Back up the hub key file too (\(keyFile)): it lets a restored hub take its own writes back from the bureaus.")
         }
     }
 }
 
 /// `banli history ID`: every change to an item, oldest first.
 struct HistoryCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "history", abstract: "Every change to an item: which unit wrote what, when, written here or received.")
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Every change to an item: which unit wrote what, when, written here or received.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Item id.") var id: String
@@ -51,7 +54,8 @@ struct HistoryCommand: ParsableCommand {
         var t = TextTable(header: ["记录时间", "单位", "来源", "对象", "字段", "值"])
         for r in rows {
             let label = (try? EntityKey(parsing: r.entity)).flatMap { FieldCatalogue.spec($0.kind, r.field)?.label } ?? ""
-            t.add([r.recordedAt, r.site, r.origin == "local" ? "本地" : "收到(\(r.via))", r.entity, "\(r.field) \(label)", TextTable.truncate(r.value, width: 40)])
+            t.add([r.recordedAt, r.site, r.origin == "local" ? "本地" : "收到(\(r.via))", r.entity, "\(r.field) \(label)",
+                   TextTable.truncate(r.value, width: 40)])
         }
         Output.line(t.render())
     }

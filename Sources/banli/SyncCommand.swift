@@ -24,7 +24,9 @@ struct SyncCommand: ParsableCommand {
             try? setup.store.recordSyncResult(error: e.message)
             throw e
         }
-        Output.line("Synced with \(setup.engine.transport.baseURL): pushed \(report.pushed) (\(report.accepted) accepted, \(report.rejected.count) rejected), pulled \(report.pulled) (\(report.changed) changed this store), \(report.newConflicts.count) new conflicts.")
+        Output.line("Synced with \(setup.engine.transport.baseURL): "
+                    + "pushed \(report.pushed) (\(report.accepted) accepted, \(report.rejected.count) rejected), "
+                    + "pulled \(report.pulled) (\(report.changed) changed this store), \(report.newConflicts.count) new conflicts.")
         for r in report.rejected { Output.line("  rejected: \(r.entity) \(r.field): \(r.reason)") }
         for c in report.newConflicts { Output.line("  conflict: " + ConflictsCommand.describe(c, hubSite: setup.store.info.hubSite)) }
         if report.recovered { Output.line("  The hub had lost data (restored or replaced); everything this store holds was offered again.") }

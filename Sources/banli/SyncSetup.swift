@@ -34,7 +34,8 @@ struct SyncSetup {
             throw BanliError(.usage, "\(path) is the hub's store; 'banli sync' and 'banli daemon' run at bureaus.")
         }
         if let site = config.site, site != store.info.site {
-            throw BanliError(.config, "The config says site '\(site)' but the store \(path) belongs to '\(store.info.site)'; fix 'site' in \(config.path ?? "the config").")
+            throw BanliError(.config, "The config says site '\(site)' but the store \(path) belongs to '\(store.info.site)'; "
+                                 + "fix 'site' in \(config.path ?? "the config").")
         }
         guard let url = try options.hubURL ?? config.hubURL ?? store.setting("hubUrl") else {
             throw BanliError(.usage, "No hub URL; set hub_url in the config file or pass --hub-url.")

@@ -39,7 +39,8 @@ import Testing
     @Test func aHostileUnitNeverReachesBeyondItsItemsAndFields() throws {
         let c = try Cluster(units: ["jxj", "swj", "evil"])
         for (n, item) in Self.items.enumerated() {
-            try c.cli.ok(["item", "new", item.id, "--kind", "建议", "--number", "\(n + 1)", "--year", "2025", "--title", "建议\(n + 1)", "--store", "hub.db"])
+            try c.cli.ok(["item", "new", item.id, "--kind", "建议", "--number", "\(n + 1)", "--year", "2025", "--title", "建议\(n + 1)",
+                          "--store", "hub.db"])
             for (unit, role) in item.units { try c.cli.ok(["item", "assign", item.id, unit, "--role", role, "--store", "hub.db"]) }
         }
         try c.cli.ok(["item", "set", "rd-2025-4", "active", "false", "--unit", "evil", "--store", "hub.db"])
@@ -155,7 +156,8 @@ import Testing
                 var context = target.state?.context.entries ?? [:]
                 context["evil"] = n
                 let ctx = context.map { #""\#($0.key)":\#($0.value)"# }.joined(separator: ",")
-                return #"{"entity":"\#(target.entity)","field":"\#(spec.name)","siblings":[{"value":\#(value(spec, &rng)),"site":"evil","counter":\#(n)}],"context":{\#(ctx)}}"#
+                return #"{"entity":"\#(target.entity)","field":"\#(spec.name)","#
+                    + #""siblings":[{"value":\#(value(spec, &rng)),"site":"evil","counter":\#(n)}],"context":{\#(ctx)}}"#
             }
         } else if Bool.random(using: &rng), let f = known.randomElement(using: &rng) {
             target = (f.entity.description, f.spec, f.state)

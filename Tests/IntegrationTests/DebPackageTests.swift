@@ -312,9 +312,12 @@ extension TestTool {
             #expect(r.status == 0, "\(argv.joined(separator: " ")): \(r.text)")
             return r.out
         }
-        _ = try ok(office + ["item", "new", "zx-2025-90", "--kind", "提案", "--number", "90", "--year", "2025", "--title", "关于促进民营经济发展的提案", "--proposer", "程玮"])
+        _ = try ok(office + ["item", "new", "zx-2025-90", "--kind", "提案", "--number", "90", "--year", "2025",
+                             "--title", "关于促进民营经济发展的提案", "--proposer", "程玮"])
         _ = try ok(office + ["item", "assign", "zx-2025-90", "jxj", "--role", "主办", "--due", "2025-06-20"])
-        let arrived = try Self.waitFor(30) { try Self.run(bureau + ["item", "show", "zx-2025-90", "--json"]).out.contains("关于促进民营经济发展的提案") }
+        let arrived = try Self.waitFor(30) {
+            try Self.run(bureau + ["item", "show", "zx-2025-90", "--json"]).out.contains("关于促进民营经济发展的提案")
+        }
         #expect(arrived, "the daemon brought the item: \(services.last?.output ?? "")")
         _ = try ok(bureau + ["item", "accept", "zx-2025-90"])
         _ = try ok(bureau + ["item", "reply", "zx-2025-90", "--number", "冶经信函〔2025〕12号", "--category", "B", "--text", "答复全文"])

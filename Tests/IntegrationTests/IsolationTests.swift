@@ -27,7 +27,8 @@ import Testing
 
     func cluster(_ units: [String] = ["jxj", "swj"], hubConfig: String? = nil) throws -> Cluster {
         let c = try Cluster(units: units, hubConfig: hubConfig)
-        try c.cli.ok(["item", "new", "rd-2025-7", "--kind", "建议", "--number", "7", "--year", "2025", "--title", "关于公交线路的建议", "--store", "hub.db"])
+        try c.cli.ok(["item", "new", "rd-2025-7", "--kind", "建议", "--number", "7", "--year", "2025", "--title", "关于公交线路的建议",
+                      "--store", "hub.db"])
         try c.cli.ok(["item", "assign", "rd-2025-7", "swj", "--role", "主办", "--store", "hub.db"])
         try c.cli.ok(["item", "new", "rd-2025-8", "--kind", "建议", "--number", "8", "--year", "2025", "--title", "建议8", "--store", "hub.db"])
         try c.cli.ok(["item", "assign", "rd-2025-8", "jxj", "--role", "主办", "--store", "hub.db"])
@@ -81,7 +82,8 @@ import Testing
         defer { c.stopHub() }
         let e = "assignment/rd-2025-8/jxj"
         let ahead = Self.ahead(240)
-        let r = try Self.push(c, as: "jxj", [Self.state(e, "progress", siblings: [(#""快""#, "jxj", ahead)], context: ["jxj": ahead])], clientTime: Store.nowMilliseconds() + 240_000)
+        let r = try Self.push(c, as: "jxj", [Self.state(e, "progress", siblings: [(#""快""#, "jxj", ahead)], context: ["jxj": ahead])],
+                              clientTime: Store.nowMilliseconds() + 240_000)
         #expect(r.accepted == 0)
         #expect(r.rejected.first?.reason.contains("ahead of the hub's") == true, "\(r.rejected)")
         // The operator sees the fast unit's clock as the reason.
@@ -89,7 +91,8 @@ import Testing
         let text = String(decoding: status.body, as: UTF8.self)
         #expect(text.contains("23") && text.contains("s ahead of the hub's"), "\(text.prefix(3000))")
         let page = try CurlTransport(baseURL: "http://127.0.0.1:\(c.adminPort)", token: "").get("/status", extraTimeout: 0, cancel: nil)
-        #expect(String(decoding: page.body, as: UTF8.self).contains("s ahead of the hub&#39;s") || String(decoding: page.body, as: UTF8.self).contains("s ahead of the hub's"))
+        #expect(String(decoding: page.body, as: UTF8.self).contains("s ahead of the hub&#39;s")
+                || String(decoding: page.body, as: UTF8.self).contains("s ahead of the hub's"))
         // The office's next write is dated by the hub's own clock, not the unit's.
         try c.cli.ok(["item", "set", "rd-2025-7", "supervisor", "王副市长", "--store", "hub.db"])
         let hubWrite = try #require(try c.store("hub").field(.item(id: "rd-2025-7"), "supervisor")?.state.siblings.first?.counter)
@@ -149,7 +152,9 @@ import Testing
         let stalled = try RawConnection(port: c.port)
         stalled.send("POST /v1/sync HTTP/1.1\r\n")
         let trickle = try RawConnection(port: c.port)
-        let trickling = Thread { for ch in "GET /healthz HTTP/1.1\r\nHost: x\r\n" { if !trickle.send(String(ch)) { break }; Thread.sleep(forTimeInterval: 0.3) } }
+        let trickling = Thread {
+            for ch in "GET /healthz HTTP/1.1\r\nHost: x\r\n" { if !trickle.send(String(ch)) { break }; Thread.sleep(forTimeInterval: 0.3) }
+        }
         trickling.start()
         // A complete head whose body trickles.
         let body = try RawConnection(port: c.port)
@@ -161,7 +166,8 @@ import Testing
             #expect(conn.readUntilClosed(timeout: 15).closed, "closed at its deadline")
         }
         #expect(Date().timeIntervalSince(started) < 30)
-        let metrics = String(decoding: try CurlTransport(baseURL: "http://127.0.0.1:\(c.adminPort)", token: "").get("/metrics", extraTimeout: 0, cancel: nil).body, as: UTF8.self)
+        let metrics = String(decoding: try CurlTransport(baseURL: "http://127.0.0.1:\(c.adminPort)", token: "")
+            .get("/metrics", extraTimeout: 0, cancel: nil).body, as: UTF8.self)
         for reason in ["header_timeout", "idle_timeout", "body_timeout"] {
             #expect(metrics.contains(#"banli_connections_closed_total{reason="\#(reason)"}"#), "\(reason)")
         }
@@ -239,7 +245,8 @@ import Testing
         #expect(failed.status != 0)
         #expect(failed.stderr.contains("503") || failed.stderr.contains("full"), "\(failed.stderr)")
         let lines = try c.dump("jxj").filter { $0.contains("答复内容很长") }.joined(separator: ",")
-        let r = try CurlTransport(baseURL: c.hubURL, token: try c.token("jxj")).post("/v1/sync", json: #"{"protocol":1,"site":"jxj","cursor":0,"changes":[\#(lines)]}"#)
+        let r = try CurlTransport(baseURL: c.hubURL, token: try c.token("jxj"))
+            .post("/v1/sync", json: #"{"protocol":1,"site":"jxj","cursor":0,"changes":[\#(lines)]}"#)
         #expect(r.status == 503, "\(r.status) \(String(decoding: r.body, as: UTF8.self))")
         #expect(String(decoding: r.body, as: UTF8.self).contains("full"))
         #expect(try CurlTransport(baseURL: c.hubURL, token: "").get("/healthz", extraTimeout: 0, cancel: nil).status == 200, "the hub still runs")

@@ -26,7 +26,8 @@ import Testing
         let rows = try JSONValue.parse(cli.ok(["item", "list", "--json", "--store", "hub.db"]))
         #expect(rows.canonicalJSON.contains(#""id":"zx-2025-90""#) && rows.canonicalJSON.contains(#""role":"cooperating""#))
 
-        let bad = list.replacingOccurrences(of: "市发改委,2025-03-20,", with: "市发改委,2025-02-30,").replacingOccurrences(of: "90,提案", with: "91,提案")
+        let bad = list.replacingOccurrences(of: "市发改委,2025-03-20,", with: "市发改委,2025-02-30,")
+            .replacingOccurrences(of: "90,提案", with: "91,提案")
         try bad.write(toFile: cli.directory + "/bad.csv", atomically: true, encoding: .utf8)
         let before = try cli.ok(["dump", "--json", "--store", "hub.db"])
         let r = try cli.run(["import", "bad.csv", "--store", "hub.db"])
@@ -36,7 +37,8 @@ import Testing
 
     @Test func exportImportRoundTripPreservesEveryFieldInBothEncodings() throws {
         let cli = try office()
-        try cli.ok(["item", "new", "zx-2025-90", "--kind", "提案", "--number", "90", "--year", "2025", "--title", "关于促进民营经济发展的提案, \"引号\"",
+        try cli.ok(["item", "new", "zx-2025-90", "--kind", "提案", "--number", "90", "--year", "2025",
+                    "--title", "关于促进民营经济发展的提案, \"引号\"",
                     "--proposer", "程玮", "--proposer", "王秋红", "--session", "十届五次", "--store", "hub.db"])
         try cli.ok(["item", "assign", "zx-2025-90", "jxj", "--role", "主办", "--at", "2025-03-20", "--due", "2025-07-20", "--store", "hub.db"])
         try cli.ok(["item", "assign", "zx-2025-90", "fgw", "--role", "会办", "--at", "2025-03-20", "--store", "hub.db"])
@@ -47,10 +49,12 @@ import Testing
         try cli.ok(h(["item", "contact", "zx-2025-90", "--unit", "jxj", "--at", "2025-05-01", "--method", "phone"]))
         try cli.ok(h(["item", "accept", "zx-2025-90", "--unit", "fgw", "--at", "2025-03-23"]))
         try cli.ok(h(["item", "opinion", "zx-2025-90", "--unit", "fgw", "--text", "同意", "--at", "2025-04-01"]))
-        try cli.ok(h(["item", "reply", "zx-2025-90", "--unit", "jxj", "--number", "冶经信函〔2025〕12号", "--category", "B", "--text", "答复全文，\n第二段",
+        try cli.ok(h(["item", "reply", "zx-2025-90", "--unit", "jxj", "--number", "冶经信函〔2025〕12号", "--category", "B",
+                      "--text", "答复全文，\n第二段",
                       "--at", "2025-06-01", "--signer", "局长", "--public", "是", "--public-reason", "不涉密"]))
         try cli.ok(h(["item", "track", "zx-2025-90", "--unit", "jxj", "--text", "跟踪中"]))
-        try cli.ok(h(["item", "feedback", "zx-2025-90", "jxj", "--evaluation", "基本满意", "--effect", "正在解决", "--public", "否", "--comment", "措施得力", "--received", "2025-07-01"]))
+        try cli.ok(h(["item", "feedback", "zx-2025-90", "jxj", "--evaluation", "基本满意", "--effect", "正在解决", "--public", "否",
+                      "--comment", "措施得力", "--received", "2025-07-01"]))
 
         let utf8 = try cli.ok(["export", "--store", "hub.db"])
         #expect(utf8.hasPrefix("\u{FEFF}"))

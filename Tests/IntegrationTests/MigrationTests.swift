@@ -24,7 +24,8 @@ import Testing
         let after = try cli.ok(["dump", "--json", "--store", "jxj.db"])
         #expect(after.contains(#""field":"progress","value":"已办结回访""#))
         #expect(!after.contains("并发"), "the write settles the conflict it saw")
-        #expect(after.components(separatedBy: "\n").filter { !$0.contains("progress") } == dump.components(separatedBy: "\n").filter { !$0.contains("progress") })
+        #expect(after.components(separatedBy: "\n").filter { !$0.contains("progress") }
+                == dump.components(separatedBy: "\n").filter { !$0.contains("progress") })
         #expect(try cli.ok(["conflicts", "--store", "jxj.db"]).contains("No open conflicts"))
     }
 }

@@ -123,7 +123,8 @@ import Testing
         _ = c.waitFor(timeout: 10) {
             guard let r = try? metrics.get("/metrics", extraTimeout: 0, cancel: nil), r.status == 200 else { return false }
             text = String(decoding: r.body, as: UTF8.self)
-            return text.contains("banli_last_sync_success_timestamp_seconds{unit=\"jxj\"} ") && !text.contains("banli_last_sync_success_timestamp_seconds{unit=\"jxj\"} 0.0")
+            return text.contains("banli_last_sync_success_timestamp_seconds{unit=\"jxj\"} ")
+                && !text.contains("banli_last_sync_success_timestamp_seconds{unit=\"jxj\"} 0.0")
         }
         #expect(text.contains("banli_backlog{unit=\"jxj\"} 0.0"), "\(text)")
         #expect(text.contains("banli_sync_failing{unit=\"jxj\"} 0.0"))

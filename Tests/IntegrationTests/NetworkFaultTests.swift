@@ -19,7 +19,8 @@ import Testing
         let proxy = FaultProxy(upstream: c.port, seed: 42)
         defer { proxy.stop() }
         for u in ["jxj", "fgw"] {
-            try "site = \"\(u)\"\nhub_url = \"http://127.0.0.1:\(proxy.port)\"\ntoken_file = \"\(u).token\"\nbatch_limit = 3\n[network]\nrequest_timeout = 2\nconnect_timeout = 1\n"
+            try ("site = \"\(u)\"\nhub_url = \"http://127.0.0.1:\(proxy.port)\"\ntoken_file = \"\(u).token\"\nbatch_limit = 3\n"
+                 + "[network]\nrequest_timeout = 2\nconnect_timeout = 1\n")
                 .write(toFile: c.dir + "/\(u).toml", atomically: true, encoding: .utf8)
         }
         var failures = 0, attempts = 0

@@ -99,7 +99,8 @@ import Testing
         let good = try cli.ok(["dump", "--json", "--store", "hub.db"]).split(separator: "\n").map(String.init)
         let corrupt = good[0] + "\n" + "{\"entity\":\"item/zx-2025-90\",\"field\":\"title\",\"siblings\":[{\"value\":\"x\"" + "\n" + good[1]
         try corrupt.write(toFile: cli.directory + "/corrupt.jsonl", atomically: true, encoding: .utf8)
-        let future = #"{"entity":"item/zx-2025-91","field":"title","value":"x","siblings":[{"value":"x","site":"hub","counter":999999999999999999}],"context":{"hub":999999999999999999}}"#
+        let future = #"{"entity":"item/zx-2025-91","field":"title","value":"x","#
+            + #""siblings":[{"value":"x","site":"hub","counter":999999999999999999}],"context":{"hub":999999999999999999}}"#
         try (future + "\n").write(toFile: cli.directory + "/future.jsonl", atomically: true, encoding: .utf8)
 
         let cases: [(args: [String], mentions: String)] = [
@@ -132,7 +133,8 @@ import Testing
 
         // The hub may not create an item twice, nor assign to an unknown unit.
         let hubBefore = try cli.ok(["dump", "--json", "--store", "hub.db"])
-        #expect(try cli.run(["item", "new", "zx-2025-90", "--kind", "proposal", "--number", "90", "--year", "2025", "--title", "t", "--store", "hub.db"]).status != 0)
+        #expect(try cli.run(["item", "new", "zx-2025-90", "--kind", "proposal", "--number", "90", "--year", "2025", "--title", "t",
+                             "--store", "hub.db"]).status != 0)
         #expect(try cli.run(["item", "assign", "zx-2025-90", "nobody", "--role", "lead", "--store", "hub.db"]).status != 0)
         #expect(try cli.run(["item", "assign", "zx-2025-90", "jxj", "--role", "boss", "--store", "hub.db"]).status != 0)
         #expect(try cli.ok(["dump", "--json", "--store", "hub.db"]) == hubBefore)

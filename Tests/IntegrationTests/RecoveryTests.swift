@@ -65,7 +65,8 @@ import Testing
         let out = try c.sync("jxj")
         #expect(out.contains("offered again"))
         try c.sync("fgw")
-        #expect(try c.value("hub", "item/zx-2025-90", "title") == .string("关于促进民营经济高质量发展的提案"), "the hub's own write came back from a bureau")
+        #expect(try c.value("hub", "item/zx-2025-90", "title") == .string("关于促进民营经济高质量发展的提案"),
+                "the hub's own write came back from a bureau")
         #expect(try c.value("hub", "item/zx-2025-91", "title") == .string("提案91"))
         #expect(try c.value("hub", "assignment/zx-2025-91/jxj", "role") == .string("sole"))
         #expect(try c.value("hub", "assignment/zx-2025-90/jxj", "replyText") == .string("答复全文"))
@@ -81,7 +82,9 @@ import Testing
         // Forgery is still refused: a hub dot without a valid tag, and one with a tag copied from another write.
         let jxj = CurlTransport(baseURL: c.hubURL, token: try c.token("jxj"))
         let genuine = try #require(try c.store("jxj").field(.item(id: "zx-2025-90"), "title")?.state.siblings.first)
-        let forged = #"{"entity":"item/zx-2025-90","field":"title","siblings":[{"value":"伪造","site":"hub","counter":\#(genuine.counter + 1),"sig":"\#(genuine.sig ?? "")"}],"context":{"hub":\#(genuine.counter + 1)}}"#
+        let forged = #"{"entity":"item/zx-2025-90","field":"title","#
+            + #""siblings":[{"value":"伪造","site":"hub","counter":\#(genuine.counter + 1),"sig":"\#(genuine.sig ?? "")"}],"#
+            + #""context":{"hub":\#(genuine.counter + 1)}}"#
         let r = try jxj.post("/v1/sync", json: #"{"protocol":1,"site":"jxj","cursor":0,"changes":[\#(forged)]}"#)
         let response = try SyncResponse(bytes: r.body)
         #expect(response.rejected.first?.reason.contains("no valid hub signature") == true)
@@ -122,7 +125,8 @@ import Testing
     @Test func hubKeyFileCannotSilentlyChange() throws {
         let c = try Cluster(units: ["jxj"])
         try "key_file = \"other.key\"\n".write(toFile: c.dir + "/other.toml", atomically: true, encoding: .utf8)
-        let r = try c.cli.run(["--config", "other.toml", "item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025", "--title", "t", "--store", "hub.db"])
+        let r = try c.cli.run(["--config", "other.toml", "item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025",
+                               "--title", "t", "--store", "hub.db"])
         #expect(r.status != 0 && r.stderr.contains("hub.db.key") && r.stderr.contains("other.key"), "\(r.stderr)")
     }
 

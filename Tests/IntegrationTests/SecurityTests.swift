@@ -33,18 +33,22 @@ import Testing
         let malformed: [(String, [UInt8])] = [
             ("invalid UTF-8", invalidUTF8), ("deep nesting", Array(deep.utf8)), ("duplicate keys", Array(duplicate.utf8)),
             ("negative counter", push(#"{"entity":"\#(e)","field":"progress","siblings":[{"value":"x","site":"jxj","counter":-5}],"context":{"jxj":-5}}"#)),
-            ("overflowing counter", push(#"{"entity":"\#(e)","field":"progress","siblings":[{"value":"x","site":"jxj","counter":18446744073709551616}],"context":{"jxj":18446744073709551616}}"#)),
+            ("overflowing counter", push(#"{"entity":"\#(e)","field":"progress","#
+                + #""siblings":[{"value":"x","site":"jxj","counter":18446744073709551616}],"context":{"jxj":18446744073709551616}}"#)),
             ("65 siblings", push(#"{"entity":"\#(e)","field":"progress","siblings":[\#(siblings65)],"context":{"jxj":\#(c0 + 65)}}"#)),
-            ("bad site in a sibling", push(#"{"entity":"\#(e)","field":"progress","siblings":[{"value":"x","site":"JXJ;--","counter":\#(c0)}],"context":{"JXJ;--":\#(c0)}}"#)),
+            ("bad site in a sibling", push(#"{"entity":"\#(e)","field":"progress","#
+                + #""siblings":[{"value":"x","site":"JXJ;--","counter":\#(c0)}],"context":{"JXJ;--":\#(c0)}}"#)),
         ]
         for (name, body) in malformed {
             let r = try jxj.post("/v1/sync", bytes: body)
             #expect(r.status == 400, "\(name): \(r.status)")
-            #expect((try? JSONValue.parse(utf8: r.body)).map { if case .object(let o) = $0 { return o["error"] != nil } else { return false } } == true, "\(name)")
+            #expect((try? JSONValue.parse(utf8: r.body)).map { if case .object(let o) = $0 { return o["error"] != nil } else { return false } } == true,
+                    "\(name)")
         }
         // Change-level (the catalogue, not the structure): each refused with a reason in a 200; the rest lands.
         let changes = [
-            #"{"entity":"\#(e)","field":"progress","siblings":[{"value":"\#(String(repeating: "长", count: 200_000))","site":"jxj","counter":\#(c0)}],"context":{"jxj":\#(c0)}}"#,
+            #"{"entity":"\#(e)","field":"progress","#
+                + #""siblings":[{"value":"\#(String(repeating: "长", count: 200_000))","site":"jxj","counter":\#(c0)}],"context":{"jxj":\#(c0)}}"#,
             #"{"entity":"\#(e)","field":"nonsense","siblings":[],"context":{}}"#,
             #"{"entity":"assignment/rd-2025-39/jxj'; DROP TABLE field;--","field":"progress","siblings":[],"context":{}}"#,
             #"{"entity":"item/../../etc/passwd","field":"title","siblings":[],"context":{}}"#,
@@ -67,7 +71,12 @@ import Testing
         let json = try JSONValue.parse(c.cli.ok(["history", "rd-2025-39", "--json", "--store", "hub.db"]))
         guard case .array(let rows) = json else { Issue.record("not an array"); return }
         func has(_ field: String, site: String, origin: String, via: String) -> Bool {
-            rows.contains { if case .object(let o) = $0 { return o["field"] == .string(field) && o["site"] == .string(site) && o["origin"] == .string(origin) && o["via"] == .string(via) }; return false }
+            rows.contains {
+                if case .object(let o) = $0 {
+                    return o["field"] == .string(field) && o["site"] == .string(site) && o["origin"] == .string(origin) && o["via"] == .string(via)
+                }
+                return false
+            }
         }
         #expect(has("title", site: "hub", origin: "local", via: "hub"))
         #expect(has("acceptedAt", site: "jxj", origin: "received", via: "jxj"))

@@ -49,7 +49,8 @@ import Testing
         let cli = BanliProcess(directory: try BanliProcess.temporaryDirectory())
         try cli.ok(["hub", "init", "--store", "hub.db"])
         try cli.ok(["hub", "add-unit", "jxj", "--name", "市经信局", "--store", "hub.db", "--token-file", "jxj.token"])
-        try cli.ok(["item", "new", "rd-2025-39", "--kind", "建议", "--number", "39", "--year", "2025", "--title", "关于甲方的建议", "--store", "hub.db"])
+        try cli.ok(["item", "new", "rd-2025-39", "--kind", "建议", "--number", "39", "--year", "2025", "--title", "关于甲方的建议",
+                    "--store", "hub.db"])
         try cli.ok(["item", "assign", "rd-2025-39", "jxj", "--role", "主办", "--at", "2025-03-20", "--store", "hub.db"])
         try cli.ok(["item", "set", "rd-2025-39", "handler", "甲乙", "--unit", "jxj", "--store", "hub.db"])
         #expect(try cli.ok(["dump", "--store", "hub.db"]).contains("甲乙"))

@@ -112,7 +112,8 @@ import Testing
         let now = Store.nowMilliseconds()
         let c0 = HybridLogicalClock.pack(milliseconds: now)
         func state(_ entity: String, _ field: String, _ value: String, site: String, counter: UInt64) -> String {
-            #"{"entity":"\#(entity)","field":"\#(field)","siblings":[{"value":\#(value),"site":"\#(site)","counter":\#(counter)}],"context":{"\#(site)":\#(counter)}}"#
+            #"{"entity":"\#(entity)","field":"\#(field)","#
+                + #""siblings":[{"value":\#(value),"site":"\#(site)","counter":\#(counter)}],"context":{"\#(site)":\#(counter)}}"#
         }
         let changes = [
             state("assignment/zx-2025-90/fgw", "opinion", #""冒充""#, site: "fgw", counter: c0),          // another unit's dot
@@ -125,7 +126,8 @@ import Testing
             #"{"entity":"assignment/../x","field":"progress","siblings":[],"context":{}}"#,               // bad entity
             state("assignment/zx-2025-90/jxj", "progress", #""合法""#, site: "jxj", counter: c0),         // the one good change
         ]
-        let body = #"{"protocol":1,"site":"jxj","storeId":"ab12","cursor":0,"pushMark":0,"pushThrough":0,"limit":10,"changes":[\#(changes.joined(separator: ","))]}"#
+        let body = #"{"protocol":1,"site":"jxj","storeId":"ab12","cursor":0,"pushMark":0,"pushThrough":0,"limit":10,"#
+            + #""changes":[\#(changes.joined(separator: ","))]}"#
         let r = try jxj.post("/v1/sync", json: body)
         #expect(r.status == 200)
         let response = try SyncResponse(bytes: r.body)

@@ -20,12 +20,14 @@ import Testing
     /// A CA, a hub certificate for 127.0.0.1 and a client certificate for jxj, and an unrelated CA.
     func makePKI(_ dir: String) throws {
         try openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Banli Test CA"])
-        try openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=Other CA"])
+        try openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2",
+                          "-subj", "/CN=Other CA"])
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: dir + "/server.ext", atomically: true, encoding: .utf8)
         try "extendedKeyUsage=clientAuth\n".write(toFile: dir + "/client.ext", atomically: true, encoding: .utf8)
         for (name, ext) in [("hub", "server.ext"), ("client", "client.ext")] {
             try openssl(dir, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name)"])
-            try openssl(dir, ["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "\(name).pem", "-days", "2", "-extfile", ext])
+            try openssl(dir, ["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                              "-out", "\(name).pem", "-days", "2", "-extfile", ext])
         }
     }
 
@@ -42,7 +44,8 @@ import Testing
         #expect(c.waitFor(timeout: 30) { c.hubLog().contains("sync (TLS)") } != nil, "\(c.hubLog())")
 
         func config(_ name: String, _ tls: String) throws {
-            try "site = \"jxj\"\nhub_url = \"\(https)\"\ntoken_file = \"jxj.token\"\n[tls]\n\(tls)".write(toFile: c.dir + "/\(name).toml", atomically: true, encoding: .utf8)
+            try "site = \"jxj\"\nhub_url = \"\(https)\"\ntoken_file = \"jxj.token\"\n[tls]\n\(tls)"
+                .write(toFile: c.dir + "/\(name).toml", atomically: true, encoding: .utf8)
         }
         // Verified hub and a client certificate: works.
         try config("good", "ca_file = \"ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client.key\"\n")
@@ -52,7 +55,8 @@ import Testing
         // The wrong CA: one clear sentence.
         try config("wrongca", "ca_file = \"other-ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client.key\"\n")
         let wrong = try c.cli.run(["--config", "wrongca.toml", "sync", "--store", "jxj.db"])
-        #expect(wrong.status != 0 && wrong.stderr.hasPrefix("banli: TLS with the hub at \(https) failed") && wrong.stderr.contains("other-ca.pem"), "\(wrong.stderr)")
+        #expect(wrong.status != 0 && wrong.stderr.hasPrefix("banli: TLS with the hub at \(https) failed") && wrong.stderr.contains("other-ca.pem"),
+                "\(wrong.stderr)")
         #expect(wrong.stderr.split(separator: "\n").count == 1)
         // No client certificate while the hub requires one: refused.
         try config("nocert", "ca_file = \"ca.pem\"\n")
@@ -66,7 +70,8 @@ import Testing
 
     @Test func badCertificatePathIsAClearError() throws {
         let c = try Cluster(units: ["jxj"], hubConfig: "[tls]\ncert_file = \"missing.pem\"\nkey_file = \"missing.key\"\n")
-        let r = try c.cli.run(["--config", "hub.toml", "hub", "serve", "--store", "hub.db", "--listen", "127.0.0.1:\(c.port)", "--admin-listen", "127.0.0.1:\(c.adminPort)"])
+        let r = try c.cli.run(["--config", "hub.toml", "hub", "serve", "--store", "hub.db",
+                               "--listen", "127.0.0.1:\(c.port)", "--admin-listen", "127.0.0.1:\(c.adminPort)"])
         #expect(r.status != 0 && r.stderr.contains("Cannot load the TLS certificate missing.pem"), "\(r.stderr)")
     }
 }

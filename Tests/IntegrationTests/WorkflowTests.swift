@@ -14,7 +14,8 @@ import Testing
     }
 
     func item(_ cli: BanliProcess, _ id: String, kind: String, _ assign: [(String, String)]) throws {
-        try cli.ok(["item", "new", id, "--kind", kind, "--number", String(id.split(separator: "-").last!), "--year", "2025", "--title", "题目\(id)", "--store", "hub.db"])
+        try cli.ok(["item", "new", id, "--kind", kind, "--number", String(id.split(separator: "-").last!), "--year", "2025",
+                    "--title", "题目\(id)", "--store", "hub.db"])
         for (u, r) in assign { try cli.ok(["item", "assign", id, u, "--role", r, "--at", "2025-03-20", "--store", "hub.db"]) }
     }
 
@@ -48,7 +49,8 @@ import Testing
         try cli.ok(h(["item", "rehandle", "zx-2025-3", "jxj", "--at", "2025-06-01"]))
         let rehandling = try cli.ok(h(["item", "list", "--status", "rehandling", "--json"]))
         #expect(rehandling.contains("zx-2025-3"))
-        try cli.ok(h(["item", "reply", "zx-2025-3", "--unit", "jxj", "--number", "3号之二", "--category", "A", "--text", "再次答复", "--at", "2025-06-15"]))
+        try cli.ok(h(["item", "reply", "zx-2025-3", "--unit", "jxj", "--number", "3号之二", "--category", "A", "--text", "再次答复",
+                      "--at", "2025-06-15"]))
         // D: jxj cooperates, opinion late (due 04-20).
         try cli.ok(h(["item", "opinion", "zx-2025-4", "--unit", "jxj", "--text", "同意", "--at", "2025-05-05"]))
         // E: a meeting, never replied: overdue.
@@ -74,7 +76,8 @@ import Testing
         #expect(try cli.ok(h(["item", "list", "--overdue", "--unit", "jxj", "--json"])).contains("rd-2025-5"))
         #expect(!(try cli.ok(h(["item", "list", "--role", "会办", "--json"])).contains("rd-2025-2")))
         #expect(try cli.ok(h(["item", "list", "--kind", "提案", "--unit", "jxj"])).split(separator: "\n").count == 3)
-        let soon = try BanliProcess(directory: cli.directory, environment: ["BANLI_TODAY": "2025-06-15"]).ok(h(["item", "list", "--due-within", "7d", "--json"]))
+        let soon = try BanliProcess(directory: cli.directory, environment: ["BANLI_TODAY": "2025-06-15"])
+            .ok(h(["item", "list", "--due-within", "7d", "--json"]))
         #expect(soon.contains("rd-2025-5") && !soon.contains("rd-2025-1\""))
     }
 
@@ -113,7 +116,8 @@ import Testing
             ("jxj", ["item", "opinion", "zx-2025-90", "--text", "意见"], "it replies"),
             ("jxj", ["item", "track", "zx-2025-90", "--text", "跟踪"], "not been replied"),
             ("jxj", ["item", "reply", "zx-2025-90", "--number", "1号", "--category", "E", "--text", "答复"], "replyCategory"),
-            ("jxj", ["item", "reply", "zx-2025-90", "--number", "1号", "--category", "A", "--text", "答复", "--at", "2025-03-01"], "before the item was signed"),
+            ("jxj", ["item", "reply", "zx-2025-90", "--number", "1号", "--category", "A", "--text", "答复", "--at", "2025-03-01"],
+             "before the item was signed"),
         ])
         try cli.ok(reply + ["--store", "jxj.db"])
         try checkRefusals(cli, [
