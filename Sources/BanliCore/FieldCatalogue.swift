@@ -33,26 +33,12 @@ public struct FieldSpec: Sendable, Hashable {
 
 /// The field catalogue: every replicated field, its type, author and label.
 public enum FieldCatalogue {
-    public static let itemKinds = [EnumCase("suggestion", "建议"), EnumCase("proposal", "提案")]
-    public static let roles = [
-        EnumCase("sole", "独办"), EnumCase("lead", "主办"), EnumCase("split", "分办"),
-        EnumCase("cooperating", "会办"), EnumCase("assisting", "协办"),
-    ]
-    public static let replyCategories = [
-        EnumCase("A", "已解决或基本解决"), EnumCase("B", "正在解决或列入计划"),
-        EnumCase("C", "以后解决"), EnumCase("D", "留作参考"),
-    ]
-    public static let contactMethods = [
-        EnumCase("visit", "上门走访"), EnumCase("meeting", "约见"), EnumCase("phone", "电话联系"),
-        EnumCase("letter", "信函"), EnumCase("forum", "座谈会"), EnumCase("other", "其他"),
-    ]
-    public static let effects = [
-        EnumCase("solved", "解决或基本解决"), EnumCase("solving", "正在解决"),
-        EnumCase("later", "以后解决"), EnumCase("unsolvable", "无法解决"),
-    ]
-    public static let evaluations = [
-        EnumCase("satisfied", "满意"), EnumCase("basic", "基本满意"), EnumCase("unsatisfied", "不满意"),
-    ]
+    public static let itemKinds = ItemKind.enumCases
+    public static let roles = Role.enumCases
+    public static let replyCategories = ReplyCategory.enumCases
+    public static let contactMethods = ContactMethod.enumCases
+    public static let effects = Effect.enumCases
+    public static let evaluations = Evaluation.enumCases
     public static let unitKinds = [EnumCase("office", "交办机关"), EnumCase("bureau", "承办单位")]
 
     /// Every field, in catalogue order.
@@ -138,5 +124,111 @@ public enum FieldCatalogue {
     /// The entity kinds that have a field of this name, in the order `item set` looks for them.
     public static func kinds(having field: String) -> [EntityKind] {
         [.item, .assignment, .feedback, .contact, .unit].filter { spec($0, field) != nil }
+    }
+}
+
+/// An enumerated field's values as a Swift type: stored and sent as `rawValue` (pinned), shown as `label`.
+public protocol CatalogueEnum: RawRepresentable, CaseIterable, Sendable, Hashable where RawValue == String {
+    /// The Chinese label clerks read and type.
+    var label: String { get }
+}
+
+extension CatalogueEnum {
+    /// The values with their labels, in declaration order, as the catalogue lists them.
+    public static var enumCases: [EnumCase] { allCases.map { EnumCase($0.rawValue, $0.label) } }
+
+    /// The values as command help lists them: `sole 独办 | lead 主办 | …`.
+    public static func choices(separator: String = " | ") -> String {
+        allCases.map { "\($0.rawValue) \($0.label)" }.joined(separator: separator)
+    }
+}
+
+/// 类别: a deputy's suggestion (人大代表建议) or a member's proposal (政协提案).
+public enum ItemKind: String, CatalogueEnum {
+    case suggestion, proposal
+
+    public var label: String {
+        switch self {
+        case .suggestion: "建议"
+        case .proposal: "提案"
+        }
+    }
+}
+
+/// 承办方式: how a unit takes part in handling an item.
+public enum Role: String, CatalogueEnum {
+    case sole, lead, split, cooperating, assisting
+
+    public var label: String {
+        switch self {
+        case .sole: "独办"
+        case .lead: "主办"
+        case .split: "分办"
+        case .cooperating: "会办"
+        case .assisting: "协办"
+        }
+    }
+
+    /// Cooperating and assisting units give an opinion (会办意见) to the lead unit instead of replying.
+    public var givesOpinion: Bool { self == .cooperating || self == .assisting }
+}
+
+/// 答复类别 A/B/C/D.
+public enum ReplyCategory: String, CatalogueEnum {
+    case a = "A", b = "B", c = "C", d = "D"
+
+    public var label: String {
+        switch self {
+        case .a: "已解决或基本解决"
+        case .b: "正在解决或列入计划"
+        case .c: "以后解决"
+        case .d: "留作参考"
+        }
+    }
+}
+
+/// 沟通方式: how a unit got in touch with the proposer.
+public enum ContactMethod: String, CatalogueEnum {
+    case visit, meeting, phone, letter, forum, other
+
+    public var label: String {
+        switch self {
+        case .visit: "上门走访"
+        case .meeting: "约见"
+        case .phone: "电话联系"
+        case .letter: "信函"
+        case .forum: "座谈会"
+        case .other: "其他"
+        }
+    }
+
+    /// A visit, meeting or forum: what counts as 面商 (face to face).
+    public var isFaceToFace: Bool { self == .visit || self == .meeting || self == .forum }
+}
+
+/// 办理效果, as the proposer ticks it on the 征询意见表.
+public enum Effect: String, CatalogueEnum {
+    case solved, solving, later, unsolvable
+
+    public var label: String {
+        switch self {
+        case .solved: "解决或基本解决"
+        case .solving: "正在解决"
+        case .later: "以后解决"
+        case .unsolvable: "无法解决"
+        }
+    }
+}
+
+/// 办理评价, as the proposer ticks it on the 征询意见表.
+public enum Evaluation: String, CatalogueEnum {
+    case satisfied, basic, unsatisfied
+
+    public var label: String {
+        switch self {
+        case .satisfied: "满意"
+        case .basic: "基本满意"
+        case .unsatisfied: "不满意"
+        }
     }
 }

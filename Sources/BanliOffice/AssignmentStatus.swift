@@ -32,6 +32,9 @@ public struct AssignmentStatus: Sendable, Hashable {
             case .closed: "办结"
             }
         }
+
+        /// Still waiting on the unit: the stages a deadline can pass in.
+        public var isOpen: Bool { [.pending, .returnRequested, .handling, .rehandling].contains(self) }
     }
 
     public var stage: Stage
@@ -40,49 +43,35 @@ public struct AssignmentStatus: Sendable, Hashable {
     /// Past the deadline and not yet answered.
     public var overdue: Bool
 
-    /// True for cooperating and assisting units, who give an opinion instead of replying.
-    public static func isCooperating(role: String?) -> Bool {
-        role == "cooperating" || role == "assisting"
-    }
-
     /// Derives the status from the visible values.
     public static func derive(
-        item: [String: JSONValue], assignment a: [String: JSONValue], contacts: [Int: [String: JSONValue]],
-        feedback: [String: JSONValue], today: ISODate, deadlines: Deadlines
+        item: ItemView, assignment a: AssignmentView, feedback: FeedbackView?, today: ISODate, deadlines: Deadlines
     ) -> AssignmentStatus {
-        func date(_ v: JSONValue?) -> ISODate? { v?.stringValue.flatMap(ISODate.init) }
-        let role = a["role"]?.stringValue
-        let cooperating = isCooperating(role: role)
-        let assignedAt = date(item["assignedAt"])
         let due: ISODate?
-        if cooperating {
-            due = date(a["opinionDueAt"]) ?? assignedAt?.addingMonths(deadlines.opinionMonths)
+        if a.isCooperating {
+            due = a.opinionDueAt ?? item.assignedAt?.addingMonths(deadlines.opinionMonths)
         } else {
-            due = date(a["dueAt"]) ?? date(item["dueAt"]) ?? assignedAt?.addingMonths(deadlines.replyMonths)
+            due = a.dueAt ?? item.dueAt ?? item.assignedAt?.addingMonths(deadlines.replyMonths)
         }
-        let replyAt = date(a["replyAt"])
-        let rehandleAt = date(a["rehandleAt"])
-        let answered = cooperating ? a["opinionAt"] != nil || a["opinion"] != nil : replyAt != nil
         let stage: Stage
-        if a["active"]?.boolValue == false {
+        if !a.isActive {
             stage = .withdrawn
-        } else if item["closedAt"] != nil {
+        } else if item.closedAt != nil {
             stage = .closed
-        } else if let rehandleAt, replyAt.map({ $0 < rehandleAt }) ?? true {
+        } else if let rehandleAt = a.rehandleAt, a.replyAt.map({ $0 < rehandleAt }) ?? true {
             stage = .rehandling
-        } else if feedback["evaluation"] != nil && answered {
+        } else if feedback?.evaluation != nil && a.hasAnswered {
             stage = .evaluated
-        } else if answered {
-            stage = cooperating ? .opinionSent : .replied
-        } else if a["returnRequest"] != nil {
+        } else if a.hasAnswered {
+            stage = a.isCooperating ? .opinionSent : .replied
+        } else if a.returnRequest != nil {
             stage = .returnRequested
-        } else if a["acceptedAt"] != nil {
+        } else if a.acceptedAt != nil {
             stage = .handling
         } else {
             stage = .pending
         }
-        let open: Set<Stage> = [.pending, .returnRequested, .handling, .rehandling]
-        let overdue = open.contains(stage) && (due.map { today > $0 } ?? false)
+        let overdue = stage.isOpen && (due.map { today > $0 } ?? false)
         return AssignmentStatus(stage: stage, dueAt: due, overdue: overdue)
     }
 }

@@ -94,7 +94,8 @@ public enum CSV {
             case "\"":
                 // A quote opens a field only at its start (spaces before it are dropped, as spreadsheets do).
                 guard !closed, field.allSatisfy({ $0 == " " || $0 == "\t" }) else {
-                    throw fail("a quote (\") inside a field that does not start with a quote; put the whole field in quotes and double every quote inside it (\"\").")
+                    throw fail("a quote (\") inside a field that does not start with a quote; "
+                        + "put the whole field in quotes and double every quote inside it (\"\").")
                 }
                 field = String.UnicodeScalarView()
                 inQuotes = true
@@ -201,10 +202,12 @@ public enum TextEncoding: String, Sendable, CaseIterable {
         case .utf8:
             // The BOM marks the encoding; it is not text.
             if let s = String(validating: hasBOM ? bytes.dropFirst(3) : bytes[...], as: UTF8.self) { return s }
-            throw BanliError(.corruptInput, "The text is not valid UTF-8 at byte offset \(utf8ErrorOffset(bytes)); save the file as UTF-8 or pass --encoding gb18030.")
+            throw BanliError(.corruptInput, "The text is not valid UTF-8 at byte offset \(utf8ErrorOffset(bytes)); "
+                + "save the file as UTF-8 or pass --encoding gb18030.")
         case .gb18030:
             let out = try iconvConvert(bytes, from: "GB18030", to: "UTF-8") { offset in
-                BanliError(.corruptInput, "The text is not valid GB18030 at byte offset \(offset); save the file as UTF-8 or pass --encoding gb18030 only for files saved in GBK/GB18030.")
+                BanliError(.corruptInput, "The text is not valid GB18030 at byte offset \(offset); "
+                    + "save the file as UTF-8 or pass --encoding gb18030 only for files saved in GBK/GB18030.")
             }
             return String(decoding: out, as: UTF8.self)
         }

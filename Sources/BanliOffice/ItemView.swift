@@ -1,16 +1,141 @@
 import BanliCore
+/// The visible values of one entity by catalogue field name, `null` left out.
+///
+/// This is the one generic path, for what lists every field (`item show`, its JSON, the ledger export);
+/// domain code reads the typed properties of the views below, which are all read through here.
+public struct FieldValues: Sendable, Hashable {
+    /// Every visible value, by field name.
+    public var byName: [String: JSONValue]
+
+    public init(_ byName: [String: JSONValue] = [:]) {
+        self.byName = byName
+    }
+
+    /// The visible value of `field`, nil when unset.
+    public subscript(_ field: String) -> JSONValue? {
+        get { byName[field] }
+        set { byName[field] = newValue }
+    }
+
+    /// True when no field is set.
+    public var isEmpty: Bool { byName.isEmpty }
+
+    // The catalogue has validated every value (local writes and received states alike), so a value of
+    // the field's type is what is stored; these read it as that type.
+    func string(_ field: String) -> String? { byName[field]?.stringValue }
+    func date(_ field: String) -> ISODate? { byName[field]?.stringValue.flatMap(ISODate.init) }
+    func bool(_ field: String) -> Bool? { byName[field]?.boolValue }
+    func int(_ field: String) -> Int? { byName[field]?.intValue.map(Int.init) }
+    func value<E: CatalogueEnum>(_ field: String) -> E? { byName[field]?.stringValue.flatMap(E.init(rawValue:)) }
+}
+
+/// One unit's assignment (`assignment/{id}/{site}`).
+public struct AssignmentView: Sendable, Hashable {
+    /// The unit's site.
+    public var site: String
+    /// Every visible value (generic path).
+    public var values = FieldValues()
+
+    public init(site: String, values: FieldValues = FieldValues()) {
+        self.site = site
+        self.values = values
+    }
+
+    /// 承办方式; nil until the office assigns a role.
+    public var role: Role? { values.value("role") }
+    /// 有效: false once the office reassigned the item away (调整); nil counts as active.
+    public var active: Bool? { values.bool("active") }
+    /// True unless the office reassigned the item away.
+    public var isActive: Bool { active != false }
+    /// Cooperating and assisting units give an opinion instead of replying.
+    public var isCooperating: Bool { role?.givesOpinion ?? false }
+    /// This unit's own reply deadline (after an extension), overriding the item's.
+    public var dueAt: ISODate? { values.date("dueAt") }
+    /// The 会办意见 deadline of a cooperating unit.
+    public var opinionDueAt: ISODate? { values.date("opinionDueAt") }
+    /// 审定类别: the office's review of the reply's category.
+    public var finalCategory: ReplyCategory? { values.value("finalCategory") }
+    /// 重新办理日期.
+    public var rehandleAt: ISODate? { values.date("rehandleAt") }
+    /// 签收日期.
+    public var acceptedAt: ISODate? { values.date("acceptedAt") }
+    /// 申请调整理由.
+    public var returnRequest: String? { values.string("returnRequest") }
+    /// 会办意见.
+    public var opinion: String? { values.string("opinion") }
+    /// 会办意见日期.
+    public var opinionAt: ISODate? { values.date("opinionAt") }
+    /// 答复日期.
+    public var replyAt: ISODate? { values.date("replyAt") }
+    /// 答复类别 as the unit gave it.
+    public var replyCategory: ReplyCategory? { values.value("replyCategory") }
+    /// The category that counts: the office's review, else the unit's own.
+    public var category: ReplyCategory? { finalCategory ?? replyCategory }
+    /// A cooperating unit has given its opinion (dated or not).
+    public var hasOpinion: Bool { opinionAt != nil || opinion != nil }
+    /// The unit has answered: replied, or for a cooperating unit given its opinion.
+    public var hasAnswered: Bool { isCooperating ? hasOpinion : replyAt != nil }
+    /// The date of the answer that counts for this unit's role.
+    public var answeredAt: ISODate? { isCooperating ? opinionAt : replyAt }
+
+    /// The raw value of `field`. Compatibility for `HubStatusReport` (BanliHub), which reads `["role"]`;
+    /// delete once it reads `role`.
+    public subscript(_ field: String) -> JSONValue? { values[field] }
+}
+
+/// One contact record (`contact/{id}/{site}/{n}`).
+public struct ContactView: Sendable, Hashable {
+    /// The record's number within the unit's contacts.
+    public var n: Int
+    /// Every visible value (generic path).
+    public var values = FieldValues()
+
+    public init(n: Int, values: FieldValues = FieldValues()) {
+        self.n = n
+        self.values = values
+    }
+
+    /// 沟通日期.
+    public var at: ISODate? { values.date("at") }
+    /// 沟通方式.
+    public var method: ContactMethod? { values.value("method") }
+    /// 沟通情况.
+    public var note: String? { values.string("note") }
+}
+
+/// The proposer's feedback form on one unit's reply (`feedback/{id}/{site}`).
+public struct FeedbackView: Sendable, Hashable {
+    /// Every visible value (generic path).
+    public var values = FieldValues()
+
+    public init(values: FieldValues = FieldValues()) {
+        self.values = values
+    }
+
+    /// 收到日期.
+    public var receivedAt: ISODate? { values.date("receivedAt") }
+    /// 办理效果.
+    public var effect: Effect? { values.value("effect") }
+    /// 办理评价.
+    public var evaluation: Evaluation? { values.value("evaluation") }
+    /// 是否公开.
+    public var isPublic: Bool? { values.bool("public") }
+    /// 意见.
+    public var comment: String? { values.string("comment") }
+}
+
 /// The visible values of one item and everything attached to it, read from its replicated fields.
 public struct ItemView: Sendable, Hashable {
     /// The item id, e.g. `rd-2025-39`.
     public var id: String
-    /// Visible values of the item's own fields.
-    public var item: [String: JSONValue] = [:]
-    /// Visible values of each unit's assignment, by site.
-    public var assignments: [String: [String: JSONValue]] = [:]
-    /// Visible values of each contact record, by site then number.
-    public var contacts: [String: [Int: [String: JSONValue]]] = [:]
-    /// Visible values of each unit's feedback form, by site.
-    public var feedback: [String: [String: JSONValue]] = [:]
+    /// Visible values of the item's own fields (generic path).
+    public var values = FieldValues()
+    /// Each unit's assignment, by site.
+    public var assignments: [String: AssignmentView] = [:]
+    /// Each unit's contact records, by site then number.
+    public var contacts: [String: [Int: ContactView]] = [:]
+    /// Each unit's feedback form, by site.
+    public var feedback: [String: FeedbackView] = [:]
     /// Fields of this item with two or more concurrent values.
     public var conflicts: [ReplicatedField] = []
 
@@ -22,34 +147,46 @@ public struct ItemView: Sendable, Hashable {
             if f.state.isConflict { conflicts.append(f) }
             guard v != .null else { continue }
             switch f.entity {
-            case .item: item[f.field] = v
-            case .assignment(_, let s): assignments[s, default: [:]][f.field] = v
-            case .contact(_, let s, let n): contacts[s, default: [:]][n, default: [:]][f.field] = v
-            case .feedback(_, let s): feedback[s, default: [:]][f.field] = v
+            case .item: values[f.field] = v
+            case .assignment(_, let s): assignments[s, default: AssignmentView(site: s)].values[f.field] = v
+            case .contact(_, let s, let n): contacts[s, default: [:]][n, default: ContactView(n: n)].values[f.field] = v
+            case .feedback(_, let s): feedback[s, default: FeedbackView()].values[f.field] = v
             case .unit: break
             }
         }
     }
 
-    public var title: String { item["title"]?.stringValue ?? "" }
-    public var kind: String? { item["kind"]?.stringValue }
-    public var year: Int? { item["year"]?.intValue.map(Int.init) }
-    public var number: Int? { item["number"]?.intValue.map(Int.init) }
+    /// 标题, empty when unset.
+    public var title: String { values.string("title") ?? "" }
+    /// 类别.
+    public var kind: ItemKind? { values.value("kind") }
+    /// 年度.
+    public var year: Int? { values.int("year") }
+    /// 编号 (the number within its year and kind).
+    public var number: Int? { values.int("number") }
+    /// 建议人/提案人, the lead proposer first.
     public var proposers: [String] {
-        if case .array(let a)? = item["proposers"] { return a.compactMap(\.stringValue) }
+        if case .array(let a)? = values["proposers"] { return a.compactMap(\.stringValue) }
         return []
     }
+    /// 交办日期.
+    public var assignedAt: ISODate? { values.date("assignedAt") }
+    /// 办理时限 of the whole item.
+    public var dueAt: ISODate? { values.date("dueAt") }
+    /// 办结日期.
+    public var closedAt: ISODate? { values.date("closedAt") }
 
     /// Sites with an assignment, sorted: lead and sole units first, then by site.
     public var assignedSites: [String] {
         assignments.keys.sorted { a, b in
-            let ra = Self.roleOrder(assignments[a]?["role"]?.stringValue), rb = Self.roleOrder(assignments[b]?["role"]?.stringValue)
+            let ra = Self.roleOrder(assignments[a]?.role), rb = Self.roleOrder(assignments[b]?.role)
             return ra != rb ? ra < rb : a < b
         }
     }
 
-    static func roleOrder(_ role: String?) -> Int {
-        ["sole", "lead", "split", "cooperating", "assisting"].firstIndex(of: role ?? "") ?? 9
+    /// The order units are listed in: the catalogue's role order, units without a role last.
+    static func roleOrder(_ role: Role?) -> Int {
+        role.flatMap { Role.allCases.firstIndex(of: $0) } ?? Role.allCases.count
     }
 
     /// The next free contact number for `site`.
@@ -60,6 +197,6 @@ public struct ItemView: Sendable, Hashable {
     /// The derived status of `site`'s assignment on `today`.
     public func status(site: String, today: ISODate, deadlines: Deadlines = Deadlines()) -> AssignmentStatus? {
         guard let a = assignments[site] else { return nil }
-        return AssignmentStatus.derive(item: item, assignment: a, contacts: contacts[site] ?? [:], feedback: feedback[site] ?? [:], today: today, deadlines: deadlines)
+        return AssignmentStatus.derive(item: self, assignment: a, feedback: feedback[site], today: today, deadlines: deadlines)
     }
 }

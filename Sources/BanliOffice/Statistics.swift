@@ -25,8 +25,10 @@ public struct Statistics: Sendable, Hashable {
     public var year: Int
     /// Distinct items.
     public var items = 0
-    public var byKind: [String: Int] = ["suggestion": 0, "proposal": 0]
-    public var byRole: [String: Int] = ["sole": 0, "lead": 0, "split": 0, "cooperating": 0, "assisting": 0]
+    /// Items of each kind (every kind present, zero included).
+    public var byKind = Dictionary(uniqueKeysWithValues: ItemKind.allCases.map { ($0, 0) })
+    /// Assignments in each role (every role present, zero included).
+    public var byRole = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0, 0) })
     /// 办复率: replied (cooperating units: opinion sent) ÷ assigned.
     public var reply = Rate(0, 0)
     /// 按期办复率: answered by the due date ÷ assigned.
@@ -39,44 +41,44 @@ public struct Statistics: Sendable, Hashable {
     public var satisfaction = Rate(0, 0)
     /// 满意 alone ÷ evaluated.
     public var satisfied = Rate(0, 0)
-    public var categories: [String: Int] = ["A": 0, "B": 0, "C": 0, "D": 0]
+    /// Replies in each category (the office's review first), every category present.
+    public var categories = Dictionary(uniqueKeysWithValues: ReplyCategory.allCases.map { ($0, 0) })
+    /// Open assignments past their deadline.
     public var overdue = 0
 
     /// Counts the assignments of `unit` (or of every unit) on items of `year`.
-    public static func compute(items views: [ItemView], unit: String?, year: Int, today: ISODate, deadlines: Deadlines) -> Statistics {
+    public static func compute(
+        items views: [ItemView], unit: String?, year: Int, today: ISODate, deadlines: Deadlines
+    ) -> Statistics {
         var s = Statistics(unit: unit, year: year)
         var replied = 0, contacted = 0, faced = 0, evaluated = 0, content = 0, happy = 0
         var answered = 0, answeredOnTime = 0, assigned = 0
         for view in views {
-            let itemYear = view.year ?? view.item["assignedAt"]?.stringValue.flatMap(ISODate.init)?.year
+            let itemYear = view.year ?? view.assignedAt?.year
             guard itemYear == year else { continue }
             var counted = false
             for site in view.assignedSites where unit == nil || site == unit {
-                let a = view.assignments[site]!
-                guard let role = a["role"]?.stringValue, a["active"]?.boolValue != false,
+                guard let a = view.assignments[site], let role = a.role, a.isActive,
                       let st = view.status(site: site, today: today, deadlines: deadlines) else { continue }
                 counted = true
                 assigned += 1
                 s.byRole[role, default: 0] += 1
                 if st.overdue { s.overdue += 1 }
-                let cooperating = AssignmentStatus.isCooperating(role: role)
-                let answerDate = (cooperating ? a["opinionAt"] : a["replyAt"])?.stringValue.flatMap(ISODate.init)
-                let hasAnswer = cooperating ? (a["opinionAt"] != nil || a["opinion"] != nil) : a["replyAt"] != nil
-                if hasAnswer {
+                if a.hasAnswered {
                     answered += 1
                     // On time: answered by the deadline, or dated with no deadline to miss.
-                    if let d = answerDate, st.dueAt.map({ d <= $0 }) ?? true { answeredOnTime += 1 }
+                    if let d = a.answeredAt, st.dueAt.map({ d <= $0 }) ?? true { answeredOnTime += 1 }
                 }
-                guard !cooperating, let replyAt = answerDate else { continue }
+                guard !a.isCooperating, let replyAt = a.replyAt else { continue }
                 replied += 1
                 let contacts = (view.contacts[site] ?? [:]).values
-                if contacts.contains(where: { c in c["at"]?.stringValue.flatMap(ISODate.init).map { $0 <= replyAt } ?? false }) { contacted += 1 }
-                if contacts.contains(where: { ["visit", "meeting", "forum"].contains($0["method"]?.stringValue ?? "") }) { faced += 1 }
-                if let c = (a["finalCategory"] ?? a["replyCategory"])?.stringValue { s.categories[c, default: 0] += 1 }
-                if let e = view.feedback[site]?["evaluation"]?.stringValue {
+                if contacts.contains(where: { c in c.at.map { $0 <= replyAt } ?? false }) { contacted += 1 }
+                if contacts.contains(where: { $0.method?.isFaceToFace ?? false }) { faced += 1 }
+                if let c = a.category { s.categories[c, default: 0] += 1 }
+                if let e = view.feedback[site]?.evaluation {
                     evaluated += 1
-                    if e == "satisfied" || e == "basic" { content += 1 }
-                    if e == "satisfied" { happy += 1 }
+                    if e == .satisfied || e == .basic { content += 1 }
+                    if e == .satisfied { happy += 1 }
                 }
             }
             if counted {
@@ -99,15 +101,20 @@ public struct Statistics: Sendable, Hashable {
             "unit": unit.map(JSONValue.string) ?? .null,
             "year": .int(Int64(year)),
             "items": .int(Int64(items)),
-            "byKind": .object(byKind.mapValues { .int(Int64($0)) }),
-            "byRole": .object(byRole.mapValues { .int(Int64($0)) }),
+            "byKind": Self.counts(byKind),
+            "byRole": Self.counts(byRole),
             "rates": .object([
                 "reply": reply.json, "onTime": onTime.json, "communication": communication.json,
                 "faceToFace": faceToFace.json, "satisfaction": satisfaction.json, "satisfied": satisfied.json,
             ]),
-            "categories": .object(categories.mapValues { .int(Int64($0)) }),
+            "categories": Self.counts(categories),
             "overdue": .int(Int64(overdue)),
         ])
+    }
+
+    /// Counts keyed by their stored values, as the pinned JSON has them.
+    static func counts<E: CatalogueEnum>(_ byValue: [E: Int]) -> JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: byValue.map { ($0.key.rawValue, JSONValue.int(Int64($0.value))) }))
     }
 
     /// The rates with their Chinese names, in report order.
@@ -119,21 +126,23 @@ public struct Statistics: Sendable, Hashable {
     /// Prose in the style of the offices' yearly reports.
     public func text(unitName: String?) -> String {
         let who = unitName ?? "全市各承办单位"
-        let roles = [("sole", "独办"), ("lead", "主办"), ("split", "分办"), ("cooperating", "会办"), ("assisting", "协办")]
-            .filter { (byRole[$0.0] ?? 0) > 0 }.map { "\($0.1)\(byRole[$0.0]!)件" }
-        var out = "\(year)年，\(who)共承办人大代表建议\(byKind["suggestion"] ?? 0)件、政协提案\(byKind["proposal"] ?? 0)件"
+        let roles = Role.allCases.compactMap { r in byRole[r].flatMap { $0 > 0 ? "\(r.label)\($0)件" : nil } }
+        var out = "\(year)年，\(who)共承办人大代表建议\(byKind[.suggestion] ?? 0)件、政协提案\(byKind[.proposal] ?? 0)件"
         out += roles.isEmpty ? "。" : "，其中" + roles.joined(separator: "、") + "。"
         out += namedRates.map { "\($0.name)\($0.rate.percent)（\($0.rate.num)/\($0.rate.den)）" }.joined(separator: "，") + "。"
-        out += "答复类别：A类\(categories["A"] ?? 0)件、B类\(categories["B"] ?? 0)件、C类\(categories["C"] ?? 0)件、D类\(categories["D"] ?? 0)件。"
+        out += "答复类别：" + ReplyCategory.allCases.map { "\($0.rawValue)类\(categories[$0] ?? 0)件" }.joined(separator: "、") + "。"
         out += overdue > 0 ? "目前逾期未办复\(overdue)件。" : "无逾期未办复件。"
         return out
     }
 
     /// A Markdown report: the prose, then a table of rates.
     public func markdown(unitName: String?) -> String {
-        var out = "# \(year)年建议提案办理情况（\(unitName ?? "全市")）\n\n\(text(unitName: unitName))\n\n| 指标 | 比率 | 分子/分母 |\n|---|---|---|\n"
+        var out = "# \(year)年建议提案办理情况（\(unitName ?? "全市")）\n\n\(text(unitName: unitName))\n\n"
+        out += "| 指标 | 比率 | 分子/分母 |\n|---|---|---|\n"
         for r in namedRates { out += "| \(r.name) | \(r.rate.percent) | \(r.rate.num)/\(r.rate.den) |\n" }
-        out += "\n| 答复类别 | A | B | C | D |\n|---|---|---|---|---|\n| 件数 | \(categories["A"] ?? 0) | \(categories["B"] ?? 0) | \(categories["C"] ?? 0) | \(categories["D"] ?? 0) |\n"
+        let letters = ReplyCategory.allCases.map(\.rawValue).joined(separator: " | ")
+        let counts = ReplyCategory.allCases.map { "\(categories[$0] ?? 0)" }.joined(separator: " | ")
+        out += "\n| 答复类别 | \(letters) |\n|---|---|---|---|---|\n| 件数 | \(counts) |\n"
         return out
     }
 
@@ -141,13 +150,11 @@ public struct Statistics: Sendable, Hashable {
     public func csvRows() -> [[String]] {
         var rows = [["指标", "分子", "分母", "比率"]]
         rows.append(["承办件数", "\(items)", "", ""])
-        rows.append(["人大代表建议", "\(byKind["suggestion"] ?? 0)", "", ""])
-        rows.append(["政协提案", "\(byKind["proposal"] ?? 0)", "", ""])
-        for (k, l) in [("sole", "独办"), ("lead", "主办"), ("split", "分办"), ("cooperating", "会办"), ("assisting", "协办")] {
-            rows.append([l, "\(byRole[k] ?? 0)", "", ""])
-        }
+        rows.append(["人大代表建议", "\(byKind[.suggestion] ?? 0)", "", ""])
+        rows.append(["政协提案", "\(byKind[.proposal] ?? 0)", "", ""])
+        for r in Role.allCases { rows.append([r.label, "\(byRole[r] ?? 0)", "", ""]) }
         for r in namedRates { rows.append([r.name, "\(r.rate.num)", "\(r.rate.den)", r.rate.percent]) }
-        for c in ["A", "B", "C", "D"] { rows.append(["\(c)类", "\(categories[c] ?? 0)", "", ""]) }
+        for c in ReplyCategory.allCases { rows.append(["\(c.rawValue)类", "\(categories[c] ?? 0)", "", ""]) }
         rows.append(["逾期", "\(overdue)", "", ""])
         return rows
     }

@@ -16,21 +16,21 @@ public enum FeedbackForm {
     /// kind, year or number is missing.
     public static func documentNumber(_ item: ItemView) -> String {
         guard let kind = item.kind, let year = item.year, let number = item.number else { return item.id }
-        return (kind == "proposal" ? "委员提案" : "代表建议") + "〔\(year)〕\(number)号"
+        return (kind == .proposal ? "委员提案" : "代表建议") + "〔\(year)〕\(number)号"
     }
 
     /// The whole page: UTF-8 HTML with inline CSS, A4 print layout, no scripts and no external assets.
     public static func html(item: ItemView, site: String, unitName: String) -> String {
-        let feedback = item.feedback[site] ?? [:]
-        let methods = Set((item.contacts[site] ?? [:]).values.compactMap { $0["method"]?.stringValue })
-        let effect = feedback["effect"]?.stringValue
-        let evaluation = feedback["evaluation"]?.stringValue
-        let isPublic = feedback["public"]?.boolValue
+        let feedback = item.feedback[site]
+        let methods = Set((item.contacts[site] ?? [:]).values.compactMap { $0.method?.rawValue })
+        let effect = feedback?.effect?.rawValue
+        let evaluation = feedback?.evaluation?.rawValue
+        let isPublic = feedback?.isPublic
 
         func boxes(_ cases: [EnumCase], ticked: (String) -> Bool) -> String {
             cases.map { "<span class=\"opt\">\(HTML.escape($0.label)) \(ticked($0.value) ? "☑" : "☐")</span>" }.joined(separator: " ")
         }
-        let comment = feedback["comment"]?.stringValue ?? ""
+        let comment = feedback?.comment ?? ""
         let number = documentNumber(item)
 
         return """

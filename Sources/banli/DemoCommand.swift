@@ -143,11 +143,11 @@ final class Demo {
             try banli("hub", ["item", "new", item.id, "--kind", item.kind, "--number", item.number, "--year", "2025", "--title", item.title]
                       + item.proposers.flatMap { ["--proposer", $0] }, quiet: true)
             print("  item new \(item.id) \(item.title)")
-            let role = item.id == "zx-2025-90" ? "主办" : "独办"
+            let role = (item.id == "zx-2025-90" ? Role.lead : Role.sole).label
             try banli("hub", ["item", "assign", item.id, "jxj", "--role", role, "--at", "2025-03-20"], quiet: true)
         }
-        try banli("hub", ["item", "assign", "zx-2025-90", "fgw", "--role", "会办", "--at", "2025-03-20"])
-        try banli("hub", ["item", "assign", "zx-2025-90", "swj", "--role", "会办", "--at", "2025-03-20"])
+        try banli("hub", ["item", "assign", "zx-2025-90", "fgw", "--role", Role.cooperating.label, "--at", "2025-03-20"])
+        try banli("hub", ["item", "assign", "zx-2025-90", "swj", "--role", Role.cooperating.label, "--at", "2025-03-20"])
         try waitUntil("jxj", .item(id: "zx-2025-90"), "title", "交办")
         try waitUntil("swj", .assignment(item: "zx-2025-90", site: "swj"), "role", "交办")
 
@@ -159,7 +159,8 @@ final class Demo {
         try banli("swj", ["item", "accept", "zx-2025-90", "--at", "2025-03-27"])
 
         step("沟通: contacts with deputies and members, as the report describes them")
-        try banli("jxj", ["item", "contact", "rd-2025-39", "--at", "2025-04-14", "--method", "电话联系", "--note", "电话联系曹建平代表，了解企业需求"])
+        try banli("jxj", ["item", "contact", "rd-2025-39", "--at", "2025-04-14", "--method", "电话联系",
+                          "--note", "电话联系曹建平代表，了解企业需求"])
         try banli("jxj", ["item", "contact", "rd-2025-65", "--at", "2025-04-11", "--method", "上门走访", "--note", "会同运营商现场踏勘"])
         try banli("jxj", ["item", "contact", "rd-2025-68", "--at", "2025-04-11", "--method", "约见", "--note", "面商陈琼芳代表"])
         try banli("jxj", ["item", "contact", "zx-2025-30", "--at", "2025-04-14", "--method", "约见", "--note", "面商陈申习委员"])
@@ -189,7 +190,8 @@ final class Demo {
 
         step("征询意见表 recorded by the office: every proposer satisfied; then 办结")
         for item in items {
-            try banli("hub", ["item", "feedback", item.id, "jxj", "--evaluation", "满意", "--effect", "解决或基本解决", "--received", "2025-10-15"], quiet: true)
+            try banli("hub", ["item", "feedback", item.id, "jxj", "--evaluation", "满意", "--effect", "解决或基本解决",
+                              "--received", "2025-10-15"], quiet: true)
             try banli("hub", ["item", "close", item.id, "--at", "2025-11-20"], quiet: true)
         }
         print("  5 feedback forms recorded (满意), 5 items closed on 2025-11-20")

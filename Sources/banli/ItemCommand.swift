@@ -47,7 +47,7 @@ struct ItemNew: ParsableCommand {
     func run() throws {
         let store = try global.openStore()
         _ = try Identifier.validItemId(id)
-        if try store.item(id)?.item["kind"] != nil {
+        if try store.item(id)?.kind != nil {
             throw BanliError(.usage, "Item \(id) already exists; change its fields with 'banli item set \(id) FIELD VALUE'.")
         }
         let e = EntityKey.item(id: id)
@@ -70,6 +70,15 @@ func fieldValue(_ kind: EntityKind, _ field: String, _ text: String) throws -> J
     try FieldCatalogue.require(kind, field).type.parse(text, field: field)
 }
 
+/// An enumerated option read as the catalogue reads it (the stored value or its Chinese label), typed.
+func choice<E: CatalogueEnum>(_ kind: EntityKind, _ field: String, _ text: String) throws -> E {
+    let value = try fieldValue(kind, field, text)
+    guard let choice = value.stringValue.flatMap(E.init(rawValue:)) else {
+        throw BanliError(.invalidValue, "Field '\(field)' takes one of \(E.choices(separator: ", ")), not '\(text.prefix(80))'.")
+    }
+    return choice
+}
+
 /// `banli item assign`: 交办 to a unit.
 struct ItemAssign: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "assign", abstract: "Assign an item to a unit (交办, hub).")
@@ -77,7 +86,7 @@ struct ItemAssign: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Item id.") var id: String
     @Argument(help: "The unit's site name.") var site: String
-    @Option(help: "sole 独办 | lead 主办 | split 分办 | cooperating 会办 | assisting 协办.") var role: String
+    @Option(help: ArgumentHelp(Role.choices() + ".")) var role: String
     @Option(help: "This unit's due date (办理时限), YYYY-MM-DD.") var due: String?
     @Option(help: "The date of 交办 (default today).") var at: String?
 
@@ -85,7 +94,7 @@ struct ItemAssign: ParsableCommand {
         let store = try global.openStore()
         _ = try Identifier.validItemId(id)
         _ = try Identifier.validSite(site)
-        guard let view = try store.item(id), view.item["kind"] != nil else {
+        guard let view = try store.item(id), view.kind != nil else {
             throw BanliError(.notFound, "No item \(id) in this store; create it first with 'banli item new \(id) …'.")
         }
         guard try store.field(.unit(site: site), "name")?.visibleValue(hubSite: store.info.hubSite) != nil else {
@@ -97,7 +106,7 @@ struct ItemAssign: ParsableCommand {
             LocalWrite(entity: a, field: "active", value: .bool(true)),
         ]
         if let due { writes.append(LocalWrite(entity: a, field: "dueAt", value: try fieldValue(.assignment, "dueAt", due))) }
-        if view.item["assignedAt"] == nil || at != nil {
+        if view.assignedAt == nil || at != nil {
             let date = try at.map { try fieldValue(.item, "assignedAt", $0) } ?? .string(try global.today().description)
             writes.append(LocalWrite(entity: .item(id: id), field: "assignedAt", value: date))
         }

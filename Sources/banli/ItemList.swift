@@ -13,7 +13,7 @@ struct ItemList: ParsableCommand {
     @Flag(help: "Only assignments past their deadline (逾期).") var overdue = false
     @Option(help: "Only this stage: pending 待签收, handling 办理中, replied 已答复, … (English or Chinese).") var status: String?
     @Option(name: .customLong("due-within"), help: "Only open assignments due within this many days, e.g. 7d.") var dueWithin: String?
-    @Option(help: "Only this role: sole 独办, lead 主办, split 分办, cooperating 会办, assisting 协办.") var role: String?
+    @Option(help: ArgumentHelp("Only this role: " + Role.choices(separator: ", ") + ".")) var role: String?
     @Option(help: "Only items of this year.") var year: Int?
     @Option(help: "Only suggestion 建议 or proposal 提案.") var kind: String?
     @Option(help: "Only this unit's assignments.") var unit: String?
@@ -24,7 +24,8 @@ struct ItemList: ParsableCommand {
         let deadlines = try global.loadConfig().deadlines
         let stage = try status.map { s -> AssignmentStatus.Stage in
             guard let st = AssignmentStatus.Stage.allCases.first(where: { $0.rawValue == s || $0.label == s }) else {
-                throw BanliError(.usage, "--status takes one of " + AssignmentStatus.Stage.allCases.map { "\($0.rawValue) (\($0.label))" }.joined(separator: ", ") + ".")
+                let stages = AssignmentStatus.Stage.allCases.map { "\($0.rawValue) (\($0.label))" }
+                throw BanliError(.usage, "--status takes one of " + stages.joined(separator: ", ") + ".")
             }
             return st
         }
@@ -33,8 +34,8 @@ struct ItemList: ParsableCommand {
             guard let n = Int(digits), n >= 0 else { throw BanliError(.usage, "--due-within takes a number of days like 7d, not '\(text)'.") }
             return n
         }
-        let wantedRole = try self.role.map { try fieldValue(.assignment, "role", $0).stringValue ?? $0 }
-        let kind = try self.kind.map { try fieldValue(.item, "kind", $0).stringValue ?? $0 }
+        let wantedRole: Role? = try self.role.map { try choice(.assignment, "role", $0) }
+        let kind: ItemKind? = try self.kind.map { try choice(.item, "kind", $0) }
         let unit = try self.unit.map(Identifier.validSite)
         let names = try UnitNames(store: store)
         var rows: [JSONValue] = []
@@ -48,23 +49,23 @@ struct ItemList: ParsableCommand {
                 if overdue, st?.overdue != true { continue }
                 if let stage, st?.stage != stage { continue }
                 if let unit, site != unit { continue }
-                let role = site.flatMap { view.assignments[$0]?["role"] } ?? .null
-                if let wantedRole, role.stringValue != wantedRole { continue }
+                let role = site.flatMap { view.assignments[$0]?.role }
+                if let wantedRole, role != wantedRole { continue }
                 if let within {
-                    let open: Set<AssignmentStatus.Stage> = [.pending, .returnRequested, .handling, .rehandling]
-                    guard let st, open.contains(st.stage), let due = st.dueAt, due >= today, due <= today.addingDays(within) else { continue }
+                    guard let st, st.stage.isOpen, let due = st.dueAt, due >= today, due <= today.addingDays(within) else { continue }
                 }
                 rows.append(.object([
-                    "id": .string(view.id), "kind": view.item["kind"] ?? .null, "number": view.item["number"] ?? .null,
-                    "year": view.item["year"] ?? .null, "title": .string(view.title),
-                    "unit": site.map(JSONValue.string) ?? .null, "role": role,
+                    "id": .string(view.id), "kind": view.kind.map { .string($0.rawValue) } ?? .null,
+                    "number": view.number.map { .int(Int64($0)) } ?? .null,
+                    "year": view.year.map { .int(Int64($0)) } ?? .null, "title": .string(view.title),
+                    "unit": site.map(JSONValue.string) ?? .null, "role": role.map { .string($0.rawValue) } ?? .null,
                     "status": st.map(ItemJSON.status) ?? .null,
                 ]))
                 table.add([
-                    view.id, FieldCatalogue.itemKinds.first { $0.value == view.kind }?.label ?? "",
+                    view.id, view.kind?.label ?? "",
                     TextTable.truncate(view.title, width: 40),
                     site.map { "\($0) \(names[$0])" } ?? "（未交办）",
-                    FieldCatalogue.roles.first { $0.value == role.stringValue }?.label ?? "",
+                    role?.label ?? "",
                     (st?.stage.label ?? "") + (st?.overdue == true ? " 逾期" : ""),
                     st?.dueAt?.description ?? "",
                 ])

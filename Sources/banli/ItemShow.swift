@@ -24,25 +24,26 @@ struct ItemShow: ParsableCommand {
             return
         }
         let names = try UnitNames(store: store)
-        Output.line("\(view.id)  \(Output.display(view.item["kind"] ?? .null, spec: FieldCatalogue.spec(.item, "kind")))  \(view.title)")
+        Output.line("\(view.id)  \(shown(view.kind))  \(view.title)")
+        // Every other field, as the catalogue lists them: the generic path.
         for spec in FieldCatalogue.fields(of: .item) where spec.name != "title" && spec.name != "kind" {
-            if let v = view.item[spec.name] { Output.line("  \(spec.label): \(Output.display(v, spec: spec))") }
+            if let v = view.values[spec.name] { Output.line("  \(spec.label): \(Output.display(v, spec: spec))") }
         }
         for site in view.assignedSites {
-            let a = view.assignments[site] ?? [:]
+            let a = view.assignments[site] ?? AssignmentView(site: site)
             let st = view.status(site: site, today: today, deadlines: deadlines)
-            var head = "\n[\(site) \(names[site])] \(Output.display(a["role"] ?? .null, spec: FieldCatalogue.spec(.assignment, "role")))"
+            var head = "\n[\(site) \(names[site])] \(shown(a.role))"
             if let st { head += "  \(st.stage.label)" + (st.dueAt.map { "  时限 \($0)" } ?? "") + (st.overdue ? "  【逾期】" : "") }
             Output.line(head)
             for spec in FieldCatalogue.fields(of: .assignment) where spec.name != "role" {
-                if let v = a[spec.name] { Output.line("  \(spec.label): \(Output.display(v, spec: spec))") }
+                if let v = a.values[spec.name] { Output.line("  \(spec.label): \(Output.display(v, spec: spec))") }
             }
             for (n, c) in (view.contacts[site] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                let method = Output.display(c["method"] ?? .null, spec: FieldCatalogue.spec(.contact, "method"))
-                Output.line("  沟通 #\(n): \(c["at"]?.displayText ?? "") \(method) \(c["note"]?.displayText ?? "")")
+                let method = shown(c.method)
+                Output.line("  沟通 #\(n): \(c.at?.description ?? "") \(method) \(c.note ?? "")")
             }
             if let f = view.feedback[site] {
-                let parts = FieldCatalogue.fields(of: .feedback).compactMap { s in f[s.name].map { "\(s.label) \(Output.display($0, spec: s))" } }
+                let parts = FieldCatalogue.fields(of: .feedback).compactMap { s in f.values[s.name].map { "\(s.label) \(Output.display($0, spec: s))" } }
                 Output.line("  征询意见: " + parts.joined(separator: "；"))
             }
         }
@@ -50,6 +51,11 @@ struct ItemShow: ParsableCommand {
             Output.line("\n冲突 (conflicts; resolve with 'banli resolve ENTITY FIELD VALUE'):")
             for c in view.conflicts { Output.line("  " + ConflictsCommand.describe(c, hubSite: store.info.hubSite)) }
         }
+    }
+
+    /// An enumerated value as `Output.display` shows one: `lead 主办`, or empty when unset.
+    func shown<E: CatalogueEnum>(_ value: E?) -> String {
+        value.map { "\($0.rawValue) \($0.label)" } ?? ""
     }
 }
 
@@ -72,20 +78,20 @@ enum ItemJSON {
     static func object(_ view: ItemView, today: ISODate, hubSite: String, deadlines: Deadlines) -> JSONValue {
         var assignments: [String: JSONValue] = [:]
         for (site, a) in view.assignments {
-            var o = a
+            var o = a.values.byName
             if let st = view.status(site: site, today: today, deadlines: deadlines) { o["status"] = status(st) }
             assignments[site] = .object(o)
         }
         var contacts: [String: JSONValue] = [:]
         for (site, byN) in view.contacts {
-            contacts[site] = .object(Dictionary(uniqueKeysWithValues: byN.map { (String($0.key), JSONValue.object($0.value)) }))
+            contacts[site] = .object(Dictionary(uniqueKeysWithValues: byN.map { (String($0.key), JSONValue.object($0.value.values.byName)) }))
         }
         return .object([
             "id": .string(view.id),
-            "item": .object(view.item),
+            "item": .object(view.values.byName),
             "assignments": .object(assignments),
             "contacts": .object(contacts),
-            "feedback": .object(view.feedback.mapValues(JSONValue.object)),
+            "feedback": .object(view.feedback.mapValues { .object($0.values.byName) }),
             "conflicts": .array(view.conflicts.map { conflict($0, hubSite: hubSite) }),
         ])
     }

@@ -15,7 +15,7 @@ struct WorkflowContext {
     init(global: GlobalOptions, id: String) throws {
         store = try global.openStore()
         _ = try Identifier.validItemId(id)
-        guard let v = try store.item(id), v.item["kind"] != nil || !v.assignments.isEmpty else {
+        guard let v = try store.item(id), v.kind != nil || !v.assignments.isEmpty else {
             throw BanliError(.notFound, "This store holds no item \(id); check the id with 'banli item list' (a bureau sees an item after it syncs).")
         }
         view = v
@@ -52,10 +52,6 @@ struct WorkflowContext {
         guard let s else { return today }
         guard let d = ISODate(s) else { throw BanliError(.usage, "\(option) takes a date like 2025-04-14, not '\(s)'.") }
         return d
-    }
-
-    func enumValue(_ kind: EntityKind, _ field: String, _ text: String) throws -> String {
-        try FieldCatalogue.require(kind, field).type.parse(text, field: field).stringValue ?? text
     }
 }
 
@@ -127,12 +123,12 @@ struct ItemContact: ParsableCommand {
     @OptionGroup var unit: UnitOption
     @Argument(help: "Item id.") var id: String
     @Option(help: "Date of the contact (default today).") var at: String?
-    @Option(help: "visit 上门走访 | meeting 约见 | phone 电话联系 | letter 信函 | forum 座谈会 | other 其他.") var method: String
+    @Option(help: ArgumentHelp(ContactMethod.choices() + ".")) var method: String
     @Option(help: "What was discussed.") var note: String?
 
     func run() throws {
         let w = try WorkflowContext(global: global, id: id)
-        let method = try w.enumValue(.contact, "method", self.method)
+        let method: ContactMethod = try choice(.contact, "method", self.method)
         try w.apply(Workflow.contact(w.view, site: w.actingSite(unit.unit), at: w.date(at, option: "--at"), method: method, note: note))
     }
 }
@@ -176,7 +172,7 @@ struct ItemReply: ParsableCommand {
     @OptionGroup var body: TextOptions
     @Argument(help: "Item id.") var id: String
     @Option(help: "文号, e.g. 冶经信函〔2025〕12号.") var number: String
-    @Option(help: "A 已解决或基本解决 | B 正在解决或列入计划 | C 以后解决 | D 留作参考.") var category: String
+    @Option(help: ArgumentHelp(ReplyCategory.choices() + ".")) var category: String
     @Option(help: "Date of the reply (default today).") var at: String?
     @Option(help: "签发人.") var signer: String?
     @Option(name: .customLong("public"), help: "拟公开: yes/no (是/否).") var isPublic: String?
@@ -184,14 +180,16 @@ struct ItemReply: ParsableCommand {
 
     func run() throws {
         let w = try WorkflowContext(global: global, id: id)
-        let category = try w.enumValue(.assignment, "replyCategory", self.category)
+        let category: ReplyCategory = try choice(.assignment, "replyCategory", self.category)
         var publicProposal: JSONValue?
         if let isPublic {
             guard case .object(var o) = try FieldCatalogue.require(.assignment, "publicProposal").type.parse(isPublic, field: "publicProposal") else { return }
             if let publicReason { o["reason"] = .string(publicReason) }
             publicProposal = .object(o)
         }
-        let reply = Workflow.Reply(number: number, category: category, text: try body.read(), at: try w.date(at, option: "--at"), signer: signer, publicProposal: publicProposal)
+        let reply = Workflow.Reply(
+            number: number, category: category, text: try body.read(), at: try w.date(at, option: "--at"),
+            signer: signer, publicProposal: publicProposal)
         try w.apply(Workflow.reply(w.view, site: w.actingSite(unit.unit), reply))
     }
 }
@@ -223,7 +221,7 @@ struct ItemReassign: ParsableCommand {
         guard try w.store.field(.unit(site: to), "name")?.visibleValue(hubSite: w.store.info.hubSite) != nil else {
             throw BanliError(.notFound, "Unit '\(to)' is not in the directory; register it with 'banli hub add-unit \(to) --name …'.")
         }
-        let role = try self.role.map { try w.enumValue(.assignment, "role", $0) } ?? w.view.assignments[from]?["role"]?.stringValue ?? "lead"
+        let role = try self.role.map { try choice(.assignment, "role", $0) } ?? w.view.assignments[from]?.role ?? Role.lead
         try w.apply(Workflow.reassign(w.view, from: from, to: to, role: role))
     }
 }
@@ -242,12 +240,13 @@ struct ItemExtend: ParsableCommand {
 }
 
 struct ItemFeedback: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "录入征询意见表 (hub): the proposer's evaluation of a unit's reply.")
+    static let configuration = CommandConfiguration(
+        commandName: "feedback", abstract: "录入征询意见表 (hub): the proposer's evaluation of a unit's reply.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Item id.") var id: String
     @Argument(help: "The replying unit.") var unit: String
-    @Option(help: "satisfied 满意 | basic 基本满意 | unsatisfied 不满意.") var evaluation: String
-    @Option(help: "solved 解决或基本解决 | solving 正在解决 | later 以后解决 | unsolvable 无法解决.") var effect: String?
+    @Option(help: ArgumentHelp(Evaluation.choices() + ".")) var evaluation: String
+    @Option(help: ArgumentHelp(Effect.choices() + ".")) var effect: String?
     @Option(name: .customLong("public"), help: "是否公开: yes/no (是/否).") var isPublic: String?
     @Option(help: "对办理情况的意见.") var comment: String?
     @Option(help: "Date the form was received (default today).") var received: String?
@@ -255,8 +254,8 @@ struct ItemFeedback: ParsableCommand {
     func run() throws {
         let w = try WorkflowContext(global: global, id: id)
         let f = Workflow.Feedback(
-            evaluation: try w.enumValue(.feedback, "evaluation", evaluation),
-            effect: try effect.map { try w.enumValue(.feedback, "effect", $0) },
+            evaluation: try choice(.feedback, "evaluation", evaluation),
+            effect: try effect.map { try choice(.feedback, "effect", $0) },
             isPublic: try isPublic.map { try FieldCatalogue.require(.feedback, "public").type.parse($0, field: "public").boolValue ?? false },
             comment: comment, receivedAt: try w.date(received, option: "--received"))
         try w.apply(Workflow.feedback(w.view, site: w.officeSite(unit), f))
@@ -298,7 +297,7 @@ struct ItemCategory: ParsableCommand {
 
     func run() throws {
         let w = try WorkflowContext(global: global, id: id)
-        try w.apply(Workflow.category(w.view, site: w.officeSite(unit), category: w.enumValue(.assignment, "finalCategory", category)))
+        try w.apply(Workflow.category(w.view, site: w.officeSite(unit), category: choice(.assignment, "finalCategory", category)))
     }
 }
 
