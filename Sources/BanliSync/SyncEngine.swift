@@ -189,13 +189,11 @@ public final class SyncEngine: Sendable {
 /// One request at a time still uses the transport: this one starts only after the previous answer arrived.
 final class Prefetch: @unchecked Sendable {
     let batch: PushBatch
-    let request: SyncRequest
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<(response: SyncResponse, t0: UInt64, t1: UInt64), any Error>?
 
     init(batch: PushBatch, request: SyncRequest, transport: any Transport) {
         self.batch = batch
-        self.request = request
         DispatchQueue.global().async { [self] in
             result = Result { try SyncEngine.exchange(request, via: transport) }
             done.signal()
