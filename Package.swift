@@ -96,6 +96,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["BanliCore", "BanliOffice"], path: "Tests/TestSupport"),
         .testTarget(name: "BanliCoreTests", dependencies: ["BanliCore", "BanliProtocol", "TestSupport"]),
+        .testTarget(name: "BanliProtocolTests", dependencies: ["BanliCore", "BanliProtocol", "TestSupport"]),
         .testTarget(name: "BanliOfficeTests", dependencies: ["BanliCore", "BanliOffice", "TestSupport"]),
         .testTarget(name: "BanliPagesTests", dependencies: ["BanliCore", "BanliOffice", "BanliPages", "TestSupport"]),
         .testTarget(name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore"]),

@@ -190,30 +190,41 @@ struct StoredBytes {
     }
 }
 
-extension FieldState {
-    /// Appends the pinned JSON line of a stored field (`ReplicatedField.jsonLine`) straight from its
-    /// stored form: the values are stored as canonical JSON already, so nothing is decoded or re-encoded.
-    /// A checked form is refused when its checksum does not match.
-    public static func writeJSONLine(entity: String, field: String, valueJSON: String, storedForm bytes: UnsafeRawBufferPointer, to out: inout String) throws {
-        var r = StoredBytes(bytes: try body(bytes, valueJSON: valueJSON))
+/// A stored form read without decoding its values: the context and the siblings, each value as the
+/// canonical JSON text the store keeps. What the wire encoder walks to write a stored row's line.
+public struct StoredFormEntries: Sendable, Hashable {
+    /// One context entry, sites in the stored (sorted) order.
+    public struct ContextEntry: Sendable, Hashable {
+        public var site: String
+        public var counter: UInt64
+    }
+
+    /// One sibling; `valueJSON` is nil for the sibling whose value is the row's value column.
+    public struct Sibling: Sendable, Hashable {
+        public var valueJSON: String?
+        public var site: String
+        public var counter: UInt64
+        public var sig: String?
+    }
+
+    public var context: [ContextEntry]
+    public var siblings: [Sibling]
+
+    /// Reads a stored form; `valueJSON` is the row's value text. A checked form is refused when its checksum
+    /// does not match, any form when its bytes do not decode.
+    public init(storedForm bytes: UnsafeRawBufferPointer, valueJSON: String) throws {
+        var r = StoredBytes(bytes: try FieldState.body(bytes, valueJSON: valueJSON))
         _ = try r.byte()
         let n = try r.count()
-        var context: [(site: String, counter: UInt64)] = []
+        context = []
         context.reserveCapacity(n)
-        for _ in 0..<n { context.append((try r.text(), try r.varint())) }
-        out += "{\"entity\":"
-        JSONValue.writeString(entity, to: &out)
-        out += ",\"field\":"
-        JSONValue.writeString(field, to: &out)
-        out += ",\"value\":"
-        out += valueJSON
-        out += ",\"siblings\":["
+        for _ in 0..<n { context.append(ContextEntry(site: try r.text(), counter: try r.varint())) }
         let m = try r.count()
-        for i in 0..<m {
-            if i > 0 { out += "," }
+        siblings = []
+        siblings.reserveCapacity(m)
+        for _ in 0..<m {
             let flags = try r.byte()
-            out += "{\"value\":"
-            out += flags & 1 != 0 ? valueJSON : try r.text()
+            let value = flags & 1 != 0 ? nil : try r.text()
             let site: String
             if flags & 2 != 0 {
                 let index = try r.count()
@@ -222,24 +233,17 @@ extension FieldState {
             } else {
                 site = try r.text()
             }
-            out += ",\"site\":"
-            JSONValue.writeString(site, to: &out)
             let counter = flags & 4 != 0 ? context.first { $0.site == site }?.counter ?? 0 : try r.varint()
-            out += ",\"counter\":" + String(counter)
-            if flags & 8 != 0 {
-                out += ",\"sig\":"
-                JSONValue.writeString(try r.text(), to: &out)
-            }
-            out += "}"
+            let sig = flags & 8 != 0 ? try r.text() : nil
+            siblings.append(Sibling(valueJSON: value, site: site, counter: counter, sig: sig))
         }
         guard r.atEnd else { throw StoredBytes.damaged }
-        out += "],\"context\":{"
-        for (i, e) in context.enumerated() {
-            if i > 0 { out += "," }
-            JSONValue.writeString(e.site, to: &out)
-            out += ":" + String(e.counter)
-        }
-        out += "}}"
+    }
+
+    /// The entries of a decoded state, each value written as canonical JSON, the context sorted as stores keep it.
+    public init(_ state: FieldState) {
+        context = state.context.entries.keys.sorted().map { ContextEntry(site: $0, counter: state.context[$0]) }
+        siblings = state.siblings.map { Sibling(valueJSON: $0.value.canonicalJSON, site: $0.site, counter: $0.counter, sig: $0.sig) }
     }
 }
 

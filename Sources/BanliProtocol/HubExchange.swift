@@ -43,8 +43,8 @@ public struct HubExchange: Sendable {
 
     public var accepted = 0
     public var rejected: [Rejection] = []
-    /// The changes to send, each as its pinned JSON line.
-    public var changes: [String] = []
+    /// The changes to send, as the store holds them.
+    public var changes: [StoredFieldRow] = []
     public var cursor: Int64 = 0
     public var more = false
     public var pushMark: Int64 = 0

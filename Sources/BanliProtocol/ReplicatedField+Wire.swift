@@ -175,19 +175,10 @@ extension ReplicatedField {
 }
 
 extension ReplicatedField {
-    /// The pinned JSON line: `{"entity","field","value","siblings","context"}`.
+    /// The pinned JSON line (`FieldLine`): `{"entity","field","value","siblings","context"}`.
     public func jsonLine(hubSite: String) -> String {
-        var out = "{\"entity\":"
-        JSONValue.writeString(entity.description, to: &out)
-        out += ",\"field\":"
-        JSONValue.writeString(spec.name, to: &out)
-        out += ",\"value\":"
-        visibleValue(hubSite: hubSite).write(to: &out)
-        out += ",\"siblings\":"
-        state.writeSiblings(to: &out)
-        out += ",\"context\":"
-        state.context.write(to: &out)
-        out += "}"
+        var out = ""
+        FieldLine.write(self, hubSite: hubSite, to: &out)
         return out
     }
 }

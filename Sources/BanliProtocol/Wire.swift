@@ -14,14 +14,15 @@ public struct SyncRequest: Sendable {
     public var pushMark: Int64
     public var pushThrough: Int64
     public var exchange: Int64 = 0
-    public var changes: [ReplicatedField]
+    /// The pushed rows, encoded as they are stored.
+    public var changes: [StoredFieldRow]
     public var limit: Int
     public var clientVersion: String
     public var backlog: Int
     public var clientTime: UInt64
     public var resync: Bool
 
-    public init(site: String, storeId: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, changes: [ReplicatedField],
+    public init(site: String, storeId: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, changes: [StoredFieldRow],
                 limit: Int, clientVersion: String = banliVersion, backlog: Int, clientTime: UInt64, resync: Bool) {
         self.site = site
         self.storeId = storeId
@@ -37,7 +38,7 @@ public struct SyncRequest: Sendable {
     }
 
     /// The JSON body.
-    public func json(hubSite: String) -> String {
+    public func json() -> String {
         var out = "{\"protocol\":\(syncProtocolVersion),\"site\":"
         JSONValue.writeString(site, to: &out)
         out += ",\"storeId\":"
@@ -45,10 +46,7 @@ public struct SyncRequest: Sendable {
         out += ",\"cursor\":\(cursor),\"pushMark\":\(pushMark),\"pushThrough\":\(pushThrough),\"exchange\":\(exchange),\"limit\":\(limit),\"clientVersion\":"
         JSONValue.writeString(clientVersion, to: &out)
         out += ",\"backlog\":\(backlog),\"clientTime\":\(clientTime),\"resync\":\(resync),\"changes\":["
-        for (i, c) in changes.enumerated() {
-            if i > 0 { out += "," }
-            out += c.jsonLine(hubSite: hubSite)
-        }
+        FieldLine.writeList(changes, to: &out)
         out += "]}"
         return out
     }
@@ -135,9 +133,10 @@ public struct SyncRequestEnvelope: Sendable {
 public struct SyncResponse: Sendable {
     public var accepted: Int
     public var rejected: [Rejection]
+    /// The changes as decoded by a bureau.
     public var changes: [ReplicatedField]
-    /// Changes already written as JSON lines (the hub's side), sent after `changes`.
-    public var changeLines: [String] = []
+    /// The changes as the hub's store returned them, sent after `changes`.
+    public var changeRows: [StoredFieldRow] = []
     public var cursor: Int64
     public var more: Bool
     public var hubId: String
@@ -150,7 +149,7 @@ public struct SyncResponse: Sendable {
         accepted = x.accepted
         rejected = x.rejected
         changes = []
-        changeLines = x.changes
+        changeRows = x.changes
         cursor = x.cursor
         more = x.more
         self.hubId = hubId
@@ -178,10 +177,8 @@ public struct SyncResponse: Sendable {
             if i > 0 { out += "," }
             out += c.jsonLine(hubSite: hubSite)
         }
-        for (i, line) in changeLines.enumerated() {
-            if i > 0 || !changes.isEmpty { out += "," }
-            out += line
-        }
+        if !changes.isEmpty && !changeRows.isEmpty { out += "," }
+        FieldLine.writeList(changeRows, to: &out)
         out += "],\"cursor\":\(cursor),\"more\":\(more),\"hubId\":"
         JSONValue.writeString(hubId, to: &out)
         out += ",\"hubTime\":\(hubTime),\"pushMark\":\(pushMark),\"resync\":\(resync),\"yourLatest\":\(yourLatest)}"

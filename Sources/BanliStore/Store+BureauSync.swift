@@ -3,34 +3,13 @@ import BanliProtocol
 import Foundation
 import GRDB
 
-/// A bureau's sync bookkeeping, kept in the store so it moves only with the data it describes.
-public struct SyncState: Sendable, Equatable {
-    /// The hub change number up to which this store has pulled.
-    public var cursor: Int64 = 0
-    /// This store's change number up to which the hub holds its pushes.
-    public var pushMark: Int64 = 0
-    /// The hub store's id, once known.
-    public var hubId: String?
-    /// Push states received from the hub too (after the hub lost data).
-    public var repushAll = false
-    /// Ask the hub for a full pull (after this store was restored from a backup).
-    public var resync = false
-    /// How many answers this store has applied; a restored copy reports fewer than the hub saw.
-    public var exchange: Int64 = 0
-
-    public init(cursor: Int64 = 0, pushMark: Int64 = 0, hubId: String? = nil, repushAll: Bool = false, resync: Bool = false, exchange: Int64 = 0) {
-        self.exchange = exchange
-        self.cursor = cursor
-        self.pushMark = pushMark
-        self.hubId = hubId
-        self.repushAll = repushAll
-        self.resync = resync
-    }
-}
-
 /// The states a bureau has to push next.
 public struct PushBatch: Sendable {
-    public var fields: [ReplicatedField]
+    /// The rows to push, as stored.
+    public var rows: [StoredFieldRow]
+    /// For each row, whether it holds a value this site wrote (a refusal of it concerns the clerk; of
+    /// the others, it is a relay the hub refuses by design).
+    public var own: [Bool]
     /// The push mark once this batch is acknowledged.
     public var through: Int64
     /// States still to push after this batch.
@@ -46,7 +25,10 @@ public struct RejectedWrite: Sendable, Hashable {
 }
 
 extension Store {
-    static let syncKeys = (cursor: "sync.cursor", pushMark: "sync.pushMark", hubId: "sync.hubId", repushAll: "sync.repushAll", resync: "sync.resync", exchange: "sync.exchange")
+    static let syncKeys = (
+        cursor: "sync.cursor", pushMark: "sync.pushMark", hubId: "sync.hubId", repushAll: "sync.repushAll", resync: "sync.resync",
+        exchange: "sync.exchange"
+    )
 
     /// The persisted sync bookkeeping.
     public func syncState() throws -> SyncState {
@@ -89,17 +71,18 @@ extension Store {
         try reading { db in
             let state = try Store.loadSyncState(db)
             let now = try Store.loadCounters(db).seq
-            let rows = try Row.fetchAll(db, sql: """
+            let cursor = try Row.fetchCursor(db, sql: """
                 SELECT entity, field, value, state, seq FROM field
                 WHERE seq > ? AND (? OR echo IS NULL) ORDER BY seq LIMIT ?
                 """, arguments: [state.pushMark, state.repushAll, limit + 1])
-            if rows.count > limit {
-                let through: Int64 = rows[limit - 1]["seq"]
+            let page = try Store.storedRows(cursor, limit: limit)
+            let own = page.rows.map { $0.holdsValue(of: info.site) }
+            if page.more, let through = page.lastSeq {
                 let remaining = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM field WHERE seq > ? AND (? OR echo IS NULL)",
                                                  arguments: [through, state.repushAll]) ?? 0
-                return PushBatch(fields: try Store.decodeFields(Array(rows.prefix(limit))), through: through, remaining: remaining)
+                return PushBatch(rows: page.rows, own: own, through: through, remaining: remaining)
             }
-            return PushBatch(fields: try Store.decodeFields(rows), through: now, remaining: 0)
+            return PushBatch(rows: page.rows, own: own, through: now, remaining: 0)
         }
     }
 
@@ -122,7 +105,7 @@ extension Store {
     /// Applies one exchange's answer in one transaction: the received states, the new cursor and push
     /// mark, and the refusals. A crash before this commits leaves the store as it was before the exchange.
     public func applyExchange(
-        changes: [ReplicatedField], newState: SyncState, pushed: [ReplicatedField], rejected: [Rejection],
+        changes: [ReplicatedField], newState: SyncState, pushed: [FieldKey], rejected: [Rejection],
         yourLatest: UInt64, nowMilliseconds: UInt64 = Store.nowMilliseconds()
     ) throws -> ApplyOutcome {
         try Store.checkSkew(changes, nowMilliseconds: nowMilliseconds)
@@ -140,8 +123,8 @@ extension Store {
             try Store.saveCounters(db, clock: clock, seq: seq)
             try Store.saveSyncState(db, newState)
             let refused = Set(rejected.map(\.key))
-            for f in pushed where !refused.contains(f.key) {
-                try db.execute(sql: "DELETE FROM rejected WHERE entity = ? AND field = ?", arguments: [f.entity.description, f.field])
+            for key in pushed where !refused.contains(key) {
+                try db.execute(sql: "DELETE FROM rejected WHERE entity = ? AND field = ?", arguments: [key.entity, key.field])
             }
             for r in rejected {
                 try db.execute(sql: "INSERT OR REPLACE INTO rejected (entity, field, reason, at) VALUES (?, ?, ?, ?)",

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliProtocol
 import Foundation
 import GRDB
 
@@ -17,7 +18,9 @@ extension Store {
     /// left exactly this state, so it is not sent back there. The hub updates access at once, so later
     /// states in the same transaction see it.
     @discardableResult
-    func saveField(_ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil, echoExchange: Int64? = nil, batch: inout FieldBatch) throws -> (dot: Dot, json: String)? {
+    func saveField(
+        _ db: Database, _ f: ReplicatedField, seq: Int64, echo: String? = nil, echoExchange: Int64? = nil, batch: inout FieldBatch
+    ) throws -> (dot: Dot, json: String)? {
         let visible = batch.save(f, hubSite: info.hubSite, seq: seq, echo: echo, echoExchange: echoExchange)
         // Access comes only from the office's own writes on the assignment, never from a unit's fields.
         if info.isHub, case .assignment(let item, let site) = f.entity, f.spec.author == .hub, f.state.siblings.contains(where: { $0.site == info.hubSite }) {
@@ -75,15 +78,15 @@ extension Store {
         return ReplicatedField(entity: entity, spec: spec, state: try decodeState(row, value: 2, state: 3, entity: row[0], field: row[1]))
     }
 
-    /// The pinned JSON lines of up to `limit` rows of (entity, field, value, state, seq), written straight
-    /// from the stored form and read without copying the states; unknown fields are skipped, as in
+    /// Up to `limit` rows of (entity, field, value, state, seq) as stored rows, their stored forms read
+    /// (checksum verified) without decoding values or copying the bytes; unknown fields are skipped, as in
     /// `decodeFields`. Also the last row's seq, and whether more rows followed.
-    static func wireLines(_ rows: RowCursor, limit: Int) throws -> (lines: [String], lastSeq: Int64?, more: Bool) {
-        var lines: [String] = []
+    static func storedRows(_ rows: RowCursor, limit: Int) throws -> (rows: [StoredFieldRow], lastSeq: Int64?, more: Bool) {
+        var out: [StoredFieldRow] = []
         var lastSeq: Int64?
         var taken = 0
         while let row = try rows.next() {
-            if taken == limit { return (lines, lastSeq, true) }
+            if taken == limit { return (out, lastSeq, true) }
             taken += 1
             lastSeq = row[4]
             let entity: String = row[0], field: String = row[1]
@@ -91,19 +94,17 @@ extension Store {
             let kind = entity.utf8.firstIndex(of: 0x2F).flatMap { EntityKind(rawValue: String(entity[..<$0])) }
             guard let kind, FieldCatalogue.spec(kind, field) != nil else { continue }
             let value: String = row[2]
-            var line = ""
-            line.reserveCapacity(2 * value.utf8.count + entity.utf8.count + 160)
             do {
-                try row.withUnsafeData(atIndex: 3) { data in
+                let state = try row.withUnsafeData(atIndex: 3) { data in
                     guard let data else { throw FieldState.damagedStoredForm }
-                    try data.withUnsafeBytes { try FieldState.writeJSONLine(entity: entity, field: field, valueJSON: value, storedForm: $0, to: &line) }
+                    return try data.withUnsafeBytes { try StoredFormEntries(storedForm: $0, valueJSON: value) }
                 }
+                out.append(StoredFieldRow(entity: entity, field: field, valueJSON: value, state: state))
             } catch {
                 throw unreadable(entity: entity, field: field, error)
             }
-            lines.append(line)
         }
-        return (lines, lastSeq, false)
+        return (out, lastSeq, false)
     }
 
     /// The persisted clock and change sequence number.

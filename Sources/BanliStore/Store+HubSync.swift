@@ -66,8 +66,10 @@ extension Store {
             try Store.saveCounters(db, clock: clock, seq: seq)
             result.changedHub = seq != seqBefore
 
-            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, marks: marks, head: seq,
-                       exchangeNumber: exchangeNumber, resyncRequested: resyncRequested, limit: limit, pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq), into: &result)
+            let request = HubExchangePlan.Request(cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, exchange: exchangeNumber,
+                                                  resync: resyncRequested, limit: limit)
+            try answer(db, unit: unit, plan: HubExchangePlan(marks: marks, request: request, head: seq), head: seq,
+                       pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq), into: &result)
             result.yourLatest = maxCounter
 
             try db.execute(sql: """
@@ -76,7 +78,8 @@ extension Store {
                     clockOffsetMs = ?, clientVersion = ?, storeId = ?
                 WHERE site = ?
                 """, arguments: [
-                    result.pushMark, exchangeNumber, result.cursor, marks.sentCursor, Int64(bitPattern: maxCounter), Int64(nowMilliseconds), Int64(nowMilliseconds),
+                    result.pushMark, exchangeNumber, result.cursor, marks.sentCursor, Int64(bitPattern: maxCounter),
+                    Int64(nowMilliseconds), Int64(nowMilliseconds),
                     clockRefusal.map { "The hub refuses this unit's writes: \($0)." }, report.backlog, result.rejected.count,
                     report.clockOffsetMs, report.clientVersion, report.storeId, unit,
                 ])
@@ -100,8 +103,10 @@ extension Store {
             guard let marks = try Store.unitMarks(db, unit: unit, pending: pending) else { return nil }
             var result = HubExchange()
             let seq = try Store.loadCounters(db).seq
-            try answer(db, unit: unit, cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, marks: marks, head: seq,
-                       exchangeNumber: exchangeNumber, resyncRequested: resyncRequested, limit: limit, pushedSeqs: (seq + 1)...(seq + 1), into: &result)
+            let request = HubExchangePlan.Request(cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, exchange: exchangeNumber,
+                                                  resync: resyncRequested, limit: limit)
+            try answer(db, unit: unit, plan: HubExchangePlan(marks: marks, request: request, head: seq), head: seq,
+                       pushedSeqs: (seq + 1)...(seq + 1), into: &result)
             result.yourLatest = marks.maxCounter
             return result
         }
@@ -114,31 +119,21 @@ extension Store {
 
     /// What the hub holds of a unit's sync: its `unit_status` row with the unit book's newer entry laid
     /// over it. Nil before the unit's first exchange.
-    struct UnitMarks {
-        var pushMark: Int64
-        var sentCursor: Int64
-        var maxCounter: UInt64
-    }
-
-    static func unitMarks(_ db: Database, unit: String, pending: UnitBook.Entry?) throws -> UnitMarks? {
+    static func unitMarks(_ db: Database, unit: String, pending: UnitBook.Entry?) throws -> HubExchangePlan.UnitMarks? {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT pushMark, sentCursor, maxCounter FROM unit_status WHERE site = ?"), arguments: [unit]) else { return nil }
-        return UnitMarks(pushMark: pending?.pushMark ?? row[0], sentCursor: max(row[1] as Int64, pending?.sentCursor ?? 0),
+        return HubExchangePlan.UnitMarks(pushMark: pending?.pushMark ?? row[0], sentCursor: max(row[1] as Int64, pending?.sentCursor ?? 0),
                          maxCounter: UInt64(bitPattern: row[2] as Int64))
     }
 
-    /// The push mark, resync decision and changes to send, shared by both kinds of exchange. `head` is
-    /// the hub's last change number in this transaction.
+    /// Executes `plan` (shared by both kinds of exchange): its push mark and resync, and the changes to send.
+    /// `head` is the hub's last change number in this transaction.
     func answer(
-        _ db: Database, unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, marks: UnitMarks, head: Int64,
-        exchangeNumber: Int64, resyncRequested: Bool, limit: Int, pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
+        _ db: Database, unit: String, plan: HubExchangePlan, head: Int64, pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
     ) throws {
-        // Push mark: a unit ahead of the hub's record means the hub lost its pushes (restored).
-        result.pushMark = pushMark > marks.pushMark ? marks.pushMark : pushThrough
-        // Cursor: ahead of anything the hub handed out means the hub was restored; start over.
-        result.resync = resyncRequested || cursor > marks.sentCursor
-        try collectChanges(db, unit: unit, after: result.resync ? 0 : cursor, head: head, limit: limit, suppressEchoes: !result.resync,
-                           confirmedBefore: exchangeNumber, pushedSeqs: pushedSeqs, into: &result)
+        result.pushMark = plan.pushMark
+        result.resync = plan.resync
+        try collectChanges(db, unit: unit, pull: plan, head: head, pushedSeqs: pushedSeqs, into: &result)
     }
 
     /// Hub: writes the unit book's quiet-exchange bookkeeping to `unit_status` in one transaction.
@@ -177,14 +172,17 @@ extension Store {
     /// exchange (its exchange number counts the answers it applied); a store restored from an older
     /// backup gets it back.
     func collectChanges(
-        _ db: Database, unit: String, after: Int64, head: Int64, limit: Int, suppressEchoes: Bool, confirmedBefore: Int64,
-        pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
+        _ db: Database, unit: String, pull plan: HubExchangePlan, head: Int64, pushedSeqs: ClosedRange<Int64>, into result: inout HubExchange
     ) throws {
-        let arguments: StatementArguments = [after, suppressEchoes, unit, limit + 1, confirmedBefore, pushedSeqs.lowerBound, pushedSeqs.upperBound]
-        let rows = try Row.fetchCursor(
-            db.cachedStatement(sql: try Store.pullsByItem(db, unit: unit, changed: head - after, limit: limit) ? Store.pullByItemSQL : Store.pullBySeqSQL),
-            arguments: arguments)
-        let page = try Store.wireLines(rows, limit: limit)
+        let pull = plan.pull, after = pull.after, limit = pull.limit
+        let arguments: StatementArguments = [
+            after, pull.suppressEchoes, unit, limit + 1, pull.confirmedBefore, pushedSeqs.lowerBound, pushedSeqs.upperBound,
+        ]
+        let order = try plan.order(forced: Store.forcedPullOrder) {
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM access WHERE site = ?"), arguments: [unit]) ?? 0
+        }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: order == .byItem ? Store.pullByItemSQL : Store.pullBySeqSQL), arguments: arguments)
+        let page = try Store.storedRows(rows, limit: limit)
         let end: Int64
         if page.more, let last = page.lastSeq {
             result.more = true
@@ -193,7 +191,7 @@ extension Store {
             end = head
         }
         result.cursor = max(end, after)
-        var fields = page.lines
+        var fields = page.rows
         // Items granted after the cursor: send their older rows too, however old.
         let grants = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT item, revokedSeq FROM access WHERE site = ? AND grantSeq > ? AND grantSeq <= ?
@@ -204,9 +202,18 @@ extension Store {
             let older = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT entity, field, value, state, seq FROM field WHERE item = ? AND seq <= ? ORDER BY seq
                 """), arguments: [item, upTo])
-            fields += try Store.wireLines(older, limit: .max).lines
+            fields += try Store.storedRows(older, limit: .max).rows
         }
         result.changes = fields
+    }
+
+    /// An access row `a` lets its unit read field row `f`: granted, and not revoked before `f` changed.
+    static let accessCovers = "(a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)"
+
+    /// The replication filter's access rule for field row `f`, the unit named by SQL parameter `unit`:
+    /// a directory row, or a row of an item the unit may read.
+    static func readable(unit: String) -> String {
+        "(f.item IS NULL OR EXISTS (SELECT 1 FROM access a WHERE a.site = \(unit) AND a.item = f.item AND \(accessCovers)))"
     }
 
     /// The replication filter walking every row changed after the cursor in change order: cheap when
@@ -215,9 +222,7 @@ extension Store {
         SELECT f.entity, f.field, f.value, f.state, f.seq FROM field f
         WHERE f.seq > ?1
           AND (?2 = 0 OR f.echo IS NULL OR f.echo <> ?3 OR (f.echoExchange >= ?5 AND f.seq NOT BETWEEN ?6 AND ?7))
-          AND (f.item IS NULL OR EXISTS (
-                SELECT 1 FROM access a WHERE a.site = ?3 AND a.item = f.item
-                AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)))
+          AND \(readable(unit: "?3"))
         ORDER BY f.seq LIMIT ?4
         """
 
@@ -227,7 +232,7 @@ extension Store {
         SELECT entity, field, value, state, seq FROM (
             SELECT f.entity, f.field, f.value, f.state, f.seq, f.echo, f.echoExchange
             FROM access a JOIN field f ON f.item = a.item AND f.seq > ?1
-            WHERE a.site = ?3 AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq)
+            WHERE a.site = ?3 AND \(accessCovers)
             UNION ALL
             SELECT f.entity, f.field, f.value, f.state, f.seq, f.echo, f.echoExchange FROM field f WHERE f.item IS NULL AND f.seq > ?1
         ) f
@@ -235,30 +240,19 @@ extension Store {
         ORDER BY f.seq LIMIT ?4
         """
 
-    /// Which plan costs less, given `changed` rows after the cursor. Walking finds `limit` of the unit's
-    /// rows after visiting about limit × changed ÷ unitRows rows; the item plan visits and sorts all
-    /// unitRows each batch. So the item plan wins when unitRows² < limit × changed (unitRows estimated
-    /// at 16 an item). With no more than `limit` rows changed the walk is cheap whatever the unit
-    /// holds, so the usual exchange (a few changes, or none) does not count the unit's items.
-    /// `BANLI_PULL_PLAN=items|seq` forces one plan (for tests and diagnosis).
-    static func pullsByItem(_ db: Database, unit: String, changed: Int64, limit: Int) throws -> Bool {
-        if let forced = getenv("BANLI_PULL_PLAN").map({ String(cString: $0) }), forced == "items" || forced == "seq" { return forced == "items" }
-        guard changed > limit else { return false }
-        let items = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM access WHERE site = ?"), arguments: [unit]) ?? 0
-        let unitRows = Double(items) * 16
-        return unitRows * unitRows < Double(limit) * Double(changed)
-    }
+    /// `BANLI_PULL_PLAN=items|seq` forces one plan (for tests and diagnosis); see `HubExchangePlan.order`.
+    static let forcedPullOrder = ProcessInfo.processInfo.environment["BANLI_PULL_PLAN"].flatMap(HubExchangePlan.PullOrder.init(rawValue:))
+
+    /// Whether anything after cursor ?1 is for unit ?2, its own pushes aside.
+    static let hasChangesSQL = """
+        SELECT EXISTS (SELECT 1 FROM field f
+        WHERE f.seq > ?1 AND (f.echo IS NULL OR f.echo <> ?2) AND \(readable(unit: "?2")))
+        """
 
     /// Hub: true when something for `unit` changed after `cursor` (for the long-poll).
     public func hasChanges(for unit: String, after cursor: Int64) throws -> Bool {
         try reading { db in
-            try Bool.fetchOne(db.cachedStatement(sql: """
-                SELECT EXISTS (SELECT 1 FROM field f
-                WHERE f.seq > ?1 AND (f.echo IS NULL OR f.echo <> ?2)
-                  AND (f.item IS NULL OR EXISTS (
-                        SELECT 1 FROM access a WHERE a.site = ?2 AND a.item = f.item
-                        AND (a.revokedSeq IS NULL OR f.seq <= a.revokedSeq))))
-                """), arguments: [cursor, unit]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: Store.hasChangesSQL), arguments: [cursor, unit]) ?? false
         }
     }
 

@@ -62,107 +62,91 @@ public final class SyncEngine: Sendable {
 
     private func syncOnceLocked() throws -> SyncReport {
         var report = SyncReport()
-        var state = try store.syncState()
-        let info = store.info
+        var machine = BureauSyncMachine(state: try store.syncState())
         // Each round either pushes a batch or pulls one; a bound stops a misbehaving hub from looping forever.
         var prefetch: Prefetch?
         defer { _ = prefetch?.wait() }  // never leave the transport busy behind an error
         for _ in 0..<100_000 {
-            let batch: PushBatch, request: SyncRequest, response: SyncResponse, t0: UInt64, t1: UInt64
+            let batch: PushBatch, response: SyncResponse, t0: UInt64, t1: UInt64
             if let p = prefetch {
                 prefetch = nil
-                (batch, request) = (p.batch, p.request)
+                batch = p.batch
                 let answer = try p.wait().get()
                 (response, t0, t1) = (answer.response, answer.t0, answer.t1)
             } else {
                 batch = try store.pushBatch(limit: limit)
-                var r = SyncRequest(
-                    site: info.site, storeId: info.storeId, cursor: state.cursor, pushMark: state.pushMark,
-                    pushThrough: batch.through, changes: batch.fields, limit: limit, backlog: batch.remaining,
-                    clientTime: Store.nowMilliseconds(), resync: state.resync)
-                r.exchange = state.exchange
-                request = r
-                let answer = try Self.exchange(request, via: transport, hubSite: info.hubSite)
+                let header = machine.send(BureauSyncMachine.Batch(through: batch.through, remaining: batch.remaining, count: batch.rows.count))
+                let answer = try Self.exchange(request(header, batch), via: transport)
                 (response, t0, t1) = (answer.response, answer.t0, answer.t1)
             }
             report.exchanges += 1
-            report.pushed += batch.fields.count
+            report.pushed += batch.rows.count
             report.accepted += response.accepted
             // Only refusals of our own writes concern the clerk; a relayed copy of another unit's write is
             // refused by design and that unit pushes it itself.
-            let own = Dictionary(batch.fields.map { ($0.key, $0.state.siblings.contains { $0.site == info.site }) }) { a, _ in a }
+            let own = Dictionary(zip(batch.rows.map(\.key), batch.own)) { a, _ in a }
             let ownRejected = response.rejected.filter { own[$0.key] ?? true }
             report.rejected += ownRejected
             report.relaysRefused += response.rejected.count - ownRejected.count
             report.pulled += response.changes.count
 
-            var next = state
-            var again = response.more || batch.remaining > 0
-            if let known = state.hubId, known != response.hubId {
-                // A different hub store: it holds nothing of ours. Push everything, pull everything.
-                logger.warning("The hub's store changed (\(known) → \(response.hubId)); exchanging everything again.")
-                next = SyncState(cursor: response.cursor, pushMark: 0, hubId: response.hubId, repushAll: true, resync: false, exchange: state.exchange)
+            let action = machine.received(BureauSyncMachine.Answer(
+                cursor: response.cursor, more: response.more, hubId: response.hubId, pushMark: response.pushMark,
+                resync: response.resync, yourLatest: response.yourLatest))
+            let apply: BureauSyncMachine.Apply, again: Bool
+            switch action {
+            case .apply(let a):
+                (apply, again) = (a, false)
+            case .applyAndGoAgain(let a):
+                (apply, again) = (a, true)
+            case .prefetchAndApply(let header, let a):
+                // Its answer is used only once this one has committed, so the cursor still moves only with an apply.
+                prefetch = Prefetch(batch: batch, request: request(header, batch), transport: transport)
+                (apply, again) = (a, true)
+            case .applyAndPushAfter(_, let lostPushes, let olderData, let a):
+                if lostPushes { logger.warning("The hub holds this unit's writes only up to \(response.pushMark); pushing again from there.") }
+                if olderData { logger.warning("The hub's data is older than this unit's (restored from a backup?); pushing everything again.") }
                 report.recovered = true
-                again = true
-            } else {
-                next.hubId = response.hubId
-                next.cursor = response.cursor
-                next.resync = false
-                if response.pushMark != batch.through {
-                    // The hub holds our pushes only up to its mark (restored from a backup): push again from there,
-                    // including what we received from it, which it may have lost too.
-                    logger.warning("The hub holds this unit's writes only up to \(response.pushMark); pushing again from there.")
-                    next.pushMark = response.pushMark
-                    next.repushAll = true
-                    report.recovered = true
-                    again = true
-                } else {
-                    next.pushMark = batch.through
-                    if batch.remaining == 0 { next.repushAll = false }
-                }
-                if response.resync && !state.resync && state.cursor > 0 {
-                    // Our cursor is ahead of anything this hub handed out: it was restored from a backup.
-                    // It may lack anything we hold, including its own writes: offer everything again.
-                    logger.warning("The hub's data is older than this unit's (restored from a backup?); pushing everything again.")
-                    next.pushMark = 0
-                    next.repushAll = true
-                    report.recovered = true
-                    again = true
-                }
-            }
-            next.exchange = state.exchange + 1
-            // A pull-only round with more to come: ask for the next batch while this one is applied. Its
-            // answer is used only once this one has committed, so the cursor still moves only with an apply.
-            if response.more, batch.fields.isEmpty, batch.remaining == 0, !next.resync, next.pushMark == batch.through,
-               next.repushAll == state.repushAll, next.hubId == state.hubId || state.hubId == nil {
-                var r = request
-                r.cursor = next.cursor
-                r.pushMark = next.pushMark
-                r.exchange = next.exchange
-                r.clientTime = Store.nowMilliseconds()
-                prefetch = Prefetch(batch: batch, request: r, transport: transport, hubSite: info.hubSite)
+                (apply, again) = (a, true)
+            case .startOver(let previousHub, let newHub, let a):
+                logger.warning("The hub's store changed (\(previousHub) → \(newHub)); exchanging everything again.")
+                report.recovered = true
+                (apply, again) = (a, true)
             }
             let outcome = try store.applyExchange(
-                changes: response.changes, newState: next, pushed: batch.fields, rejected: ownRejected,
-                yourLatest: response.yourLatest)
+                changes: response.changes, newState: apply.state, pushed: batch.rows.map(\.key), rejected: ownRejected,
+                yourLatest: apply.yourLatest)
             report.changed += outcome.changed
             report.newConflicts += outcome.newConflicts
             report.clockOffsetMs = Int64(response.hubTime) - Int64((t0 + t1) / 2)
-            report.cursor = next.cursor
-            state = next
+            report.cursor = apply.state.cursor
             if !again { break }
         }
         if abs(report.clockOffsetMs) > Self.clockWarningMs {
-            logger.warning("This machine's clock is \(report.clockOffsetMs / 1000) s off the hub's; fix it (NTP), or the hub will refuse writes more than 5 minutes ahead.")
+            logger.warning("""
+                This machine's clock is \(report.clockOffsetMs / 1000) s off the hub's; fix it (NTP), \
+                or the hub will refuse writes more than 5 minutes ahead.
+                """)
         }
         try store.recordSyncResult(error: nil, clockOffsetMs: report.clockOffsetMs)
         return report
     }
 
+    /// The request carrying `batch` under the machine's header.
+    private func request(_ header: BureauSyncMachine.Request, _ batch: PushBatch) -> SyncRequest {
+        let info = store.info
+        var r = SyncRequest(
+            site: info.site, storeId: info.storeId, cursor: header.cursor, pushMark: header.pushMark,
+            pushThrough: header.pushThrough, changes: batch.rows, limit: limit, backlog: batch.remaining,
+            clientTime: Store.nowMilliseconds(), resync: header.resync)
+        r.exchange = header.exchange
+        return r
+    }
+
     /// Posts one request and decodes the answer, with the times it was sent and answered.
-    static func exchange(_ request: SyncRequest, via transport: any Transport, hubSite: String) throws -> (response: SyncResponse, t0: UInt64, t1: UInt64) {
+    static func exchange(_ request: SyncRequest, via transport: any Transport) throws -> (response: SyncResponse, t0: UInt64, t1: UInt64) {
         let t0 = request.clientTime
-        let http = try transport.post("/v1/sync", json: request.json(hubSite: hubSite))
+        let http = try transport.post("/v1/sync", json: request.json())
         let t1 = Store.nowMilliseconds()
         try check(http, url: transport.baseURL)
         return (try SyncResponse(bytes: http.body), t0, t1)
@@ -179,7 +163,8 @@ public final class SyncEngine: Sendable {
         }
         switch http.status {
         case 401:
-            throw BanliError(.unauthorized, "The hub at \(url) refused this unit's token; check token_file, or ask the office for a new one (banli hub rotate-token).")
+            throw BanliError(.unauthorized, "The hub at \(url) refused this unit's token; check token_file, "
+                + "or ask the office for a new one (banli hub rotate-token).")
         case 403:
             throw BanliError(.unauthorized, "The hub at \(url) refused this request (\(message)); check that 'site' in the config matches the token.")
         default:
@@ -204,15 +189,13 @@ public final class SyncEngine: Sendable {
 /// One request at a time still uses the transport: this one starts only after the previous answer arrived.
 final class Prefetch: @unchecked Sendable {
     let batch: PushBatch
-    let request: SyncRequest
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<(response: SyncResponse, t0: UInt64, t1: UInt64), any Error>?
 
-    init(batch: PushBatch, request: SyncRequest, transport: any Transport, hubSite: String) {
+    init(batch: PushBatch, request: SyncRequest, transport: any Transport) {
         self.batch = batch
-        self.request = request
         DispatchQueue.global().async { [self] in
-            result = Result { try SyncEngine.exchange(request, via: transport, hubSite: hubSite) }
+            result = Result { try SyncEngine.exchange(request, via: transport) }
             done.signal()
         }
     }

@@ -108,13 +108,46 @@ func temporaryDirectory() throws -> String {
     @Test func tokensAreStoredHashed() throws {
         let token = try hub.addUnit(site: "jxj", name: "市经信局", nowMilliseconds: now)
         #expect(token.hasPrefix("bnl_") && token.count == 68)
-        let raw = try String(contentsOfFile: dir + "/hub.db", encoding: .isoLatin1) + ((try? String(contentsOfFile: dir + "/hub.db-wal", encoding: .isoLatin1)) ?? "")
+        let raw = try String(contentsOfFile: dir + "/hub.db", encoding: .isoLatin1)
+            + ((try? String(contentsOfFile: dir + "/hub.db-wal", encoding: .isoLatin1)) ?? "")
         #expect(!raw.contains(token))
         #expect(raw.contains(Store.tokenHash(token)))
         #expect(throws: BanliError.self) { try hub.addUnit(site: "jxj", name: "again") }
         #expect(throws: BanliError.self) { try jxj.addUnit(site: "fgw", name: "x") }
         #expect(try hub.item("a") == nil)
         #expect(try hub.field(.unit(site: "jxj"), "name")?.visibleValue(hubSite: "hub") == .string("市经信局"))
+    }
+
+    @Test func rowsTravelAsTheLinesOfTheirDecodedFields() throws {
+        _ = try hub.addUnit(site: "jxj", name: "市经信局")
+        let e = EntityKey.assignment(item: "rd-2025-39", site: "jxj")
+        try hub.write(e, "role", .string("lead"), nowMilliseconds: now)
+        try hub.write(e, "replyCategory", .string("A"), nowMilliseconds: now + 5)
+        try hub.write(.item(id: "rd-2025-39"), "title", .string("关于\"引号\"与\\反斜杠的建议"), nowMilliseconds: now + 6)
+        try jxj.write(e, "replyCategory", .string("B"), nowMilliseconds: now + 10)
+        try jxj.write(e, "progress", .string("已走访企业12家\n\t\u{1}\u{2028}"), nowMilliseconds: now + 11)
+        // The hub's tagged values join the bureau's: a conflict with several siblings, sites in and out of the context.
+        _ = try jxj.apply(try hub.allFields(), via: "hub")
+        func line(_ row: StoredFieldRow) -> String {
+            var out = ""
+            FieldLine.write(row, to: &out)
+            return out
+        }
+        let bureau = Dictionary(uniqueKeysWithValues: try jxj.allFields().map { ($0.key, $0.jsonLine(hubSite: "hub")) })
+        let batch = try jxj.pushBatch(limit: 500)
+        #expect(batch.rows.count >= 2 && batch.remaining == 0)
+        #expect(batch.rows.contains { $0.state.siblings.count > 1 && $0.state.siblings.contains { $0.sig != nil } })
+        for row in batch.rows { #expect(line(row) == bureau[row.key]) }
+        #expect(batch.own == batch.rows.map { $0.holdsValue(of: "jxj") } && batch.own.contains(true))
+        let small = try jxj.pushBatch(limit: 1)
+        #expect(small.rows.count == 1 && small.remaining == batch.rows.count - 1 && small.rows[0] == batch.rows[0])
+
+        let hubLines = Dictionary(uniqueKeysWithValues: try hub.allFields().map { ($0.key, $0.jsonLine(hubSite: "hub")) })
+        let report = UnitReport(clientVersion: "t", backlog: 0, clockOffsetMs: 0, storeId: jxj.info.storeId)
+        let answer = try hub.exchange(unit: "jxj", cursor: 0, pushMark: 0, pushThrough: 0, exchangeNumber: 0, resyncRequested: false,
+                                      changes: [], limit: 100, report: report, nowMilliseconds: now + 30)
+        #expect(answer.changes.count >= 4)
+        for row in answer.changes { #expect(line(row) == hubLines[row.key]) }
     }
 
     @Test func quietExchangesAreSeenAtOnceAndWrittenByTheFlush() throws {
@@ -127,7 +160,8 @@ func temporaryDirectory() throws -> String {
         // A quiet exchange: nothing pushed, nothing new; answered and seen by monitoring at once.
         let later = now + 60_000
         let quiet = try hub.exchange(unit: "jxj", cursor: first.cursor, pushMark: 0, pushThrough: 7, exchangeNumber: 1, resyncRequested: false,
-                                     changes: [], limit: 100, report: UnitReport(clientVersion: "t", backlog: 0, clockOffsetMs: 5, storeId: nil), nowMilliseconds: later)
+                                     changes: [], limit: 100, report: UnitReport(clientVersion: "t", backlog: 0, clockOffsetMs: 5, storeId: nil),
+                                     nowMilliseconds: later)
         #expect(quiet.changes.isEmpty && !quiet.resync && quiet.pushMark == 7)
         #expect(try hub.unitStatuses()["jxj"]?.lastContactAt == Int64(later))
         #expect(try Store.open(at: dir + "/hub.db").unitStatuses()["jxj"]?.lastContactAt == Int64(now), "not written before the flush")
