@@ -218,6 +218,8 @@ public final class Store: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write { db in try Store.$held.withValue(HeldConnection(db: db, writes: true)) { try body(db) } }
+        } catch let cancelled as CancellationError {
+            throw cancelled
         } catch {
             throw Store.describe(error, path: path)
         }
@@ -228,6 +230,8 @@ public final class Store: Sendable {
     func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.read { db in try Store.$held.withValue(HeldConnection(db: db, writes: false)) { try body(db) } }
+        } catch let cancelled as CancellationError {
+            throw cancelled
         } catch {
             throw Store.describe(error, path: path)
         }
@@ -238,6 +242,8 @@ public final class Store: Sendable {
     func onReader<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await pool.unsafeRead { db in try Store.$held.withValue(HeldConnection(db: db, writes: false)) { try work() } }
+        } catch let cancelled as CancellationError {
+            throw cancelled
         } catch {
             throw Store.describe(error, path: path)
         }
@@ -251,6 +257,8 @@ public final class Store: Sendable {
             return try await pool.writeWithoutTransaction { db in
                 try Store.$held.withValue(HeldConnection(db: db, writes: true)) { try work() }
             }
+        } catch let cancelled as CancellationError {
+            throw cancelled
         } catch {
             throw Store.describe(error, path: path)
         }
