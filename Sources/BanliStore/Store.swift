@@ -176,13 +176,7 @@ public final class Store: Sendable {
         do {
             if let held = Store.held, held.writes {
                 let db = held.db
-                guard db.isInsideTransaction else { return try Store.inTransaction(db, body) }
-                var result: T?
-                try db.inSavepoint {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
+                return try Store.committing(db, savepoint: db.isInsideTransaction, kind: nil, body)
             }
             return try Store.$held.withValue(nil) { try pool.write(body) }
         } catch {
@@ -197,15 +191,7 @@ public final class Store: Sendable {
         do {
             if let held = Store.held, !held.writes {
                 let db = held.db
-                guard db.isInsideTransaction else {
-                    var result: T?
-                    try db.inTransaction(.deferred) {
-                        result = try body(db)
-                        return .commit
-                    }
-                    return result!
-                }
-                return try body(db)
+                return db.isInsideTransaction ? try body(db) : try Store.committing(db, savepoint: false, kind: .deferred, body)
             }
             return try Store.$held.withValue(nil) { try pool.read(body) }
         } catch {
@@ -264,12 +250,21 @@ public final class Store: Sendable {
         }
     }
 
-    /// The transaction `db.inTransaction` opens for a write, returning what `body` made.
-    private static func inTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+    /// Runs `body` in a savepoint of the open transaction, or else in a transaction of `kind`, and commits it.
+    private static func committing<T>(
+        _ db: Database, savepoint: Bool, kind: Database.TransactionKind?, _ body: (Database) throws -> T
+    ) throws -> T {
         var result: T?
-        try db.inTransaction {
-            result = try body(db)
-            return .commit
+        if savepoint {
+            try db.inSavepoint {
+                result = try body(db)
+                return .commit
+            }
+        } else {
+            try db.inTransaction(kind) {
+                result = try body(db)
+                return .commit
+            }
         }
         return result!
     }

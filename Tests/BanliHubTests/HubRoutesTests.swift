@@ -153,6 +153,24 @@ final class HubRoutesTests: Sendable {
         }
     }
 
+    @Test func aWaitingUnitIsWokenByAnotherUnitsPush() async throws {
+        try store.write(.assignment(item: "rd-2025-39", site: "mzj"), "role", .string("assisting"))
+        let head = try store.counters().seq
+        let hub = try makeHub()
+        let body = syncBody(site: "jxj", changes: [try progress("已走访")])
+        let (jxj, mzj) = (self.jxj, self.mzj)
+        try await withSync(hub) { client in
+            let started = Date()
+            async let waited = client.execute(uri: "/v1/wait?cursor=\(head)&timeout=20", method: .get, headers: self.bearer(mzj))
+            try await Task.sleep(for: .milliseconds(300))
+            let push = try await client.execute(uri: "/v1/sync", method: .post, headers: self.bearer(jxj), body: body)
+            #expect(push.status == .ok)
+            let woken = try await waited
+            #expect(String(buffer: woken.body) == "{\"cursor\":\(head + 1),\"changed\":true}\n")
+            #expect(Date().timeIntervalSince(started) < 10, "woken by the push, not by the timeout")
+        }
+    }
+
     @Test func healthAndWrongMethods() async throws {
         let hub = try makeHub()
         try await withSync(hub) { client in
