@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "BanliOffice", dependencies: ["BanliCore"]),
         .target(name: "BanliProtocol", dependencies: ["BanliCore"]),
         .target(name: "BanliPages", dependencies: ["BanliCore", "BanliOffice"]),
+        .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol"]),
         .target(
             name: "BanliOps",
             dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
         .target(
             name: "BanliStore",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliOffice",
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliHubStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 "COpenSSL",
@@ -63,7 +64,7 @@ let package = Package(
         .target(
             name: "BanliHub",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps",
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliStore", "BanliOps",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -99,11 +100,22 @@ let package = Package(
         .testTarget(name: "BanliProtocolTests", dependencies: ["BanliCore", "BanliProtocol", "TestSupport"]),
         .testTarget(name: "BanliOfficeTests", dependencies: ["BanliCore", "BanliOffice", "TestSupport"]),
         .testTarget(name: "BanliPagesTests", dependencies: ["BanliCore", "BanliOffice", "BanliPages", "TestSupport"]),
-        .testTarget(name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore"]),
+        .target(
+            name: "HubStorageConformance", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage"], path: "Tests/HubStorageConformance"
+        ),
+        .testTarget(
+            name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance"]
+        ),
         .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore", "BanliSync"]),
         .testTarget(
             name: "BanliHubTests",
-            dependencies: ["BanliHub", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "BanliOps", "BanliHub",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",

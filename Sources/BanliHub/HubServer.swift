@@ -1,6 +1,6 @@
 import BanliCore
+import BanliHubStorage
 import BanliOps
-import BanliStore
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -14,17 +14,39 @@ import Synchronization
 /// The office's hub: the bureaus' listener and the operator's listener, run as services with
 /// graceful shutdown on SIGTERM and readiness/watchdog notifications to systemd.
 public struct HubServer: Sendable {
-    let store: Store
+    let storage: any HubStorage
     let settings: HubSettings
     let logger: Logger
     let metrics: HubMetrics
 
-    /// A hub over `store`; `metrics` holds the registry the process bootstrapped swift-metrics with.
-    public init(store: Store, settings: HubSettings, logger: Logger, metrics: HubMetrics) {
-        self.store = store
+    /// A hub over `storage`; `metrics` holds the registry the process bootstrapped swift-metrics with.
+    public init(storage: any HubStorage, settings: HubSettings, logger: Logger, metrics: HubMetrics) {
+        self.storage = storage
         self.settings = settings
         self.logger = logger
         self.metrics = metrics
+    }
+
+    /// The bureaus' router, the operator's router, and the signal that wakes the long-polls.
+    struct Routers {
+        let sync: Router<BasicRequestContext>
+        let admin: Router<BasicRequestContext>
+        let signal: ChangeSignal
+    }
+
+    /// Both listeners' routes over the storage, with their middleware; `run()` serves them, tests call them in process.
+    func routers() async throws -> Routers {
+        let signal = ChangeSignal()
+        let auth = try await TokenAuthenticator(storage: storage)
+        let publicRouter = Router()
+        publicRouter.add(middleware: MetricsMiddleware())
+        publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET, HEAD"]))
+        await SyncRoutes(storage: storage, auth: auth, signal: signal, settings: settings, metrics: metrics, logger: logger).register(on: publicRouter)
+        let adminRouter = Router()
+        adminRouter.add(middleware: MetricsMiddleware())
+        adminRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/status": "GET", "/status": "GET", "/metrics": "GET", "/healthz": "GET, HEAD"]))
+        AdminRoutes(storage: storage, settings: settings, metrics: metrics).register(on: adminRouter)
+        return Routers(sync: publicRouter, admin: adminRouter, signal: signal)
     }
 
     public func run() async throws {
@@ -36,21 +58,12 @@ public struct HubServer: Sendable {
             }
         }
         let notifier = SystemdNotifier()
-        let signal = ChangeSignal()
-        let auth = try TokenAuthenticator(store: store)
-
-        let publicRouter = Router()
-        publicRouter.add(middleware: MetricsMiddleware())
-        publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET, HEAD"]))
-        SyncRoutes(store: store, auth: auth, signal: signal, settings: settings, metrics: metrics, logger: logger).register(on: publicRouter)
-        let adminRouter = Router()
-        adminRouter.add(middleware: MetricsMiddleware())
-        adminRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/status": "GET", "/status": "GET", "/metrics": "GET", "/healthz": "GET, HEAD"]))
-        AdminRoutes(store: store, settings: settings, metrics: metrics).register(on: adminRouter)
+        let routers = try await self.routers()
+        let signal = routers.signal
 
         let running = Mutex<[String]>([])
         let logger = self.logger
-        let store = self.store
+        let storage = self.storage
         @Sendable func started(_ what: String, _ channel: any Channel) {
             let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
             let all = running.withLock { r -> [String] in r.append("\(what) \(address)"); return r }
@@ -66,22 +79,23 @@ public struct HubServer: Sendable {
             ConnectionDeadlineHandler(limits: limits) { metrics.connectionTimedOut($0) },
         ])
         let publicApp = Application(
-            router: publicRouter,
-            server: try settings.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: Self.tlsConfiguration($0)) } ?? .http1(configuration: http1),
+            router: routers.sync,
+            server: try settings.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: Self.tlsConfiguration($0)) }
+                ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.listen.host, port: settings.listen.port), serverName: "banli-hub"),
             onServerRunning: { started(settings.tls == nil ? "sync" : "sync (TLS)", $0) }, logger: appLogger)
         let adminApp = Application(
-            router: adminRouter,
+            router: routers.admin,
             server: .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port), serverName: "banli-hub-admin"),
             onServerRunning: { started("admin", $0) }, logger: appLogger)
-        let poller = ChangePoller(store: store, signal: signal, watchdog: notifier)
+        let poller = ChangePoller(storage: storage, signal: signal, watchdog: notifier)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: publicApp), .init(service: adminApp), .init(service: poller)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
-        do { try store.flushUnitBook() } catch { logger.error("could not record the units' last exchanges", metadata: ["error": "\(error)"]) }
+        do { try await storage.flushUnitBook() } catch { logger.error("could not record the units' last exchanges", metadata: ["error": "\(error)"]) }
         notifier.stopping()
         logger.info("stopped")
     }
@@ -109,20 +123,19 @@ public struct HubServer: Sendable {
 /// long-polls, writes quiet exchanges' bookkeeping every second, and pings the systemd watchdog
 /// while the hub is healthy.
 struct ChangePoller: Service {
-    let store: Store
+    let storage: any HubStorage
     let signal: ChangeSignal
     let watchdog: SystemdNotifier
 
     func run() async throws {
-        var last = (try? store.counters().seq) ?? 0
+        var last = (try? await storage.headChangeNumber()) ?? 0
         var lastPing = Date.distantPast
         var ticks = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
-            let store = self.store
             ticks += 1
-            if ticks % 4 == 0 { try? await Blocking.run { try store.flushUnitBook() } }
-            if let seq = try? await Blocking.run({ try store.counters().seq }) {
+            if ticks % 4 == 0 { try? await storage.flushUnitBook() }
+            if let seq = try? await storage.headChangeNumber() {
                 if seq != last {
                     last = seq
                     signal.signal()

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliHubStorage
 import BanliOps
 import BanliProtocol
 import BanliStore
@@ -9,7 +10,7 @@ import Logging
 
 /// The bureaus' listener: `POST /v1/sync`, `GET /v1/wait`, `GET /healthz`.
 struct SyncRoutes: Sendable {
-    let store: Store
+    let storage: any HubStorage
     let auth: TokenAuthenticator
     let signal: ChangeSignal
     let settings: HubSettings
@@ -19,8 +20,8 @@ struct SyncRoutes: Sendable {
     let failures: UnitFailures
     let logger: Logger
 
-    init(store: Store, auth: TokenAuthenticator, signal: ChangeSignal, settings: HubSettings, metrics: HubMetrics, logger: Logger) {
-        self.store = store
+    init(storage: any HubStorage, auth: TokenAuthenticator, signal: ChangeSignal, settings: HubSettings, metrics: HubMetrics, logger: Logger) async {
+        self.storage = storage
         self.auth = auth
         self.signal = signal
         self.settings = settings
@@ -29,7 +30,7 @@ struct SyncRoutes: Sendable {
         limiter = settings.rateLimit > 0 ? RateLimiter(perSecond: settings.rateLimit, burst: settings.rateBurst) : nil
         refusals = RefusalLog(logger: logger)
         // Units that were failing when the hub stopped: their next success is a recovery too.
-        let rows = (try? store.unitStatuses()) ?? [:]
+        let rows = (try? await storage.unitStatuses()) ?? [:]
         failures = UnitFailures(failing: rows.values.reduce(into: [:]) { out, r in
             if r.lastError != nil { out[r.site] = Double(r.lastContactAt ?? 0) / 1000 }
         })
@@ -37,9 +38,8 @@ struct SyncRoutes: Sendable {
 
     /// Records a failed exchange of an authenticated unit, for monitoring and for its recovery line.
     func recordFailure(unit: String, error: String) async {
-        let store = self.store
         failures.failed(unit)
-        try? await Blocking.run { try store.recordFailure(unit: unit, error: error) }
+        try? await storage.recordFailure(unit: unit, error: error, nowMilliseconds: Store.nowMilliseconds())
     }
 
     /// Refuses a unit over its request rate with 429.
@@ -60,7 +60,7 @@ struct SyncRoutes: Sendable {
     /// The unit whose token the request carries. Decided from the headers alone: a request without a
     /// valid token is refused before its body is read, touches no unit's bookkeeping, and its
     /// connection is closed; it is counted by reason in `/metrics`.
-    func authenticate(_ request: Request) throws -> String {
+    func authenticate(_ request: Request) async throws -> String {
         let claim = request.headers[Self.siteHeader]
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             metrics.refused(reason: "missing_token")
@@ -68,7 +68,7 @@ struct SyncRoutes: Sendable {
             throw APIError(.unauthorized, "Missing bearer token; send 'Authorization: Bearer <this unit's token>'.", closeConnection: true)
         }
         let token = String(header.dropFirst(7)).trimmedWhitespace
-        guard let site = auth.site(for: token) else {
+        guard let site = await auth.site(for: token) else {
             metrics.refused(reason: "bad_token")
             refusals.refused(claim: claim, reason: "bad_token")
             throw APIError(.unauthorized, "The token is not valid; ask the office for this unit's current token (banli hub rotate-token).",
@@ -100,8 +100,7 @@ struct SyncRoutes: Sendable {
     }
 
     func sync(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let store = self.store
-        let unit = try authenticate(request)
+        let unit = try await authenticate(request)
         try throttle(unit)
         let bytes = try await body(request)
         let envelope: SyncRequestEnvelope
@@ -120,12 +119,10 @@ struct SyncRoutes: Sendable {
         let now = Store.nowMilliseconds()
         let offset = envelope.clientTime.map { Int64(bitPattern: $0) - Int64(bitPattern: now) }
         let report = UnitReport(clientVersion: envelope.clientVersion, backlog: envelope.backlog, clockOffsetMs: offset, storeId: envelope.storeId)
-        let exchange = try await Blocking.run {
-            try store.exchange(
-                unit: unit, cursor: envelope.cursor, pushMark: envelope.pushMark, pushThrough: envelope.pushThrough,
-                exchangeNumber: envelope.exchange, resyncRequested: envelope.resync, changes: envelope.changes, limit: envelope.limit, report: report,
-                nowMilliseconds: now)
-        }
+        let exchange = try await storage.exchange(HubExchangeRequest(
+            unit: unit, cursor: envelope.cursor, pushMark: envelope.pushMark, pushThrough: envelope.pushThrough,
+            exchangeNumber: envelope.exchange, resyncRequested: envelope.resync, changes: envelope.changes, limit: envelope.limit, report: report,
+            nowMilliseconds: now))
         if exchange.changedHub { signal.signal() }
         if let failure = failures.succeeded(unit) {
             let seconds = Int(max(0, Date().timeIntervalSince1970 - failure.since).rounded())
@@ -136,12 +133,12 @@ struct SyncRoutes: Sendable {
         if !exchange.rejected.isEmpty {
             context.logger.notice("refused \(exchange.rejected.count) changes from \(unit)", metadata: ["first": "\(exchange.rejected[0].reason)"])
         }
-        let response = SyncResponse(exchange: exchange, hubId: store.info.storeId, hubTime: Store.nowMilliseconds())
-        return JSONResponse.ok(response.json(hubSite: store.info.hubSite))
+        let response = SyncResponse(exchange: exchange, hubId: storage.hubId, hubTime: Store.nowMilliseconds())
+        return JSONResponse.ok(response.json(hubSite: storage.hubSite))
     }
 
     func wait(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let unit = try authenticate(request)
+        let unit = try await authenticate(request)
         try throttle(unit)
         guard let cursorText = request.uri.queryParameters["cursor"], let cursor = Int64(cursorText), cursor >= 0 else {
             throw APIError(.badRequest, "GET /v1/wait needs ?cursor=N with the unit's current cursor.")
@@ -151,16 +148,15 @@ struct SyncRoutes: Sendable {
             guard let v = Double(t), v >= 0, v <= 60 else { throw APIError(.badRequest, "timeout must be between 0 and 60 seconds.") }
             timeout = v
         }
-        let store = self.store
         // A cursor ahead of anything this hub holds means it was restored: tell the unit to sync now.
-        if try await Blocking.run({ try store.counters().seq }) < cursor {
+        if try await storage.headChangeNumber() < cursor {
             return JSONResponse.ok("{\"cursor\":\(cursor),\"changed\":true}\n")
         }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let version = signal.version
-            if try await Blocking.run({ try store.hasChanges(for: unit, after: cursor) }) {
-                let seq = try await Blocking.run { try store.counters().seq }
+            if try await storage.hasChanges(for: unit, after: cursor) {
+                let seq = try await storage.headChangeNumber()
                 return JSONResponse.ok("{\"cursor\":\(seq),\"changed\":true}\n")
             }
             let remaining = deadline.timeIntervalSinceNow

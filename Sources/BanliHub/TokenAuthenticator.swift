@@ -1,32 +1,35 @@
 import BanliCore
+import BanliHubStorage
 import BanliStore
 import Foundation
 import Synchronization
 
 /// Maps bearer tokens to units. Tokens are kept only as SHA-256 hashes. A request's hash is looked
 /// up by value (its timing depends only on the digest of what the client sent, which tells it nothing
-/// about any real token) and the entry found is then compared in constant time. The table is reloaded when it is over a second old, so
-/// `hub add-unit`, `hub rotate-token` and `hub remove-unit` take effect within a second, without a restart.
+/// about any real token) and the entry found is then compared in constant time. The table is reloaded
+/// when it is over a second old, so `hub add-unit`, `hub rotate-token` and `hub remove-unit` take
+/// effect within a second, without a restart.
 final class TokenAuthenticator: Sendable {
-    private let store: Store
-    private let state = Mutex<(byHash: [String: (site: String, hash: String)], loadedAt: Double)>(([:], 0))
+    private let storage: any HubStorage
+    private let state = Mutex<(byHash: [String: UnitTokenHash], loadedAt: Double)>(([:], 0))
 
-    init(store: Store) throws {
-        self.store = store
-        try reload()
+    /// An authenticator over `storage`'s tokens, loaded once before the hub serves.
+    init(storage: any HubStorage) async throws {
+        self.storage = storage
+        try await reload()
     }
 
-    private func reload() throws {
-        let hashes = try store.tokenHashes()
+    private func reload() async throws {
+        let hashes = try await storage.tokenHashes()
         let byHash = Dictionary(hashes.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         state.withLock { $0 = (byHash, Date().timeIntervalSince1970) }
     }
 
     /// The unit a token belongs to, or nil.
-    func site(for token: String) -> String? {
+    func site(for token: String) async -> String? {
         let hash = Store.tokenHash(token)
         let stale = state.withLock { Date().timeIntervalSince1970 - $0.loadedAt > 1 }
-        if stale { try? reload() }
+        if stale { try? await reload() }
         return match(hash)
     }
 
@@ -36,5 +39,5 @@ final class TokenAuthenticator: Sendable {
     }
 
     /// Forces a reload (tests, rotate-token in process).
-    func refresh() throws { try reload() }
+    func refresh() async throws { try await reload() }
 }

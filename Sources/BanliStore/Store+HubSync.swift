@@ -1,4 +1,5 @@
 import BanliCore
+import BanliHubStorage
 import BanliProtocol
 import Foundation
 import GRDB
@@ -273,18 +274,6 @@ extension Store {
     }
 }
 
-
-/// One unit's sync bookkeeping at the hub.
-public struct UnitStatusRow: Sendable {
-    public var site: String
-    public var lastContactAt: Int64?
-    public var lastSuccessAt: Int64?
-    public var lastError: String?
-    public var backlog: Int
-    public var rejected: Int
-    public var clockOffsetMs: Int64?
-    public var clientVersion: String?
-}
 
 extension Store {
     /// Hub: every unit's sync bookkeeping, by site.

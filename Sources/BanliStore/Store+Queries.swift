@@ -67,6 +67,11 @@ extension Store {
     /// Calls `body` with each item's view in id order, holding one item's fields at a time, so a
     /// hub with a hundred thousand items reports without loading them all.
     public func forEachItem(_ body: (ItemView) throws -> Void) throws {
+        try forEachItemFields { id, fields in try body(ItemView(id: id, fields: fields, hubSite: info.hubSite)) }
+    }
+
+    /// Calls `body` with each item's id and fields (sorted by entity and field) in id order, one item at a time.
+    func forEachItemFields(_ body: (String, [ReplicatedField]) throws -> Void) throws {
         try reading { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT entity, field, value, state, item FROM field WHERE item IS NOT NULL ORDER BY item")
             var current: String?
@@ -74,7 +79,7 @@ extension Store {
             func flush() throws {
                 guard let id = current else { return }
                 fields.sort { ($0.entity, $0.field) < ($1.entity, $1.field) }
-                try body(ItemView(id: id, fields: fields, hubSite: info.hubSite))
+                try body(id, fields)
                 fields.removeAll(keepingCapacity: true)
             }
             while let row = try rows.next() {

@@ -45,7 +45,8 @@ public final class Store: Sendable {
                 let stored = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'hubKeyFile'")
                 let requested = requested.map(absolute)
                 if let stored, let requested, stored != requested {
-                    throw BanliError(.config, "This hub store signs with the key file \(stored), but \(requested) was given (key_file); use the same key file everywhere.")
+                    throw BanliError(.config, "This hub store signs with the key file \(stored), but \(requested) was given (key_file); "
+                                     + "use the same key file everywhere.")
                 }
                 let path = stored ?? requested ?? absolute(storePath + ".key")
                 if stored == nil {
@@ -153,7 +154,8 @@ public final class Store: Sendable {
             case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
                 return BanliError(.storeUnavailable, "Cannot write the store \(path) (\(e.message ?? "read-only")); check its permissions and owner.")
             case .SQLITE_IOERR:
-                return BanliError(.storeUnavailable, "Cannot write the store \(path) (\(e.message ?? "I/O error")); check the disk (space, errors) and try again.")
+                return BanliError(.storeUnavailable,
+                                  "Cannot write the store \(path) (\(e.message ?? "I/O error")); check the disk (space, errors) and try again.")
             case .SQLITE_NOTADB, .SQLITE_CORRUPT:
                 return BanliError(.io, "\(path) is not a readable Banli store (\(e.message ?? "corrupt")); restore it from a backup.")
             case .SQLITE_BUSY, .SQLITE_LOCKED:
@@ -166,22 +168,115 @@ public final class Store: Sendable {
     }
 
     /// Runs `body` in one write transaction, mapping SQLite failures to clear errors.
+    ///
+    /// Inside an async access to the writer (`transaction(_:) async`, `onWriter(_:)`) it runs on that
+    /// connection (GRDB forbids taking it twice): in a transaction of its own, or in a savepoint of the open one.
+    @_disfavoredOverload
     func transaction<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.write(body)
+            if let held = Store.held, held.writes {
+                let db = held.db
+                return try Store.committing(db, savepoint: db.isInsideTransaction, kind: nil, body)
+            }
+            return try Store.$held.withValue(nil) { try pool.write(body) }
         } catch {
             throw Store.describe(error, path: path)
         }
     }
 
-    /// Runs `body` with a read-only snapshot.
+    /// Runs `body` with a read-only snapshot. Inside an async access to a reader (`reading(_:) async`,
+    /// `onReader(_:)`) it reads on that connection: the open snapshot, or a snapshot of its own.
+    @_disfavoredOverload
     func reading<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.read(body)
+            if let held = Store.held, !held.writes {
+                let db = held.db
+                return db.isInsideTransaction ? try body(db) : try Store.committing(db, savepoint: false, kind: .deferred, body)
+            }
+            return try Store.$held.withValue(nil) { try pool.read(body) }
         } catch {
             throw Store.describe(error, path: path)
         }
     }
+
+    /// Async counterpart of `transaction(_:)`: `body` runs in one write transaction on GRDB's writer
+    /// queue, never on Swift's cooperative threads. The store's synchronous methods it calls join the transaction.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write { db in try Store.$held.withValue(HeldConnection(db: db, writes: true)) { try body(db) } }
+        } catch let cancelled as CancellationError {
+            throw cancelled
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+    }
+
+    /// Async counterpart of `reading(_:)`: `body` reads one snapshot on one of GRDB's reader connections,
+    /// never on Swift's cooperative threads. The store's synchronous reads it calls read the same snapshot.
+    func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read { db in try Store.$held.withValue(HeldConnection(db: db, writes: false)) { try body(db) } }
+        } catch let cancelled as CancellationError {
+            throw cancelled
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+    }
+
+    /// Runs synchronous store methods that take their own snapshots (a quiet exchange reads the unit book
+    /// before its snapshot) on one of GRDB's reader connections, never on Swift's cooperative threads.
+    func onReader<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await pool.unsafeRead { db in try Store.$held.withValue(HeldConnection(db: db, writes: false)) { try work() } }
+        } catch let cancelled as CancellationError {
+            throw cancelled
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+    }
+
+    /// Runs synchronous store methods that commit their own transactions (the exchange, the unit book's
+    /// flush) on GRDB's writer queue, never on Swift's cooperative threads: each of their transactions
+    /// commits before they go on, as when they run on their own.
+    func onWriter<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try Store.$held.withValue(HeldConnection(db: db, writes: true)) { try work() }
+            }
+        } catch let cancelled as CancellationError {
+            throw cancelled
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+    }
+
+    /// Runs `body` in a savepoint of the open transaction, or else in a transaction of `kind`, and commits it.
+    private static func committing<T>(
+        _ db: Database, savepoint: Bool, kind: Database.TransactionKind?, _ body: (Database) throws -> T
+    ) throws -> T {
+        var result: T?
+        if savepoint {
+            try db.inSavepoint {
+                result = try body(db)
+                return .commit
+            }
+        } else {
+            try db.inTransaction(kind) {
+                result = try body(db)
+                return .commit
+            }
+        }
+        return result!
+    }
+
+    /// The GRDB connection an async access holds on this task while its closure runs.
+    struct HeldConnection: @unchecked Sendable {
+        // Unchecked: only read by code running inside that closure, on the queue GRDB runs it on (GRDB checks each statement's queue).
+        let db: Database
+        let writes: Bool
+    }
+
+    @TaskLocal static var held: HeldConnection?
 
     /// The current wall clock, in Unix milliseconds.
     public static func nowMilliseconds() -> UInt64 {

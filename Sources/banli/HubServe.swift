@@ -39,7 +39,8 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
         let lock = try StoreLock.acquire(store: store.path, purpose: .service, waitingUpTo: 0)
         defer { withExtendedLifetime(lock) {} }
         if !admin.isLoopback, try store.operatorHashes().isEmpty {
-            throw BanliError(.usage, "The admin listener \(admin) is not on loopback, so it needs an operator token; make one with 'banli hub add-operator NAME' first.")
+            throw BanliError(.usage, "The admin listener \(admin) is not on loopback, so it needs an operator token; "
+                             + "make one with 'banli hub add-operator NAME' first.")
         }
         let logger = try LogSetup.bootstrap(level: config.logLevel)
         if plainOffLoopback {
@@ -57,7 +58,7 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        try await HubServer(store: store, settings: settings, logger: logger, metrics: HubMetrics(registry: registry)).run()
+        try await HubServer(storage: SQLiteHubStorage(store), settings: settings, logger: logger, metrics: HubMetrics(registry: registry)).run()
     }
 }
 
@@ -79,7 +80,8 @@ struct HubRotateToken: ParsableCommand, HubSubcommand {
 
 /// `banli hub add-operator`: a token for the admin listener when it is not on loopback.
 struct HubAddOperator: ParsableCommand, HubSubcommand {
-    static let configuration = CommandConfiguration(commandName: "add-operator", abstract: "Issue an operator token for the status page, status API and metrics.")
+    static let configuration = CommandConfiguration(
+        commandName: "add-operator", abstract: "Issue an operator token for the status page, status API and metrics.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The operator's name (e.g. it-staff).") var name: String
@@ -93,16 +95,16 @@ struct HubAddOperator: ParsableCommand, HubSubcommand {
 }
 
 /// `banli hub status`: every unit's sync state, as on the status page.
-struct HubStatus: ParsableCommand, HubSubcommand {
+struct HubStatus: AsyncParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Every unit's sync state (the status page, on a terminal).")
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
         var status = StatusCommand()
         status.global = global
         status.json = json
-        try status.run()
+        try await status.run()
     }
 }

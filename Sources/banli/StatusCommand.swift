@@ -7,7 +7,7 @@ import BanliStore
 import Foundation
 
 /// `banli status`: this bureau's sync health, or at the hub every unit's.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show sync health: last sync, backlog, refused writes, conflicts, clock offset.")
 
     @OptionGroup var global: GlobalOptions
@@ -16,12 +16,12 @@ struct StatusCommand: ParsableCommand {
     /// Exit status while the last sync failed (a bureau) or any unit is failing (the hub): 3, as for other network trouble.
     static let failingExitCode: Int32 = 3
 
-    func run() throws {
+    func run() async throws {
         let config = try global.loadConfig()
         let store = try global.openStore()
         if store.info.isHub {
-            let report = try HubStatusReport.build(
-                store: store, nowMilliseconds: Store.nowMilliseconds(),
+            let report = try await HubStatusReport.build(
+                storage: SQLiteHubStorage(store), nowMilliseconds: Store.nowMilliseconds(),
                 staleAfterSeconds: config.staleAfterIntervals * config.unitInterval, deadlines: config.deadlines)
             if json { Output.json(report.json) } else { Output.line(HubStatusText.render(report.json)) }
             if case .object(let o) = report.json, case .object(let totals)? = o["totals"], (totals["failing"]?.intValue ?? 0) > 0 {
