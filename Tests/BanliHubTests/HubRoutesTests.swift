@@ -50,9 +50,10 @@ final class HubRoutesTests: Sendable {
     func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
 
     func syncBody(site: String, cursor: Int64 = 0, changes: [ReplicatedField] = []) -> ByteBuffer {
-        let request = SyncRequest(site: site, storeId: "ab12", cursor: cursor, pushMark: 0, pushThrough: changes.isEmpty ? 0 : 1, changes: changes,
+        let rows = changes.map { StoredFieldRow($0, hubSite: "hub") }
+        let request = SyncRequest(site: site, storeId: "ab12", cursor: cursor, pushMark: 0, pushThrough: changes.isEmpty ? 0 : 1, changes: rows,
                                   limit: 500, backlog: 0, clientTime: now, resync: false)
-        return ByteBuffer(string: request.json(hubSite: "hub"))
+        return ByteBuffer(string: request.json())
     }
 
     func progress(_ text: String) throws -> ReplicatedField {
