@@ -39,22 +39,14 @@ extension StatusPage {
         {{/units}}
         </tbody></table>
         <h2>{{t.attentionHeading}}</h2>
-        <div id="attention">
-        {{#attention}}
-        <h3>{{site}} {{name}}</h3><ul>{{#chases}}<li class="{{cls}}">{{id}} {{title}} — {{t.due}} {{dueAt}}，{{stage}}{{!
-        }}{{#overdue}} <strong>{{t.overdueMark}}</strong>{{/overdue}}</li>{{/chases}}</ul>
-        {{/attention}}
-        {{^attention}}
-        <p class="empty">{{t.none}}</p>
-        {{/attention}}
-        </div>
+        <div id="attention">{{#attention}}<h3>{{site}} {{name}}</h3><ul>{{#chases}}<li class="{{cls}}">{{id}} {{title}} — {{!
+        }}{{t.due}} {{dueAt}}，{{stage}}{{#overdue}} <strong>{{t.overdueMark}}</strong>{{/overdue}}</li>{{/chases}}</ul>
+        {{/attention}}{{^attention}}<p class="empty">{{t.none}}</p>{{/attention}}</div>
         <h2>{{t.conflictsHeading}}</h2>
         {{#anyConflicts}}
-        <table id="conflicts"><thead><tr><th>{{t.entity}}</th><th>{{t.field}}</th><th>{{t.values}}</th></tr></thead><tbody>
-        {{#conflicts}}
-        <tr><td>{{entity}}</td><td>{{field}} {{label}}</td><td>{{#values}}{{^first()}}<br>{{/first()}}{{site}}：{{value}}{{/values}}</td></tr>
-        {{/conflicts}}
-        </tbody></table>
+        <table id="conflicts"><thead><tr><th>{{t.entity}}</th><th>{{t.field}}</th><th>{{t.values}}</th></tr></thead><tbody>{{!
+        }}{{#conflicts}}<tr><td>{{entity}}</td><td>{{field}} {{label}}</td><td>{{!
+        }}{{#values}}{{^first()}}<br>{{/first()}}{{site}}：{{value}}{{/values}}</td></tr>{{/conflicts}}</tbody></table>
         {{/anyConflicts}}
         {{^anyConflicts}}
         <p class="empty">{{t.none}}</p>
