@@ -22,7 +22,9 @@ public enum FeedbackForm {
         public var number: String
         /// The item's title.
         public var itemTitle: String
+        /// The proposers, lead first.
         public var proposers: [String]
+        /// The replying unit's name.
         public var unitName: String
         /// Contact methods the unit recorded (`visit`, `phone`…), ticked under 沟通方式.
         public var contactMethods: Set<String>
@@ -32,6 +34,7 @@ public enum FeedbackForm {
         public var evaluation: String?
         /// The recorded 是否公开, if any.
         public var isPublic: Bool?
+        /// The proposer's comment on the handling (empty when none).
         public var comment: String
 
         public init(

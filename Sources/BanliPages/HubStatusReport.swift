@@ -38,7 +38,9 @@ public struct HubStatusReport: Sendable, Hashable {
 
     /// One registered unit's sync bookkeeping and workload.
     public struct Unit: Sendable, Hashable {
+        /// The unit's site code.
         public var site: String
+        /// The unit's name in the directory (empty when it has none).
         public var name: String
         /// Last contact, Unix milliseconds; nil when never.
         public var lastSyncAt: Int64?
@@ -91,9 +93,13 @@ public struct HubStatusReport: Sendable, Hashable {
     public struct Chase: Sendable, Hashable {
         /// The item id.
         public var id: String
+        /// The item's title.
         public var title: String
+        /// The deadline that applies to the unit now.
         public var dueAt: ISODate
+        /// Past that deadline.
         public var overdue: Bool
+        /// The assignment's handling stage (pending, handling or rehandling).
         public var stage: AssignmentStatus.Stage
         /// The unit's role in the assignment (`lead`, `cooperating`…), as recorded.
         public var role: String?
@@ -112,7 +118,9 @@ public struct HubStatusReport: Sendable, Hashable {
     public struct Conflict: Sendable, Hashable {
         /// One of the concurrent values and the site that wrote it.
         public struct Value: Sendable, Hashable {
+            /// The site that wrote it.
             public var site: String
+            /// The written value.
             public var value: JSONValue
 
             public init(site: String, value: JSONValue) {
@@ -121,10 +129,13 @@ public struct HubStatusReport: Sendable, Hashable {
             }
         }
 
+        /// The entity the field belongs to.
         public var entity: EntityKey
+        /// The field's name.
         public var field: String
         /// The field's Chinese label.
         public var label: String
+        /// The concurrent values, as the field state holds them.
         public var values: [Value]
 
         public init(entity: EntityKey, field: String, label: String, values: [Value]) {
@@ -137,13 +148,17 @@ public struct HubStatusReport: Sendable, Hashable {
 
     /// The counts at the top of the page.
     public struct Totals: Sendable, Hashable {
+        /// Registered units.
         public var units: Int
+        /// Stale units.
         public var stale: Int
         /// Items at the hub.
         public var items: Int
         /// Overdue assignments of every site, registered or not.
         public var overdue: Int
+        /// Fields with concurrent values.
         public var conflicts: Int
+        /// Failing units.
         public var failing: Int
 
         public init(units: Int, stale: Int, items: Int, overdue: Int, conflicts: Int, failing: Int) {
@@ -156,12 +171,15 @@ public struct HubStatusReport: Sendable, Hashable {
         }
     }
 
+    /// The hub itself.
     public var hub: Hub
     /// Registered units, in the store's order.
     public var units: [Unit]
+    /// The counts at the top of the page.
     public var totals: Totals
     /// Assignments to chase, by site (a site may hold assignments before it is registered).
     public var attention: [String: [Chase]]
+    /// Fields with concurrent values at the hub.
     public var conflicts: [Conflict]
 
     public init(hub: Hub, units: [Unit], totals: Totals, attention: [String: [Chase]], conflicts: [Conflict]) {
