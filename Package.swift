@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -34,7 +35,10 @@ let package = Package(
         .target(name: "BanliCore"),
         .target(name: "BanliOffice", dependencies: ["BanliCore"]),
         .target(name: "BanliProtocol", dependencies: ["BanliCore"]),
-        .target(name: "BanliPages", dependencies: ["BanliCore", "BanliOffice"]),
+        .target(
+            name: "BanliPages",
+            dependencies: ["BanliCore", "BanliOffice", .product(name: "Mustache", package: "swift-mustache")]
+        ),
         .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol"]),
         .target(
             name: "BanliOps",

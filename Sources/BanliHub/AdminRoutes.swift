@@ -2,6 +2,7 @@ import BanliCore
 import BanliHubStorage
 import BanliOffice
 import BanliOps
+import BanliPages
 import BanliProtocol
 import BanliStore
 import Foundation
@@ -25,7 +26,7 @@ struct AdminRoutes: Sendable {
         router.get("/status") { request, _ in
             try await authorize(request)
             let lang = request.uri.queryParameters["lang"].map(String.init) == "en" ? StatusPage.Language.en : .zh
-            let html = StatusPage.render(try await report().json, language: lang, refreshSeconds: 10)
+            let html = StatusPage.render(try await report(), language: lang, refreshSeconds: 10)
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
         }
         router.get("/metrics") { request, _ in
@@ -63,78 +64,108 @@ struct AdminRoutes: Sendable {
     }
 }
 
-/// Every unit's sync health and workload, as the hub sees it.
-public struct HubStatusReport: Sendable {
-    public var json: JSONValue
-
-    /// Builds the report from the hub's storage.
+extension HubStatusReport {
+    /// Builds the report from the hub's storage at `nowMilliseconds`.
     public static func build(
         storage: any HubStorage, nowMilliseconds: UInt64, staleAfterSeconds: Double, deadlines: Deadlines
     ) async throws -> HubStatusReport {
+        // Every storage read of the report is in these lines; the rest is pure.
         let hubSite = storage.hubSite
-        let names = Dictionary(uniqueKeysWithValues: try await storage.directoryFields().compactMap { f -> (String, String)? in
+        let workload = try await storage.reduceItems(into: Workload(today: ISODate(unixMilliseconds: nowMilliseconds), deadlines: deadlines)) {
+            $0.add(ItemView(id: $1.id, fields: $1.fields, hubSite: hubSite))
+        }
+        let directory = try await storage.directoryFields()
+        let registered = try await storage.registeredUnits()
+        let rows = try await storage.unitStatuses()
+        let itemCount = try await storage.itemCount()
+        let conflicts = try await storage.conflicts()
+
+        let names = Dictionary(uniqueKeysWithValues: directory.compactMap { f -> (String, String)? in
             guard f.field == "name", let site = f.entity.site, let n = f.visibleValue(hubSite: hubSite).stringValue else { return nil }
             return (site, n)
         })
-        let today = ISODate(unixMilliseconds: nowMilliseconds)
-        typealias Workload = (items: [String: Int], overdue: [String: Int], attention: [String: [JSONValue]])
-        let (items, overdue, attention) = try await storage.reduceItems(into: (items: [:], overdue: [:], attention: [:]) as Workload) { w, fields in
-            let view = ItemView(id: fields.id, fields: fields.fields, hubSite: hubSite)
+        let units = registered.map { site in
+            let r = rows[site]
+            let stale = r?.lastContactAt.map { Double(Int64(nowMilliseconds) - $0) / 1000 > staleAfterSeconds } ?? true
+            return Unit(
+                site: site, name: names[site] ?? "", lastSyncAt: r?.lastContactAt, lastSuccessAt: r?.lastSuccessAt,
+                lastError: r?.lastError ?? r?.clockOffsetMs.flatMap(clockProblem), stale: stale,
+                backlog: r?.backlog ?? 0, rejected: r?.rejected ?? 0, clockOffsetMs: r?.clockOffsetMs, clientVersion: r?.clientVersion,
+                items: workload.items[site] ?? 0, overdue: workload.overdue[site] ?? 0)
+        }
+        return HubStatusReport(
+            hub: Hub(site: hubSite, hubId: storage.hubId, timeMilliseconds: nowMilliseconds, version: banliVersion),
+            units: units,
+            totals: Totals(
+                units: units.count, stale: units.filter(\.stale).count, items: itemCount, overdue: workload.overdue.values.reduce(0, +),
+                conflicts: conflicts.count, failing: units.filter { $0.lastError != nil }.count),
+            attention: workload.attention,
+            conflicts: conflicts.map { f in
+                Conflict(entity: f.entity, field: f.field, label: f.spec.label, values: f.state.siblings.map { Conflict.Value(site: $0.site, value: $0.value) })
+            })
+    }
+
+    /// Each site's assignments, counted item by item.
+    struct Workload {
+        let today: ISODate
+        let deadlines: Deadlines
+        var items: [String: Int] = [:]
+        var overdue: [String: Int] = [:]
+        var attention: [String: [Chase]] = [:]
+
+        /// Counts `view`'s assignments: the one place the report reads an `ItemView`.
+        mutating func add(_ view: ItemView) {
             for site in view.assignments.keys.sorted() {
                 guard let st = view.status(site: site, today: today, deadlines: deadlines), st.stage != .withdrawn else { continue }
-                w.items[site, default: 0] += 1
-                if st.overdue { w.overdue[site, default: 0] += 1 }
+                items[site, default: 0] += 1
+                if st.overdue { overdue[site, default: 0] += 1 }
                 // 督办: overdue, or due within a week and still open.
-                let open: Set<AssignmentStatus.Stage> = [.pending, .returnRequested, .handling, .rehandling]
-                if let due = st.dueAt, open.contains(st.stage), st.overdue || due <= today.addingDays(7) {
-                    w.attention[site, default: []].append(.object([
-                        "id": .string(view.id), "title": .string(view.title), "dueAt": .string(due.description),
-                        "overdue": .bool(st.overdue), "stage": .string(st.stage.rawValue), "label": .string(st.stage.label),
-                        "role": view.assignments[site]?["role"] ?? .null,
-                    ]))
+                if let due = st.dueAt, st.stage.isOpen, st.overdue || due <= today.addingDays(7) {
+                    attention[site, default: []].append(Chase(
+                        id: view.id, title: view.title, dueAt: due, overdue: st.overdue, stage: st.stage,
+                        role: view.assignments[site]?.role?.rawValue))
                 }
             }
         }
-        let rows = try await storage.unitStatuses()
-        var units: [JSONValue] = []
-        for site in try await storage.registeredUnits() {
-            let r = rows[site]
-            let last = r?.lastContactAt
-            let stale = last.map { Double(Int64(nowMilliseconds) - $0) / 1000 > staleAfterSeconds } ?? true
-            func ms(_ v: Int64?) -> JSONValue { v.map { .string(Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601)) } ?? .null }
-            units.append(.object([
-                "site": .string(site), "name": .string(names[site] ?? ""),
-                "lastSyncAt": ms(r?.lastContactAt), "lastSuccessAt": ms(r?.lastSuccessAt),
-                "lastError": (r?.lastError ?? r?.clockOffsetMs.flatMap(Self.clockProblem)).map(JSONValue.string) ?? .null, "stale": .bool(stale),
-                "backlog": .int(Int64(r?.backlog ?? 0)), "rejected": .int(Int64(r?.rejected ?? 0)),
-                "clockOffsetMs": r?.clockOffsetMs.map(JSONValue.int) ?? .null,
-                "clientVersion": r?.clientVersion.map(JSONValue.string) ?? .null,
-                "items": .int(Int64(items[site] ?? 0)), "overdue": .int(Int64(overdue[site] ?? 0)),
-            ]))
-        }
-        let conflictFields = try await storage.conflicts()
-        let totals: JSONValue = .object([
-            "units": .int(Int64(units.count)),
-            "stale": .int(Int64(units.filter { if case .object(let o) = $0 { return o["stale"] == .bool(true) }; return false }.count)),
-            "items": .int(Int64(try await storage.itemCount())),
-            "overdue": .int(Int64(overdue.values.reduce(0, +))),
-            "conflicts": .int(Int64(conflictFields.count)),
-            "failing": .int(Int64(units.filter { if case .object(let o) = $0 { return o["lastError"] != .null }; return false }.count)),
-        ])
-        let conflicts = conflictFields.map { f -> JSONValue in
+    }
+
+    /// The report as `GET /v1/status` and `banli hub status --json` print it (docs/protocol.md, openapi.yaml).
+    public var json: JSONValue {
+        func time(_ ms: Int64?) -> JSONValue { ms.map { .string(Self.isoTime(milliseconds: $0)) } ?? .null }
+        func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+        let units: [JSONValue] = units.map { u in
             .object([
-                "entity": .string(f.entity.description), "field": .string(f.field), "label": .string(f.spec.label),
-                "values": .array(f.state.siblings.map { .object(["site": .string($0.site), "value": $0.value]) }),
+                "site": .string(u.site), "name": .string(u.name), "lastSyncAt": time(u.lastSyncAt), "lastSuccessAt": time(u.lastSuccessAt),
+                "lastError": text(u.lastError), "stale": .bool(u.stale), "backlog": .int(Int64(u.backlog)), "rejected": .int(Int64(u.rejected)),
+                "clockOffsetMs": u.clockOffsetMs.map(JSONValue.int) ?? .null, "clientVersion": text(u.clientVersion),
+                "items": .int(Int64(u.items)), "overdue": .int(Int64(u.overdue)),
             ])
         }
-        return HubStatusReport(json: .object([
+        let attention = attention.mapValues { chases in
+            JSONValue.array(chases.map { c in
+                .object([
+                    "id": .string(c.id), "title": .string(c.title), "dueAt": .string(c.dueAt.description), "overdue": .bool(c.overdue),
+                    "stage": .string(c.stage.rawValue), "label": .string(c.stage.label), "role": text(c.role),
+                ])
+            })
+        }
+        let conflicts: [JSONValue] = conflicts.map { c in
+            .object([
+                "entity": .string(c.entity.description), "field": .string(c.field), "label": .string(c.label),
+                "values": .array(c.values.map { .object(["site": .string($0.site), "value": $0.value]) }),
+            ])
+        }
+        return .object([
             "hub": .object([
-                "site": .string(hubSite), "hubId": .string(storage.hubId), "time": .int(Int64(nowMilliseconds)),
-                "version": .string(banliVersion),
+                "site": .string(hub.site), "hubId": .string(hub.hubId), "time": .int(Int64(hub.timeMilliseconds)), "version": .string(hub.version),
             ]),
-            "units": .array(units), "totals": totals,
-            "attention": .object(attention.mapValues(JSONValue.array)), "conflicts": .array(conflicts),
-        ]))
+            "units": .array(units),
+            "totals": .object([
+                "units": .int(Int64(totals.units)), "stale": .int(Int64(totals.stale)), "items": .int(Int64(totals.items)),
+                "overdue": .int(Int64(totals.overdue)), "conflicts": .int(Int64(totals.conflicts)), "failing": .int(Int64(totals.failing)),
+            ]),
+            "attention": .object(attention), "conflicts": .array(conflicts),
+        ])
     }
 
     /// The failure a unit's clock offset causes, if any: the hub refuses a unit's writes dated more than

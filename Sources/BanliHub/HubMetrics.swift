@@ -1,4 +1,5 @@
 import BanliCore
+import BanliPages
 import BanliProtocol
 import Foundation
 import Prometheus

@@ -77,10 +77,6 @@ public struct AssignmentView: Sendable, Hashable {
     public var hasAnswered: Bool { isCooperating ? hasOpinion : replyAt != nil }
     /// The date of the answer that counts for this unit's role.
     public var answeredAt: ISODate? { isCooperating ? opinionAt : replyAt }
-
-    /// The raw value of `field`. Compatibility for `HubStatusReport` (BanliHub), which reads `["role"]`;
-    /// delete once it reads `role`.
-    public subscript(_ field: String) -> JSONValue? { values[field] }
 }
 
 /// One contact record (`contact/{id}/{site}/{n}`).

@@ -1,0 +1,99 @@
+import BanliCore
+import BanliOffice
+import BanliPages
+import TestSupport
+import Testing
+
+@Suite struct StatusPageTests {
+    typealias Report = HubStatusReport
+
+    /// A report with one unit in each state, chases and a conflict; every text slot comes from `text`.
+    static func report(_ text: () -> String) -> Report {
+        func unit(_ site: String, lastSyncAt: Int64?, lastError: String?, stale: Bool) -> Report.Unit {
+            Report.Unit(site: site, name: text(), lastSyncAt: lastSyncAt, lastSuccessAt: lastSyncAt, lastError: lastError, stale: stale,
+                        backlog: 2, rejected: 1, clockOffsetMs: lastSyncAt.map { _ in -40 }, clientVersion: text(), items: 3, overdue: 1)
+        }
+        let units = [
+            unit(text(), lastSyncAt: 1_740_816_000_000, lastError: nil, stale: false),
+            unit(text(), lastSyncAt: 1_740_816_000_000, lastError: nil, stale: true),
+            unit(text(), lastSyncAt: nil, lastError: nil, stale: true),
+            unit(text(), lastSyncAt: 1_740_816_000_000, lastError: text(), stale: false),
+        ]
+        let due = ISODate(year: 2025, month: 3, day: 1)
+        func chases() -> [Report.Chase] {
+            [.init(id: text(), title: text(), dueAt: due, overdue: true, stage: .handling, role: "lead"),
+             .init(id: text(), title: text(), dueAt: due, overdue: false, stage: .pending, role: nil)]
+        }
+        // The hub id and the roles are not on the page; every other string is.
+        return Report(
+            hub: .init(site: text(), hubId: "hub-store", timeMilliseconds: 1_740_816_000_000, version: text()),
+            units: units,
+            totals: .init(units: 4, stale: 2, items: 7, overdue: 1, conflicts: 1, failing: 1),
+            attention: [units[0].site: chases(), "zz-" + text(): chases()],
+            conflicts: [.init(entity: .item(id: text()), field: text(), label: text(),
+                              values: [.init(site: text(), value: .string(text())), .init(site: text(), value: .string(text()))])])
+    }
+
+    @Test func unitRowsCarryTheirStateClassAndSite() {
+        let page = StatusPage.render(Self.report { "x" }, language: .zh, refreshSeconds: 10)
+        let report = Self.report { "x" }
+        #expect(report.units.map(\.state) == [.ok, .stale, .neverSynced, .failing(reason: "x")])
+        let rows = page.split(separator: "\n").filter { $0.hasPrefix("<tr class=\"unit") }
+        #expect(rows.count == 4)
+        #expect(rows[0].hasPrefix(#"<tr class="unit ok" data-site="x"><td>x</td><td>x</td><td class="state">正常</td>"#))
+        #expect(rows[1].contains(#"<tr class="unit stale" data-site="x">"#) && rows[1].contains("失联：超过预期同步间隔未联系"))
+        #expect(rows[2].contains(#"<tr class="unit stale" data-site="x">"#) && rows[2].contains("从未同步") && rows[2].contains("<td>—</td>"))
+        #expect(rows[3].contains(#"<tr class="unit failing" data-site="x">"#) && rows[3].contains(#"<td class="state">同步失败：x</td>"#))
+        #expect(rows[0].contains("<td>2025-03-01T08:00:00Z</td>") && rows[0].contains(#"<td class="num">-40</td>"#))
+    }
+
+    @Test func labelsInChineseAndInEnglish() {
+        let zh = StatusPage.render(Self.report { "x" }, language: .zh, refreshSeconds: 10)
+        for label in ["<html lang=\"zh-CN\">", "Banli 建议提案办理同步状态", "交办机关 x · banli x", "每10秒自动刷新", "承办单位", "最近同步",
+                      "督办：逾期及7日内到期", "未解决冲突", "<span class=\"bad\">同步失败 1</span>", "<span class=\"warn\">失联 2</span>",
+                      "<span>建议提案 7</span>", "时限 2025-03-01，办理中 <strong>逾期</strong>", "时限 2025-03-01，待签收</li>",
+                      "<a href=\"?lang=en\">English</a>", "<meta http-equiv=\"refresh\" content=\"10\">", "<td>item/x</td><td>x x</td><td>x：x<br>x：x</td>"] {
+            #expect(zh.contains(label), "\(label)")
+        }
+        let en = StatusPage.render(Self.report { "x" }, language: .en, refreshSeconds: 30)
+        for label in ["<html lang=\"en\">", "Failing: x", "Stale: no contact", "Never synced", "refreshes every 30 s", "due 2025-03-01，handling",
+                      "<strong>overdue</strong>", "<a href=\"?lang=zh\">中文</a>", "Open conflicts"] {
+            #expect(en.contains(label), "\(label)")
+        }
+        #expect(!en.contains("失联") && !en.contains("同步失败"))
+    }
+
+    @Test func emptyReportSaysNone() {
+        let report = Report(hub: .init(site: "hub", hubId: "h", timeMilliseconds: 0, version: "0.2.0"), units: [],
+                            totals: .init(units: 0, stale: 0, items: 0, overdue: 0, conflicts: 0, failing: 0), attention: [:], conflicts: [])
+        let page = StatusPage.render(report, language: .zh, refreshSeconds: 10)
+        #expect(page.components(separatedBy: "<p class=\"empty\">无</p>").count == 3)
+        #expect(!page.contains("<table id=\"conflicts\">") && !page.contains("<tr class=\"unit"))
+        #expect(page.contains("<span class=\"\">同步失败 0</span>"))
+    }
+
+    @Test func hostileTextInEverySlotStaysText() {
+        let expected = [StatusPage.Language.zh, .en].map { PageMarkup(StatusPage.render(Self.report { "x" }, language: $0, refreshSeconds: 10)) }
+        #expect(expected.allSatisfy { $0.problems.isEmpty && $0.tags.count > 100 })
+        for seed in UInt64(1)...100 {
+            var slots = PageSlots(seed: seed)
+            var used: [String] = []
+            let report = Self.report {
+                let s = slots.next()
+                used.append(s)
+                return s
+            }
+            for (language, expected) in zip([StatusPage.Language.zh, .en], expected) {
+                let html = StatusPage.render(report, language: language, refreshSeconds: 10)
+                let markup = PageMarkup(html)
+                #expect(markup.problems.isEmpty, "seed \(seed): \(markup.problems)")
+                #expect(markup.without(valuesOf: "data-site") == expected.without(valuesOf: "data-site"), "seed \(seed): \(html)")
+                #expect(markup.tags.compactMap { $0.attributes.first { $0.name == "data-site" }?.value }
+                    == report.units.map { HTML.escape($0.site) }, "seed \(seed)")
+                #expect(!html.lowercased().contains("<script") && !html.contains("<img"), "seed \(seed)")
+                let page = PageScalars(html)
+                for s in used { #expect(page.shows(s), "seed \(seed): \(s.debugDescription) missing") }
+            }
+        }
+    }
+}
