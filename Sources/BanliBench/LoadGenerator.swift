@@ -24,7 +24,9 @@ func runLoad(port: Int, requests: [[UInt8]], duration: Double) throws -> LoadRes
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard fd >= 0, ok == 0 else { throw BenchError("cannot connect to 127.0.0.1:\(port)") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -79,7 +81,8 @@ func completeResponse(_ bytes: [UInt8]) -> (status: Int, length: Int)? {
 /// A keep-alive HTTP/1.1 POST with a JSON body.
 func httpPost(path: String, port: Int, token: String, json: String) -> [UInt8] {
     let body = Array(json.utf8)
-    let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+    let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer \(token)\r\n"
+        + "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
     return Array(head.utf8) + body
 }
 

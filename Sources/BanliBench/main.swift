@@ -5,6 +5,12 @@ import BanliSync
 import Foundation
 import GRDB
 
+/// The plain table the baselines write: the same columns as a store's `field`, without Banli's logic.
+let plainTableSQL = """
+    CREATE TABLE f (entity TEXT, field TEXT, item TEXT, value TEXT, state BLOB, seq INTEGER, PRIMARY KEY (entity, field)) WITHOUT ROWID;
+    CREATE INDEX f_seq ON f(seq)
+    """
+
 struct Figure {
     var name: String
     var value: String
@@ -83,11 +89,14 @@ func plainUpsert(_ fields: [ReplicatedField], at path: String) throws -> Double 
     config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     let plain = try DatabasePool(path: path, configuration: config)
     try plain.write { db in
-        try db.execute(sql: "CREATE TABLE f (entity TEXT, field TEXT, item TEXT, value TEXT, state BLOB, seq INTEGER, PRIMARY KEY (entity, field)) WITHOUT ROWID; CREATE INDEX f_seq ON f(seq)")
+        try db.execute(sql: plainTableSQL)
     }
     return try seconds {
         try plain.write { db in
-            let st = try db.makeStatement(sql: "INSERT INTO f VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity, field) DO UPDATE SET value = excluded.value, state = excluded.state, seq = excluded.seq")
+            let st = try db.makeStatement(sql: """
+                INSERT INTO f VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (entity, field) DO UPDATE SET value = excluded.value, state = excluded.state, seq = excluded.seq
+                """)
             for (i, f) in fields.enumerated() {
                 let visible = f.visibleIndex(hubSite: "hub")
                 try st.execute(arguments: [f.entity.description, f.field, f.entity.itemId, f.visibleValue(hubSite: "hub").canonicalJSON,
@@ -120,7 +129,7 @@ do {
     // The same rows Banli stores (key, item, visible value, stored state, change number), without the join,
     // the history or the conflict index.
     try plain.write { db in
-        try db.execute(sql: "CREATE TABLE f (entity TEXT, field TEXT, item TEXT, value TEXT, state BLOB, seq INTEGER, PRIMARY KEY (entity, field)) WITHOUT ROWID; CREATE INDEX f_seq ON f(seq)")
+        try db.execute(sql: plainTableSQL)
     }
 
     // 2. Local writes, batched and single, against plain inserts.
@@ -134,9 +143,12 @@ do {
     let tpw = try seconds {
         for start in stride(from: 0, to: n, by: batch) {
             try plain.write { db in
-                let st = try db.makeStatement(sql: "INSERT INTO f VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity, field) DO UPDATE SET value = excluded.value, seq = excluded.seq")
+                let st = try db.makeStatement(sql: """
+                    INSERT INTO f VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity, field) DO UPDATE SET value = excluded.value, seq = excluded.seq
+                    """)
                 for i in start..<min(n, start + batch) {
-                    try st.execute(arguments: ["assignment/rd-\(i % 2000)/jxj", "progress", "rd-\(i % 2000)", "\"进展\(i)\"", Data([1, 1, 3, 0x6A, 0x78, 0x6A, 1, 1, 7, 0]), 1_000_000 + i])
+                    let state = Data([1, 1, 3, 0x6A, 0x78, 0x6A, 1, 1, 7, 0])
+                    try st.execute(arguments: ["assignment/rd-\(i % 2000)/jxj", "progress", "rd-\(i % 2000)", "\"进展\(i)\"", state, 1_000_000 + i])
                 }
             }
         }
@@ -145,7 +157,13 @@ do {
                           baseline: "plain insert: \(fmt(Double(n) / tpw)) rows/s", ratio: fmt(tpw / tw, 2), target: "—", met: nil))
     let single = 200
     let ts = try seconds { for i in 0..<single { try w.write(.assignment(item: "rd-1", site: "jxj"), "phone", .string("0714-\(i)")) } }
-    let tps = try seconds { for i in 0..<single { try plain.write { db in try db.execute(sql: "INSERT OR REPLACE INTO f VALUES ('a', 'phone', 'rd-1', ?, x'0101036a786a01010700', ?)", arguments: ["\(i)", 2_000_000 + i]) } } }
+    let tps = try seconds {
+        for i in 0..<single {
+            try plain.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO f VALUES ('a', 'phone', 'rd-1', ?, x'0101036a786a01010700', ?)", arguments: ["\(i)", 2_000_000 + i])
+            }
+        }
+    }
     figures.append(Figure(name: "2b. Local writes, one per transaction (each durable)", value: "\(fmt(Double(single) / ts)) writes/s",
                           baseline: "plain insert: \(fmt(Double(single) / tps)) rows/s", ratio: fmt(tps / ts, 2), target: "—", met: nil))
 }
@@ -212,7 +230,8 @@ for i in 0..<unitCount { tokens.append(try hubStore.addUnit(site: "u\(i)", name:
 let bigItems = Int(20_000 * scale)
 let otherItems = Int(80_000 * scale)
 for start in stride(from: 0, to: bigItems, by: 5_000) {
-    _ = try hubStore.apply(states(items: start..<min(bigItems, start + 5_000), site: { _ in "u0" }, startCounter: base + 10_000_000 + UInt64(start) * 20), via: "bench")
+    let batch = states(items: start..<min(bigItems, start + 5_000), site: { _ in "u0" }, startCounter: base + 10_000_000 + UInt64(start) * 20)
+    _ = try hubStore.apply(batch, via: "bench")
 }
 for start in stride(from: 0, to: otherItems, by: 5_000) {
     _ = try hubStore.apply(states(items: start..<min(otherItems, start + 5_000), prefix: "rd-2025-", site: { "u\(1 + $0 % (unitCount - 1))" },
@@ -220,7 +239,9 @@ for start in stride(from: 0, to: otherItems, by: 5_000) {
 }
 log("hub store: \(unitCount) units, \(bigItems + otherItems) items")
 for i in 1..<60 {
-    try hubStore.write([LocalWrite(.item(id: "rd-\(i)"), "title", .string("建议\(i)")), LocalWrite(.assignment(item: "rd-\(i)", site: "u\(i)"), "role", .string("sole"))])
+    try hubStore.write([
+        LocalWrite(.item(id: "rd-\(i)"), "title", .string("建议\(i)")), LocalWrite(.assignment(item: "rd-\(i)", site: "u\(i)"), "role", .string("sole")),
+    ])
 }
 let hub = try Hub(store: dir + "/hub.db")
 defer { hub.stop() }
@@ -255,18 +276,21 @@ if only == nil || only == "4" {
         let local = try Store.create(at: dir + "/u0-local-\(round).db", site: "u0", name: "x", hubSite: "hub", isHub: false)
         let tl = try seconds { _ = try local.apply(mine, via: "bench") }
         rounds.append((th, tl, pulled, batches, transport.waited, transport.received))
-        log("initial sync round \(round): \(fmt(th, 2)) s (waiting for the hub \(fmt(transport.waited, 2)) s, \(transport.received) bytes) vs apply \(fmt(tl, 2)) s")
+        log("initial sync round \(round): \(fmt(th, 2)) s (waiting for the hub \(fmt(transport.waited, 2)) s, \(transport.received) bytes)"
+            + " vs apply \(fmt(tl, 2)) s")
     }
     let r = rounds.sorted { $0.th / $0.tl < $1.th / $1.tl }[1]
     figures.append(Figure(name: "4. Initial sync of a new bureau: \(bigItems) items, \(r.pulled) states over HTTP (median of 3 paired rounds)",
-                          value: "\(fmt(r.th, 2)) s (\(fmt(Double(r.pulled) / r.th)) states/s, \(r.batches) batches of 2,000; peak memory +\(syncGrowthKB / 1024) MB)",
+                          value: "\(fmt(r.th, 2)) s (\(fmt(Double(r.pulled) / r.th)) states/s, \(r.batches) batches of 2,000; "
+                              + "peak memory +\(syncGrowthKB / 1024) MB)",
                           baseline: "local apply of the same states: \(fmt(r.tl, 2)) s", ratio: fmt(r.th / r.tl, 2), target: "≤ 1.5", met: r.th / r.tl <= 1.5))
     log("initial sync: the first sync raised the bench's peak RSS by \(syncGrowthKB) KB")
 
     // 8. Metadata overhead in this realistic store.
     let (meta, values) = try hubStore.metadataBytes()
     figures.append(Figure(name: "8. Metadata overhead (clocks and sibling bookkeeping vs values, hub store)", value: "\(meta / 1024) KiB metadata",
-                          baseline: "values: \(values / 1024) KiB", ratio: fmt(Double(meta) / Double(values), 2), target: "< 0.5", met: Double(meta) / Double(values) < 0.5))
+                          baseline: "values: \(values / 1024) KiB", ratio: fmt(Double(meta) / Double(values), 2), target: "< 0.5",
+                          met: Double(meta) / Double(values) < 0.5))
 }
 
 log("figure 3")
@@ -311,8 +335,10 @@ if only == nil || only == "5" {
     let load = try runLoad(port: hub.port, requests: requests, duration: duration)
     let health = try runLoad(port: hub.port, requests: Array(repeating: httpGet(path: "/healthz", port: hub.port), count: bureaus), duration: duration)
     log("capacity \(load) healthz \(health)")
-    figures.append(Figure(name: "5. Hub capacity: no-op exchanges/s, \(bureaus) simulated bureaus on keep-alive connections, 2 cores (load generator on the same machine)",
-                          value: "\(fmt(load.rate))/s (\(load.failures) failed)", baseline: "GET /healthz: \(fmt(health.rate))/s", ratio: fmt(load.rate / health.rate, 2),
+    figures.append(Figure(name: "5. Hub capacity: no-op exchanges/s, \(bureaus) simulated bureaus on keep-alive connections, "
+                              + "2 cores (load generator on the same machine)",
+                          value: "\(fmt(load.rate))/s (\(load.failures) failed)", baseline: "GET /healthz: \(fmt(health.rate))/s",
+                          ratio: fmt(load.rate / health.rate, 2),
                           target: "≥ 5,000/s", met: load.rate >= 5_000 && load.failures == 0))
 }
 
@@ -355,7 +381,8 @@ if only == nil || only == "6" {
         Thread.sleep(forTimeInterval: 0.2)
     }
     let p50 = percentile(lat, 0.5), p99 = percentile(lat, 0.99)
-    figures.append(Figure(name: "6. Fan-out: a write at one unit visible at another (daemons, long-poll)", value: "p50 \(fmt(p50 * 1000)) ms, p99 \(fmt(p99 * 1000)) ms",
+    figures.append(Figure(name: "6. Fan-out: a write at one unit visible at another (daemons, long-poll)",
+                          value: "p50 \(fmt(p50 * 1000)) ms, p99 \(fmt(p99 * 1000)) ms",
                           baseline: "target 1,000 ms", ratio: fmt(p99, 2), target: "p99 < 1 s", met: p99 < 1))
     Thread.sleep(forTimeInterval: 2)
     let idle = rssKB(daemons[0].processIdentifier)
@@ -368,7 +395,8 @@ do {
     let t = CurlTransport(baseURL: "http://127.0.0.1:\(hub.adminPort)", token: "x")
     _ = try t.get("/v1/status", extraTimeout: 0, cancel: nil)
     let rss = rssKB(hub.process.processIdentifier)
-    figures.append(Figure(name: "7b. Hub memory (RSS), \(unitCount) units, \(bigItems + otherItems + 59) items, after /v1/status", value: "\(rss / 1024) MB", baseline: "target 200 MB (1,000 units, 100,000 items)",
+    figures.append(Figure(name: "7b. Hub memory (RSS), \(unitCount) units, \(bigItems + otherItems + 59) items, after /v1/status",
+                          value: "\(rss / 1024) MB", baseline: "target 200 MB (1,000 units, 100,000 items)",
                           ratio: fmt(Double(rss) / 1024 / 200, 2), target: "< 200 MB", met: rss < 200 * 1024))
 }
 

@@ -19,7 +19,8 @@ public enum EntityKey: Sendable, Hashable, Comparable, CustomStringConvertible {
         // By bytes: splitting by Characters (grapheme clusters) costs more than the rest of decoding a row.
         let parts = text.utf8.split(separator: 0x2F, omittingEmptySubsequences: false).map { String(Substring($0)) }
         func fail() -> BanliError {
-            BanliError(.invalidEntity, "'\(text.prefix(120))' is not an entity key; use unit/SITE, item/ID, assignment/ID/SITE, contact/ID/SITE/N or feedback/ID/SITE.")
+            BanliError(.invalidEntity, "'\(text.prefix(120))' is not an entity key; "
+                       + "use unit/SITE, item/ID, assignment/ID/SITE, contact/ID/SITE/N or feedback/ID/SITE.")
         }
         guard let kind = parts.first.flatMap(EntityKind.init(rawValue:)) else { throw fail() }
         switch (kind, parts.count) {
@@ -96,7 +97,8 @@ public enum Identifier {
     /// Returns `s` if it is a valid site name, else throws a clear error.
     public static func validSite(_ s: String) throws -> String {
         guard isValid(s) else {
-            throw BanliError(.invalidId, "'\(s.prefix(80))' is not a valid site name; use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.")
+            throw BanliError(.invalidId, "'\(s.prefix(80))' is not a valid site name; "
+                             + "use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.")
         }
         return s
     }
@@ -104,7 +106,8 @@ public enum Identifier {
     /// Returns `s` if it is a valid item id, else throws a clear error.
     public static func validItemId(_ s: String) throws -> String {
         guard isValid(s) else {
-            throw BanliError(.invalidId, "'\(s.prefix(80))' is not a valid item id; use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (for example rd-2025-39).")
+            throw BanliError(.invalidId, "'\(s.prefix(80))' is not a valid item id; use 1 to 64 lowercase letters, digits, '.', '_' or '-', "
+                             + "starting with a letter or digit (for example rd-2025-39).")
         }
         return s
     }

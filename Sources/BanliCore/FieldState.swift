@@ -104,23 +104,4 @@ public struct FieldState: Sendable, Hashable {
             return a.site < b.site
         }
     }
-
-    /// The siblings as canonical JSON: `[{"value":…,"site":…,"counter":…},…]`.
-    public func writeSiblings(to out: inout String) {
-        out += "["
-        for (i, s) in siblings.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"value\":"
-            s.value.write(to: &out)
-            out += ",\"site\":"
-            JSONValue.writeString(s.site, to: &out)
-            out += ",\"counter\":" + String(s.counter)
-            if let sig = s.sig {
-                out += ",\"sig\":"
-                JSONValue.writeString(sig, to: &out)
-            }
-            out += "}"
-        }
-        out += "]"
-    }
 }

@@ -55,7 +55,10 @@ public enum ValueType: Sendable, Hashable {
             guard !Self.hasLineBreak(s) else { throw bad("a single line of text") }
         case .text:
             guard let s = value.stringValue else { throw bad("text") }
-            guard s.utf8.count <= Self.maxTextBytes else { throw BanliError(.invalidValue, "Field '\(field)' is limited to \(Self.maxTextBytes / 1024) KiB of text; shorten it or attach the rest separately.") }
+            guard s.utf8.count <= Self.maxTextBytes else {
+                throw BanliError(.invalidValue,
+                                 "Field '\(field)' is limited to \(Self.maxTextBytes / 1024) KiB of text; shorten it or attach the rest separately.")
+            }
         case .date:
             guard let s = value.stringValue, ISODate(s) != nil else { throw bad("a date like 2025-04-14") }
         case .int:
@@ -114,7 +117,8 @@ public enum ValueType: Sendable, Hashable {
         case .publicFlag:
             if trimmed.hasPrefix("{") {
                 guard let parsed = try? JSONValue.parse(trimmed) else {
-                    throw BanliError(.invalidValue, "Field '\(field)' takes true/false or {\"public\": true, \"reason\": \"…\"}; the JSON given does not parse.")
+                    throw BanliError(.invalidValue,
+                                     "Field '\(field)' takes true/false or {\"public\": true, \"reason\": \"…\"}; the JSON given does not parse.")
                 }
                 value = parsed
             } else if let b = Self.parseBool(trimmed) {

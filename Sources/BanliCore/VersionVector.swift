@@ -32,15 +32,4 @@ public struct VersionVector: Sendable, Hashable {
 
     /// The largest counter in the vector, 0 when empty.
     public var maxCounter: UInt64 { entries.values.max() ?? 0 }
-
-    /// Canonical JSON: `{"site":counter,…}` with sites sorted.
-    public func write(to out: inout String) {
-        out += "{"
-        for (i, site) in entries.keys.sorted().enumerated() {
-            if i > 0 { out += "," }
-            JSONValue.writeString(site, to: &out)
-            out += ":" + String(entries[site]!)
-        }
-        out += "}"
-    }
 }

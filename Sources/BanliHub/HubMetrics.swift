@@ -54,29 +54,24 @@ public final class HubMetrics: Sendable {
 
     /// Refreshes the health gauges from a status report and renders the exposition text.
     func scrape(_ report: HubStatusReport) -> String {
-        guard case .object(let o) = report.json, case .array(let units)? = o["units"], case .object(let totals)? = o["totals"] else {
-            return registry.emitToString()
-        }
         let now = Date().timeIntervalSince1970
-        for u in units {
-            guard case .object(let x) = u, let site = x["site"]?.stringValue else { continue }
-            let labels = [("unit", site)]
-            let last = x["lastSyncAt"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) }
+        for u in report.units {
+            let labels = [("unit", u.site)]
             gauge("banli_unit_seconds_since_sync", labels: labels, help: "Seconds since the unit's last contact (-1: never).")
-                .set(last.map { now - $0.timeIntervalSince1970 } ?? -1)
+                .set(u.lastSyncAt.map { now - Double($0) / 1000 } ?? -1)
             gauge("banli_unit_stale", labels: labels, help: "1 when the unit has not synced within its expected interval.")
-                .set(Double(x["stale"] == .bool(true) ? 1 : 0))
+                .set(Double(u.stale ? 1 : 0))
             gauge("banli_unit_failing", labels: labels, help: "1 when the unit's last exchange failed.")
-                .set(Double(x["lastError"] != .null ? 1 : 0))
+                .set(Double(u.lastError != nil ? 1 : 0))
             gauge("banli_unit_backlog", labels: labels, help: "Field states the unit reported still to push.")
-                .set(Double(x["backlog"]?.intValue ?? 0))
+                .set(Double(u.backlog))
             gauge("banli_unit_overdue_items", labels: labels, help: "The unit's assignments past their deadline.")
-                .set(Double(x["overdue"]?.intValue ?? 0))
+                .set(Double(u.overdue))
         }
         gauge("banli_build_info", labels: [("version", banliVersion)], help: "Always 1; the label is this hub's banli version.").set(Double(1))
-        gauge("banli_open_conflicts", help: "Fields with concurrent values at the hub.").set(Double(totals["conflicts"]?.intValue ?? 0))
-        gauge("banli_items", help: "Items at the hub.").set(Double(totals["items"]?.intValue ?? 0))
-        gauge("banli_units_stale", help: "Units not synced within their expected interval.").set(Double(totals["stale"]?.intValue ?? 0))
+        gauge("banli_open_conflicts", help: "Fields with concurrent values at the hub.").set(Double(report.totals.conflicts))
+        gauge("banli_items", help: "Items at the hub.").set(Double(report.totals.items))
+        gauge("banli_units_stale", help: "Units not synced within their expected interval.").set(Double(report.totals.stale))
         return registry.emitToString()
     }
 }

@@ -38,8 +38,9 @@ public final class ChangeSignal: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    // Cancelled already (the group below is done with it): never register, or nothing would resume it.
                     let resumeNow = self.state.withLock { s -> Bool in
-                        if s.version != version { return true }
+                        if s.version != version || Task.isCancelled { return true }
                         s.waiters[id] = c
                         return false
                     }

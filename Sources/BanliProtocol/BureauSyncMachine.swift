@@ -53,22 +53,8 @@ public struct BureauSyncMachine: Sendable {
         }
     }
 
-    /// The request's sync header (`SyncRequest`'s bookkeeping members).
-    public struct Request: Sendable, Equatable {
-        public var cursor: Int64
-        public var pushMark: Int64
-        public var pushThrough: Int64
-        public var exchange: Int64
-        public var resync: Bool
-
-        public init(cursor: Int64, pushMark: Int64, pushThrough: Int64, exchange: Int64, resync: Bool) {
-            self.cursor = cursor
-            self.pushMark = pushMark
-            self.pushThrough = pushThrough
-            self.exchange = exchange
-            self.resync = resync
-        }
-    }
+    /// The request's sync header.
+    public typealias Request = SyncHeader
 
     /// The answer's header (`SyncResponse`'s bookkeeping members).
     public struct Answer: Sendable, Equatable {

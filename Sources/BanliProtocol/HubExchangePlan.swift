@@ -17,26 +17,6 @@ public struct HubExchangePlan: Sendable, Equatable {
         }
     }
 
-    /// The request's sync header.
-    public struct Request: Sendable, Equatable {
-        public var cursor: Int64
-        public var pushMark: Int64
-        public var pushThrough: Int64
-        /// How many answers the unit has applied.
-        public var exchange: Int64
-        public var resync: Bool
-        public var limit: Int
-
-        public init(cursor: Int64, pushMark: Int64, pushThrough: Int64, exchange: Int64, resync: Bool, limit: Int) {
-            self.cursor = cursor
-            self.pushMark = pushMark
-            self.pushThrough = pushThrough
-            self.exchange = exchange
-            self.resync = resync
-            self.limit = limit
-        }
-    }
-
     /// Which way the store finds the rows to send.
     public enum PullOrder: String, Sendable, Equatable {
         /// Walk every row changed after the cursor in change order: cheap when most of them are the unit's.
@@ -72,14 +52,14 @@ public struct HubExchangePlan: Sendable, Equatable {
     public var resync: Bool
     public var pull: Pull
 
-    /// Plans an exchange; `head` is the hub's last change number, after this exchange's push.
-    public init(marks: UnitMarks, request: Request, head: Int64) {
+    /// Plans an exchange sending at most `limit` changes; `head` is the hub's last change number, after this exchange's push.
+    public init(marks: UnitMarks, request: SyncHeader, limit: Int, head: Int64) {
         // A unit ahead of the hub's record means the hub lost its pushes (restored).
         pushMark = request.pushMark > marks.pushMark ? marks.pushMark : request.pushThrough
         // A cursor ahead of anything the hub handed out means the hub was restored: start over.
         resync = request.resync || request.cursor > marks.sentCursor
         let after = resync ? 0 : request.cursor
-        pull = Pull(after: after, suppressEchoes: !resync, confirmedBefore: request.exchange, limit: request.limit, changed: head - after)
+        pull = Pull(after: after, suppressEchoes: !resync, confirmedBefore: request.exchange, limit: limit, changed: head - after)
     }
 
     /// Which plan costs less. Walking finds `limit` of the unit's rows after visiting about

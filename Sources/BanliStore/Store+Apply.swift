@@ -35,7 +35,8 @@ extension Store {
 
     static func checkSkew(_ fields: [ReplicatedField], nowMilliseconds: UInt64) throws {
         for f in fields where HybridLogicalClock.isTooFarAhead(f.maxCounter, nowMilliseconds: nowMilliseconds) {
-            throw BanliError(.clockSkew, "\(f.entity) \(f.field) carries a clock more than 5 minutes in the future; fix the sending site's clock and send again.")
+            throw BanliError(.clockSkew,
+                             "\(f.entity) \(f.field) carries a clock more than 5 minutes in the future; fix the sending site's clock and send again.")
         }
     }
 

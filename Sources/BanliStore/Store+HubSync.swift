@@ -67,9 +67,9 @@ extension Store {
             try Store.saveCounters(db, clock: clock, seq: seq)
             result.changedHub = seq != seqBefore
 
-            let request = HubExchangePlan.Request(cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, exchange: exchangeNumber,
-                                                  resync: resyncRequested, limit: limit)
-            try answer(db, unit: unit, plan: HubExchangePlan(marks: marks, request: request, head: seq), head: seq,
+            let request = SyncHeader(cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, exchange: exchangeNumber,
+                                     resync: resyncRequested)
+            try answer(db, unit: unit, plan: HubExchangePlan(marks: marks, request: request, limit: limit, head: seq), head: seq,
                        pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq), into: &result)
             result.yourLatest = maxCounter
 
@@ -104,9 +104,9 @@ extension Store {
             guard let marks = try Store.unitMarks(db, unit: unit, pending: pending) else { return nil }
             var result = HubExchange()
             let seq = try Store.loadCounters(db).seq
-            let request = HubExchangePlan.Request(cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, exchange: exchangeNumber,
-                                                  resync: resyncRequested, limit: limit)
-            try answer(db, unit: unit, plan: HubExchangePlan(marks: marks, request: request, head: seq), head: seq,
+            let request = SyncHeader(cursor: cursor, pushMark: pushMark, pushThrough: pushThrough, exchange: exchangeNumber,
+                                     resync: resyncRequested)
+            try answer(db, unit: unit, plan: HubExchangePlan(marks: marks, request: request, limit: limit, head: seq), head: seq,
                        pushedSeqs: (seq + 1)...(seq + 1), into: &result)
             result.yourLatest = marks.maxCounter
             return result

@@ -6,7 +6,8 @@ import Foundation
 
 /// `banli import`: the office's assignment list (or a ledger export) into the store, all or nothing.
 struct ImportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a ledger (台账) CSV: the office's assignment list, or a 'banli export'.")
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import a ledger (台账) CSV: the office's assignment list, or a 'banli export'.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The CSV file.") var file: String
@@ -40,7 +41,8 @@ struct ImportCommand: ParsableCommand {
 
 /// `banli export`: the unit's ledger, one row per assignment.
 struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export the ledger (台账): one row per assignment with every workflow field and the status.")
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export the ledger (台账): one row per assignment with every workflow field and the status.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "csv (UTF-8 with BOM, opens in Excel) or json.") var format = "csv"

@@ -21,7 +21,8 @@ struct ReportCommand: ParsableCommand {
         let store = try global.openStore()
         let today = try global.today()
         let site = try unit.map(Identifier.validSite) ?? (store.info.isHub ? nil : store.info.site)
-        let stats = Statistics.compute(items: try store.items(), unit: site, year: year ?? today.year, today: today, deadlines: try global.loadConfig().deadlines)
+        let deadlines = try global.loadConfig().deadlines
+        let stats = Statistics.compute(items: try store.items(), unit: site, year: year ?? today.year, today: today, deadlines: deadlines)
         let name = try site.map { try UnitNames(store: store)[$0] }.map { $0.isEmpty ? site! : $0 }
         switch format {
         case "json": Output.json(stats.json)

@@ -8,7 +8,8 @@ import Foundation
 
 /// `banli status`: this bureau's sync health, or at the hub every unit's.
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show sync health: last sync, backlog, refused writes, conflicts, clock offset.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show sync health: last sync, backlog, refused writes, conflicts, clock offset.")
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print JSON.") var json = false
@@ -23,10 +24,8 @@ struct StatusCommand: AsyncParsableCommand {
             let report = try await HubStatusReport.build(
                 storage: SQLiteHubStorage(store), nowMilliseconds: Store.nowMilliseconds(),
                 staleAfterSeconds: config.staleAfterIntervals * config.unitInterval, deadlines: config.deadlines)
-            if json { Output.json(report.json) } else { Output.line(HubStatusText.render(report.json)) }
-            if case .object(let o) = report.json, case .object(let totals)? = o["totals"], (totals["failing"]?.intValue ?? 0) > 0 {
-                throw ExitCode(Self.failingExitCode)
-            }
+            if json { Output.json(report.json) } else { Output.line(HubStatusText.render(report)) }
+            if report.totals.failing > 0 { throw ExitCode(Self.failingExitCode) }
             return
         }
         let health = try store.syncHealth()
@@ -41,7 +40,9 @@ struct StatusCommand: AsyncParsableCommand {
             "lastError": health.lastError.map(JSONValue.string) ?? .null,
             "backlog": .int(Int64(backlog.count)),
             "oldestUnsyncedAt": backlog.oldestAt.map { .string($0.formatted(.iso8601)) } ?? .null,
-            "rejected": .array(rejected.map { .object(["entity": .string($0.entity), "field": .string($0.field), "reason": .string($0.reason), "at": time($0.atMilliseconds)]) }),
+            "rejected": .array(rejected.map {
+                .object(["entity": .string($0.entity), "field": .string($0.field), "reason": .string($0.reason), "at": time($0.atMilliseconds)])
+            }),
             "conflicts": .int(Int64(conflicts.count)),
             "clockOffsetMs": health.clockOffsetMs.map(JSONValue.int) ?? .null,
         ])
@@ -60,7 +61,8 @@ struct StatusCommand: AsyncParsableCommand {
         Output.line("  last sync attempt: \(time(health.lastAttemptAt).displayText.isEmpty ? "never" : time(health.lastAttemptAt).displayText)")
         Output.line("  last success:      \(time(health.lastSuccessAt).displayText.isEmpty ? "never" : time(health.lastSuccessAt).displayText)")
         if let e = health.lastError { Output.line("  last error:        \(e)") }
-        Output.line("  waiting to push:   \(backlog.count) field states" + (backlog.oldestAt.map { ", the oldest written \(Int(Date().timeIntervalSince($0)))s ago" } ?? ""))
+        let oldest = backlog.oldestAt.map { ", the oldest written \(Int(Date().timeIntervalSince($0)))s ago" } ?? ""
+        Output.line("  waiting to push:   \(backlog.count) field states" + oldest)
         Output.line("  open conflicts:    \(conflicts)")
         if let o = health.clockOffsetMs { Output.line("  clock offset:      \(o) ms (hub minus this machine)") }
         if !rejected.isEmpty {
@@ -72,16 +74,14 @@ struct StatusCommand: AsyncParsableCommand {
 
 /// The hub's status as a terminal table.
 enum HubStatusText {
-    static func render(_ json: JSONValue) -> String {
-        guard case .object(let o) = json, case .array(let units)? = o["units"] else { return "" }
+    static func render(_ report: HubStatusReport) -> String {
         var t = TextTable(header: ["单位", "名称", "最近同步", "状态", "待推送", "被拒", "时钟偏差ms", "承办", "逾期"])
-        for u in units {
-            guard case .object(let x) = u else { continue }
-            let state = x["lastError"].flatMap(\.stringValue).map { "失败: \($0)" } ?? (x["stale"] == .bool(true) ? "失联" : "正常")
+        for u in report.units {
+            let state = u.lastError.map { "失败: \($0)" } ?? (u.stale ? "失联" : "正常")
             t.add([
-                x["site"]?.displayText ?? "", x["name"]?.displayText ?? "", x["lastSyncAt"]?.displayText.isEmpty == false ? x["lastSyncAt"]!.displayText : "从未",
-                TextTable.truncate(state, width: 40), x["backlog"]?.displayText ?? "", x["rejected"]?.displayText ?? "",
-                x["clockOffsetMs"]?.displayText ?? "", x["items"]?.displayText ?? "", x["overdue"]?.displayText ?? "",
+                u.site, u.name, u.lastSyncAt.map { HubStatusReport.isoTime(milliseconds: $0) } ?? "从未",
+                TextTable.truncate(state, width: 40), String(u.backlog), String(u.rejected),
+                u.clockOffsetMs.map(String.init) ?? "", String(u.items), String(u.overdue),
             ])
         }
         return t.render()
@@ -99,7 +99,8 @@ enum BureauMetrics {
             out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name){unit=\"\(site)\"} \(value)\n"
         }
         gauge("banli_backlog", "Field states waiting to be pushed to the hub.", Double(backlog.count))
-        gauge("banli_oldest_unsynced_seconds", "Age of the oldest write not yet pushed (0: none).", backlog.oldestAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
+        gauge("banli_oldest_unsynced_seconds", "Age of the oldest write not yet pushed (0: none).",
+              backlog.oldestAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
         gauge("banli_last_sync_success_timestamp_seconds", "Unix time of the last successful sync (0: never).", Double(health.lastSuccessAt ?? 0) / 1000)
         gauge("banli_last_sync_attempt_timestamp_seconds", "Unix time of the last sync attempt (0: never).", Double(health.lastAttemptAt ?? 0) / 1000)
         gauge("banli_sync_failing", "1 when the last sync attempt failed.", health.lastError == nil ? 0 : 1)

@@ -40,7 +40,11 @@ struct PushPolicyTests {
             var fresh = FieldState()
             fresh.write(.string("v\(c)"), dot: Dot(site: writer, counter: c), sig: writer == hub ? tag(e, spec.name, c) : nil)
             // Sometimes concurrent (no supersession), sometimes a write that saw everything.
-            if Bool.random(using: &rng) { state.write(.string("v\(c)"), dot: Dot(site: writer, counter: c), sig: fresh.siblings[0].sig) } else { state.join(fresh) }
+            if Bool.random(using: &rng) {
+                state.write(.string("v\(c)"), dot: Dot(site: writer, counter: c), sig: fresh.siblings[0].sig)
+            } else {
+                state.join(fresh)
+            }
         }
         return state
     }

@@ -136,7 +136,8 @@ private func banliError(_ body: () throws -> Void) -> BanliError? {
         #expect(Set(writes) == Set(OfficeSample.writes.map { LocalWrite(entity: $0.0, field: $0.1, value: $0.2) }))
         #expect(writes.count == OfficeSample.writes.count)
 
-        let again = Ledger.exportRows(items: try OfficeSample.views(writes.map { ($0.entity, $0.field, $0.value) }), unitNames: names, today: today, deadlines: Deadlines())
+        let views = try OfficeSample.views(writes.map { ($0.entity, $0.field, $0.value) })
+        let again = Ledger.exportRows(items: views, unitNames: names, today: today, deadlines: Deadlines())
         #expect(again == rows)
         #expect(CSV.write(again) == csv)
     }

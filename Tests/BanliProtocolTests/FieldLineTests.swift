@@ -13,11 +13,27 @@ import Testing
         JSONValue.writeString(f.spec.name, to: &out)
         out += ",\"value\":"
         f.visibleValue(hubSite: hubSite).write(to: &out)
-        out += ",\"siblings\":"
-        f.state.writeSiblings(to: &out)
-        out += ",\"context\":"
-        f.state.context.write(to: &out)
-        out += "}"
+        out += ",\"siblings\":["
+        for (i, s) in f.state.siblings.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"value\":"
+            s.value.write(to: &out)
+            out += ",\"site\":"
+            JSONValue.writeString(s.site, to: &out)
+            out += ",\"counter\":" + String(s.counter)
+            if let sig = s.sig {
+                out += ",\"sig\":"
+                JSONValue.writeString(sig, to: &out)
+            }
+            out += "}"
+        }
+        out += "],\"context\":{"
+        for (i, site) in f.state.context.entries.keys.sorted().enumerated() {
+            if i > 0 { out += "," }
+            JSONValue.writeString(site, to: &out)
+            out += ":" + String(f.state.context[site])
+        }
+        out += "}}"
         return out
     }
 
