@@ -173,14 +173,12 @@ public final class Store: Sendable {
     /// connection (GRDB forbids taking it twice): in a transaction of its own, or in a savepoint of the open one.
     @_disfavoredOverload
     func transaction<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
+        try describingFailures {
             if let held = Store.held, held.writes {
                 let db = held.db
                 return try Store.committing(db, savepoint: db.isInsideTransaction, kind: nil, body)
             }
             return try Store.$held.withValue(nil) { try pool.write(body) }
-        } catch {
-            throw Store.describe(error, path: path)
         }
     }
 
@@ -188,50 +186,36 @@ public final class Store: Sendable {
     /// `onReader(_:)`) it reads on that connection: the open snapshot, or a snapshot of its own.
     @_disfavoredOverload
     func reading<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
+        try describingFailures {
             if let held = Store.held, !held.writes {
                 let db = held.db
                 return db.isInsideTransaction ? try body(db) : try Store.committing(db, savepoint: false, kind: .deferred, body)
             }
             return try Store.$held.withValue(nil) { try pool.read(body) }
-        } catch {
-            throw Store.describe(error, path: path)
         }
     }
 
     /// Async counterpart of `transaction(_:)`: `body` runs in one write transaction on GRDB's writer
     /// queue, never on Swift's cooperative threads. The store's synchronous methods it calls join the transaction.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.write { db in try Store.$held.withValue(HeldConnection(db: db, writes: true)) { try body(db) } }
-        } catch let cancelled as CancellationError {
-            throw cancelled
-        } catch {
-            throw Store.describe(error, path: path)
+        try await describingFailures {
+            try await pool.write { db in try Store.$held.withValue(HeldConnection(db: db, writes: true)) { try body(db) } }
         }
     }
 
     /// Async counterpart of `reading(_:)`: `body` reads one snapshot on one of GRDB's reader connections,
     /// never on Swift's cooperative threads. The store's synchronous reads it calls read the same snapshot.
     func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.read { db in try Store.$held.withValue(HeldConnection(db: db, writes: false)) { try body(db) } }
-        } catch let cancelled as CancellationError {
-            throw cancelled
-        } catch {
-            throw Store.describe(error, path: path)
+        try await describingFailures {
+            try await pool.read { db in try Store.$held.withValue(HeldConnection(db: db, writes: false)) { try body(db) } }
         }
     }
 
     /// Runs synchronous store methods that take their own snapshots (a quiet exchange reads the unit book
     /// before its snapshot) on one of GRDB's reader connections, never on Swift's cooperative threads.
     func onReader<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        do {
-            return try await pool.unsafeRead { db in try Store.$held.withValue(HeldConnection(db: db, writes: false)) { try work() } }
-        } catch let cancelled as CancellationError {
-            throw cancelled
-        } catch {
-            throw Store.describe(error, path: path)
+        try await describingFailures {
+            try await pool.unsafeRead { db in try Store.$held.withValue(HeldConnection(db: db, writes: false)) { try work() } }
         }
     }
 
@@ -239,10 +223,28 @@ public final class Store: Sendable {
     /// flush) on GRDB's writer queue, never on Swift's cooperative threads: each of their transactions
     /// commits before they go on, as when they run on their own.
     func onWriter<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        do {
-            return try await pool.writeWithoutTransaction { db in
+        try await describingFailures {
+            try await pool.writeWithoutTransaction { db in
                 try Store.$held.withValue(HeldConnection(db: db, writes: true)) { try work() }
             }
+        }
+    }
+
+    /// Runs a store access, passing task cancellation through (GRDB throws `CancellationError` from a
+    /// cancelled access; a daemon or hub stopping is not a store failure) and describing every other failure.
+    private func describingFailures<T>(_ access: () throws -> T) throws -> T {
+        do {
+            return try access()
+        } catch let cancelled as CancellationError {
+            throw cancelled
+        } catch {
+            throw Store.describe(error, path: path)
+        }
+    }
+
+    private func describingFailures<T>(_ access: () async throws -> T) async throws -> T {
+        do {
+            return try await access()
         } catch let cancelled as CancellationError {
             throw cancelled
         } catch {

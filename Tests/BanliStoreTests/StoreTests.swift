@@ -1,6 +1,6 @@
 import BanliCore
 import BanliProtocol
-import BanliStore
+@testable import BanliStore
 import Foundation
 import Testing
 
@@ -239,6 +239,31 @@ func temporaryDirectory() throws -> String {
         let readOnly = #expect(throws: BanliError.self) { try store.write(.assignment(item: "a", site: "jxj"), "progress", .string("after")) }
         #expect(readOnly?.message.contains("Cannot write the store") == true, "\(String(describing: readOnly?.message))")
         #expect(try store.allFields().map { $0.jsonLine(hubSite: "hub") } == before)
+    }
+}
+
+@Suite struct StoreCancellationTests {
+    /// A hub or daemon that stops cancels its store accesses: callers see `CancellationError`, which they
+    /// pass over quietly, never a store failure they would log or answer with a 503.
+    @Test func aCancelledAccessIsACancellationNotAStoreFailure() async throws {
+        let dir = try temporaryDirectory()
+        let store = try Store.create(at: dir + "/hub.db", site: "hub", name: "督查室", hubSite: "hub", isHub: true)
+        let started = ManagedFlag()
+        // Synchronous transactions inside an async access, as the exchange and the unit book's flush run.
+        let access = Task {
+            try await store.onWriter {
+                while true {
+                    try store.transaction { db in try db.execute(sql: "UPDATE setting SET value = value") }
+                    started.set()
+                }
+            }
+        }
+        while !started.isSet { try await Task.sleep(for: .milliseconds(1)) }
+        access.cancel()
+        let outcome = await access.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        try store.write(.item(id: "rd-2025-39"), "title", .string("取消之后"))
+        #expect(try store.allFields().count == 1, "the store works on after a cancelled access")
     }
 }
 
