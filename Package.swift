@@ -39,6 +39,7 @@ let package = Package(
             name: "BanliPages",
             dependencies: ["BanliCore", "BanliOffice", .product(name: "Mustache", package: "swift-mustache")]
         ),
+        .target(name: "BanliSecrets", dependencies: ["COpenSSL"]),
         .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol"]),
         .target(
             name: "BanliOps",
@@ -55,7 +56,7 @@ let package = Package(
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliHubStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                "COpenSSL",
+                "BanliSecrets",
             ]
         ),
         .target(
@@ -68,7 +69,7 @@ let package = Package(
         .target(
             name: "BanliHub",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliStore", "BanliOps",
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliSecrets", "BanliOps",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -110,11 +111,13 @@ let package = Package(
         .testTarget(
             name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance"]
         ),
+        .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
         .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore", "BanliSync"]),
         .testTarget(
             name: "BanliHubTests",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "BanliOps", "BanliHub",
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliStore", "BanliOps", "BanliHub",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

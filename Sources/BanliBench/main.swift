@@ -79,7 +79,7 @@ func states(items: Range<Int>, prefix: String = "zx-2025-", site siteOf: (Int) -
     return out
 }
 
-let now = Store.nowMilliseconds()
+let now = HybridLogicalClock.wallMilliseconds()
 let base = HybridLogicalClock.pack(milliseconds: now - 3_600_000)
 
 /// Seconds to upsert the rows Banli would store for `fields` (key, item, visible value, stored state,
@@ -393,8 +393,12 @@ log("figure 7b")
 // 7b. Hub memory after serving the status of all units and items.
 do {
     let t = CurlTransport(baseURL: "http://127.0.0.1:\(hub.adminPort)", token: "x")
+    let pid = hub.process.processIdentifier
+    let before = (rssKB(pid), rssKB(pid, key: "RssAnon"), rssKB(pid, key: "RssFile"))
     _ = try t.get("/v1/status", extraTimeout: 0, cancel: nil)
-    let rss = rssKB(hub.process.processIdentifier)
+    let rss = rssKB(pid)
+    log("hub RSS before /v1/status \(before.0) KB (anon \(before.1), file \(before.2)); after \(rss) KB "
+        + "(anon \(rssKB(pid, key: "RssAnon")), file \(rssKB(pid, key: "RssFile")))")
     figures.append(Figure(name: "7b. Hub memory (RSS), \(unitCount) units, \(bigItems + otherItems + 59) items, after /v1/status",
                           value: "\(rss / 1024) MB", baseline: "target 200 MB (1,000 units, 100,000 items)",
                           ratio: fmt(Double(rss) / 1024 / 200, 2), target: "< 200 MB", met: rss < 200 * 1024))

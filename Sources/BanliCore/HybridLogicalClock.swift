@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A hybrid logical clock: 48 bits of wall-clock milliseconds and a 16-bit logical counter in one `UInt64`.
 ///
 /// Each value it hands out is larger than every value it handed out or observed before, and stays
@@ -17,6 +25,13 @@ public struct HybridLogicalClock: Sendable, Equatable {
     /// Packs wall milliseconds and a logical count.
     public static func pack(milliseconds: UInt64, logical: UInt16 = 0) -> UInt64 {
         (milliseconds & 0xFFFF_FFFF_FFFF) << 16 | UInt64(logical)
+    }
+
+    /// The wall clock now, in Unix milliseconds: the one reading of it that stores, hubs and bureaus use.
+    public static func wallMilliseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        return UInt64(max(0, t.tv_sec)) * 1000 + UInt64(max(0, t.tv_nsec)) / 1_000_000
     }
 
     /// The wall-clock milliseconds part of a counter.

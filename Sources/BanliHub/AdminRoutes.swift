@@ -4,7 +4,7 @@ import BanliOffice
 import BanliOps
 import BanliPages
 import BanliProtocol
-import BanliStore
+import BanliSecrets
 import Foundation
 import Hummingbird
 import NIOCore
@@ -21,7 +21,7 @@ struct AdminRoutes: Sendable {
         router.head("/healthz") { _, _ in JSONResponse.ok("") }
         router.get("/v1/status") { request, _ in
             try await authorize(request)
-            return JSONResponse.ok(try await report().json.canonicalJSON + "\n")
+            return JSONResponse.ok(try await report().canonicalJSON + "\n")
         }
         router.get("/status") { request, _ in
             try await authorize(request)
@@ -38,7 +38,7 @@ struct AdminRoutes: Sendable {
 
     func report() async throws -> HubStatusReport {
         try await HubStatusReport.build(
-            storage: storage, nowMilliseconds: Store.nowMilliseconds(), staleAfterSeconds: settings.staleAfterSeconds, deadlines: settings.deadlines)
+            storage: storage, nowMilliseconds: HybridLogicalClock.wallMilliseconds(), staleAfterSeconds: settings.staleAfterSeconds, deadlines: settings.deadlines)
     }
 
     /// Off loopback, requires an operator token: `Authorization: Bearer <token>`, or HTTP Basic with the token as password (for browsers).
@@ -53,7 +53,7 @@ struct AdminRoutes: Sendable {
             token = String(text[text.index(after: colon)...])
         }
         let hashes = (try? await storage.operatorTokenHashes()) ?? []
-        let hash = Store.tokenHash(token ?? "")
+        let hash = Digest.tokenHash(token ?? "")
         var ok = false
         for h in hashes where ConstantTime.equal(h, hash) { ok = true }
         guard token != nil, ok else {
@@ -127,45 +127,6 @@ extension HubStatusReport {
                 }
             }
         }
-    }
-
-    /// The report as `GET /v1/status` and `banli hub status --json` print it (docs/protocol.md, openapi.yaml).
-    public var json: JSONValue {
-        func time(_ ms: Int64?) -> JSONValue { ms.map { .string(Self.isoTime(milliseconds: $0)) } ?? .null }
-        func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
-        let units: [JSONValue] = units.map { u in
-            .object([
-                "site": .string(u.site), "name": .string(u.name), "lastSyncAt": time(u.lastSyncAt), "lastSuccessAt": time(u.lastSuccessAt),
-                "lastError": text(u.lastError), "stale": .bool(u.stale), "backlog": .int(Int64(u.backlog)), "rejected": .int(Int64(u.rejected)),
-                "clockOffsetMs": u.clockOffsetMs.map(JSONValue.int) ?? .null, "clientVersion": text(u.clientVersion),
-                "items": .int(Int64(u.items)), "overdue": .int(Int64(u.overdue)),
-            ])
-        }
-        let attention = attention.mapValues { chases in
-            JSONValue.array(chases.map { c in
-                .object([
-                    "id": .string(c.id), "title": .string(c.title), "dueAt": .string(c.dueAt.description), "overdue": .bool(c.overdue),
-                    "stage": .string(c.stage.rawValue), "label": .string(c.stage.label), "role": text(c.role),
-                ])
-            })
-        }
-        let conflicts: [JSONValue] = conflicts.map { c in
-            .object([
-                "entity": .string(c.entity.description), "field": .string(c.field), "label": .string(c.label),
-                "values": .array(c.values.map { .object(["site": .string($0.site), "value": $0.value]) }),
-            ])
-        }
-        return .object([
-            "hub": .object([
-                "site": .string(hub.site), "hubId": .string(hub.hubId), "time": .int(Int64(hub.timeMilliseconds)), "version": .string(hub.version),
-            ]),
-            "units": .array(units),
-            "totals": .object([
-                "units": .int(Int64(totals.units)), "stale": .int(Int64(totals.stale)), "items": .int(Int64(totals.items)),
-                "overdue": .int(Int64(totals.overdue)), "conflicts": .int(Int64(totals.conflicts)), "failing": .int(Int64(totals.failing)),
-            ]),
-            "attention": .object(attention), "conflicts": .array(conflicts),
-        ])
     }
 
     /// The failure a unit's clock offset causes, if any: the hub refuses a unit's writes dated more than

@@ -2,7 +2,6 @@ import BanliCore
 import BanliHubStorage
 import BanliOps
 import BanliProtocol
-import BanliStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -39,7 +38,7 @@ struct SyncRoutes: Sendable {
     /// Records a failed exchange of an authenticated unit, for monitoring and for its recovery line.
     func recordFailure(unit: String, error: String) async {
         failures.failed(unit)
-        try? await storage.recordFailure(unit: unit, error: error, nowMilliseconds: Store.nowMilliseconds())
+        try? await storage.recordFailure(unit: unit, error: error, nowMilliseconds: HybridLogicalClock.wallMilliseconds())
     }
 
     /// Refuses a unit over its request rate with 429.
@@ -116,7 +115,7 @@ struct SyncRoutes: Sendable {
             await recordFailure(unit: unit, error: message)
             throw APIError(.forbidden, message)
         }
-        let now = Store.nowMilliseconds()
+        let now = HybridLogicalClock.wallMilliseconds()
         let offset = envelope.clientTime.map { Int64(bitPattern: $0) - Int64(bitPattern: now) }
         let report = UnitReport(clientVersion: envelope.clientVersion, backlog: envelope.backlog, clockOffsetMs: offset, storeId: envelope.storeId)
         let exchange = try await storage.exchange(HubExchangeRequest(
@@ -133,7 +132,7 @@ struct SyncRoutes: Sendable {
         if !exchange.rejected.isEmpty {
             context.logger.notice("refused \(exchange.rejected.count) changes from \(unit)", metadata: ["first": "\(exchange.rejected[0].reason)"])
         }
-        let response = SyncResponse(exchange: exchange, hubId: storage.hubId, hubTime: Store.nowMilliseconds())
+        let response = SyncResponse(exchange: exchange, hubId: storage.hubId, hubTime: HybridLogicalClock.wallMilliseconds())
         return JSONResponse.ok(response.json(hubSite: storage.hubSite))
     }
 

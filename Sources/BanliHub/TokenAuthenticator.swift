@@ -1,6 +1,6 @@
 import BanliCore
 import BanliHubStorage
-import BanliStore
+import BanliSecrets
 import Foundation
 import Synchronization
 
@@ -27,7 +27,7 @@ final class TokenAuthenticator: Sendable {
 
     /// The unit a token belongs to, or nil.
     func site(for token: String) async -> String? {
-        let hash = Store.tokenHash(token)
+        let hash = Digest.tokenHash(token)
         let stale = state.withLock { Date().timeIntervalSince1970 - $0.loadedAt > 1 }
         if stale { try? await reload() }
         return match(hash)

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliSecrets
 import Foundation
 
 /// The hub's secret for authenticating its own writes (HMAC-SHA256, 16-byte tags).
@@ -18,12 +19,12 @@ enum HubKey {
         let text = Data(key).base64EncodedString() + "\n"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
-            throw BanliError(.io, "Cannot create the hub key file \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.io, "Cannot create the hub key file \(path): \(BanliError.systemText(errno)).")
         }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            throw BanliError(.io, "Cannot write the hub key file \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.io, "Cannot write the hub key file \(path): \(BanliError.systemText(errno)).")
         }
         return key
     }
@@ -40,18 +41,5 @@ enum HubKey {
     static func verify(_ key: [UInt8], entity: EntityKey, field: String, sibling s: Sibling) -> Bool {
         guard let sig = s.sig else { return false }
         return ConstantTime.equal(tag(key, entity: entity, field: field, sibling: s), sig)
-    }
-}
-
-/// Comparison that takes the same time however many leading bytes match.
-public enum ConstantTime {
-    /// True when `a` and `b` are equal, without an early exit.
-    public static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var diff = UInt8(truncatingIfNeeded: x.count ^ y.count)
-        for i in 0..<max(x.count, y.count) {
-            diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return diff == 0
     }
 }

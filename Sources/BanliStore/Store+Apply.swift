@@ -16,7 +16,7 @@ extension Store {
     ///
     /// A counter more than 5 minutes ahead of the wall clock fails the whole batch, so one bad
     /// clock cannot drag this store's clock into the future.
-    public func apply(_ fields: [ReplicatedField], via: String, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> ApplyOutcome {
+    public func apply(_ fields: [ReplicatedField], via: String, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws -> ApplyOutcome {
         try Store.checkSkew(fields, nowMilliseconds: nowMilliseconds)
         let at = Store.timestamp()
         return try transaction { db in

@@ -106,7 +106,7 @@ extension Store {
     /// mark, and the refusals. A crash before this commits leaves the store as it was before the exchange.
     public func applyExchange(
         changes: [ReplicatedField], newState: SyncState, pushed: [FieldKey], rejected: [Rejection],
-        yourLatest: UInt64, nowMilliseconds: UInt64 = Store.nowMilliseconds()
+        yourLatest: UInt64, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()
     ) throws -> ApplyOutcome {
         try Store.checkSkew(changes, nowMilliseconds: nowMilliseconds)
         let at = Store.timestamp()
@@ -159,7 +159,7 @@ public struct SyncHealth: Sendable {
 
 extension Store {
     /// Records a sync attempt's outcome (a nil error is a success).
-    public func recordSyncResult(error: String?, clockOffsetMs: Int64? = nil, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws {
+    public func recordSyncResult(error: String?, clockOffsetMs: Int64? = nil, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws {
         try transaction { db in
             let now = String(nowMilliseconds)
             var pairs: [(String, String?)] = [("health.lastAttemptAt", now), ("health.lastError", error)]

@@ -10,7 +10,7 @@ extension Store {
     /// answered from a read snapshot instead (see `UnitBook`).
     public func exchange(
         unit: String, cursor: Int64, pushMark: Int64, pushThrough: Int64, exchangeNumber: Int64 = 0, resyncRequested: Bool,
-        changes: [PushedChange], limit: Int, report: UnitReport, nowMilliseconds: UInt64 = Store.nowMilliseconds()
+        changes: [PushedChange], limit: Int, report: UnitReport, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()
     ) throws -> HubExchange {
         guard info.isHub else { throw BanliError(.usage, "Only a hub store answers sync requests.") }
         let key = hubKey!
@@ -258,7 +258,7 @@ extension Store {
     }
 
     /// Hub: records a failed exchange of a known unit, for monitoring.
-    public func recordFailure(unit: String, error: String, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws {
+    public func recordFailure(unit: String, error: String, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws {
         try transaction { db in
             try db.execute(sql: "INSERT OR IGNORE INTO unit_status (site) VALUES (?)", arguments: [unit])
             try db.execute(sql: "UPDATE unit_status SET lastContactAt = ?, lastError = ? WHERE site = ?",

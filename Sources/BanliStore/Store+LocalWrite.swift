@@ -19,7 +19,7 @@ extension Store {
     /// Writes `writes` in one transaction: permission check, new dot, state update, change number, history.
     /// Either every write lands or none does.
     @discardableResult
-    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> [WriteOutcome] {
+    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws -> [WriteOutcome] {
         let info = self.info
         let checked = try writes.map { w -> (LocalWrite, FieldSpec) in
             let spec = try FieldCatalogue.require(w.entity.kind, w.field)
@@ -57,7 +57,7 @@ extension Store {
 
     /// Writes one field.
     @discardableResult
-    public func write(_ entity: EntityKey, _ field: String, _ value: JSONValue, nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> WriteOutcome {
+    public func write(_ entity: EntityKey, _ field: String, _ value: JSONValue, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws -> WriteOutcome {
         try write([LocalWrite(entity: entity, field: field, value: value)], nowMilliseconds: nowMilliseconds)[0]
     }
 }

@@ -1,11 +1,12 @@
 import BanliCore
+import BanliSecrets
 import Foundation
 import GRDB
 
 /// Unit registration and bearer tokens (hub only). Tokens are stored as SHA-256 hashes, never in clear.
 extension Store {
     /// Registers a unit in the directory and issues its token; returns the token, shown once.
-    public func addUnit(site: String, name: String, kind: String = "bureau", nowMilliseconds: UInt64 = Store.nowMilliseconds()) throws -> String {
+    public func addUnit(site: String, name: String, kind: String = "bureau", nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws -> String {
         guard info.isHub else {
             throw BanliError(.permissionDenied, "Only the hub's store registers units; run this on the office's hub.")
         }
@@ -20,7 +21,7 @@ extension Store {
         guard !exists else {
             throw BanliError(.usage, "Unit '\(site)' is already registered; use 'banli hub rotate-token \(site)' for a new token.")
         }
-        let token = "bnl_" + Store.randomHex(bytes: 32)
+        let token = "bnl_" + Digest.randomHex(bytes: 32)
         let unit = EntityKey.unit(site: site)
         try write([
             LocalWrite(entity: unit, field: "name", value: .string(name)),
@@ -29,15 +30,11 @@ extension Store {
         try transaction { db in
             try db.execute(
                 sql: "INSERT INTO unit_token (site, tokenHash, createdAt) VALUES (?, ?, ?)",
-                arguments: [site, Store.tokenHash(token), Store.timestamp()])
+                arguments: [site, Digest.tokenHash(token), Store.timestamp()])
         }
         return token
     }
 
-    /// SHA-256 of a token, lowercase hex.
-    public static func tokenHash(_ token: String) -> String {
-        hex(Digest.sha256(Array(token.utf8)))
-    }
 
     /// The registered units' sites, sorted.
     public func registeredUnits() throws -> [String] {
@@ -52,10 +49,10 @@ extension Store {
             throw BanliError(.permissionDenied, "Only the hub's store holds tokens; run this on the office's hub.")
         }
         _ = try Identifier.validSite(site)
-        let token = "bnl_" + Store.randomHex(bytes: 32)
+        let token = "bnl_" + Digest.randomHex(bytes: 32)
         let changed = try transaction { db -> Int in
             try db.execute(sql: "UPDATE unit_token SET tokenHash = ?, createdAt = ? WHERE site = ?",
-                           arguments: [Store.tokenHash(token), Store.timestamp(), site])
+                           arguments: [Digest.tokenHash(token), Store.timestamp(), site])
             return db.changesCount
         }
         guard changed == 1 else {
@@ -70,10 +67,10 @@ extension Store {
     public func addOperator(name: String) throws -> String {
         guard info.isHub else { throw BanliError(.permissionDenied, "Only the hub's store holds operator tokens; run this on the office's hub.") }
         _ = try Identifier.validSite(name)
-        let token = "bnlop_" + Store.randomHex(bytes: 32)
+        let token = "bnlop_" + Digest.randomHex(bytes: 32)
         try transaction { db in
             try db.execute(sql: "INSERT OR REPLACE INTO operator_token (name, tokenHash, createdAt) VALUES (?, ?, ?)",
-                           arguments: [name, Store.tokenHash(token), Store.timestamp()])
+                           arguments: [name, Digest.tokenHash(token), Store.timestamp()])
         }
         return token
     }
@@ -94,18 +91,5 @@ extension Store {
             return db.changesCount
         }
         guard removed == 1 else { throw BanliError(.notFound, "Unit '\(site)' is not registered.") }
-    }
-}
-
-extension Store {
-    /// Bytes as lowercase hex (on every request's token, so no per-byte formatting).
-    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliSecrets
 import Foundation
 import GRDB
 
@@ -74,7 +75,7 @@ public final class Store: Sendable {
         }
         try createPrivateFile(path)
         let pool = try openPool(path)
-        let info = SiteInfo(site: site, name: name, hubSite: hubSite, isHub: isHub, storeId: Self.randomHex(bytes: 16))
+        let info = SiteInfo(site: site, name: name, hubSite: hubSite, isHub: isHub, storeId: Digest.randomHex(bytes: 16))
         do {
             try pool.write { db in
                 try db.execute(
@@ -134,7 +135,7 @@ public final class Store: Sendable {
     static func createPrivateFile(_ path: String) throws {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw BanliError(.io, "Cannot create \(path): \(String(cString: strerror(errno))).")
+            throw BanliError(.io, "Cannot create \(path): \(BanliError.systemText(errno)).")
         }
         close(fd)
     }
@@ -280,18 +281,8 @@ public final class Store: Sendable {
 
     @TaskLocal static var held: HeldConnection?
 
-    /// The current wall clock, in Unix milliseconds.
-    public static func nowMilliseconds() -> UInt64 {
-        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-    }
-
     /// An ISO 8601 UTC timestamp for history rows.
     static func timestamp(_ date: Date = Date()) -> String {
         date.formatted(.iso8601)
-    }
-
-    /// Random bytes as lowercase hex.
-    static func randomHex(bytes: Int) -> String {
-        hex(Digest.randomBytes(bytes))
     }
 }

@@ -138,7 +138,7 @@ public final class SyncEngine: Sendable {
         var r = SyncRequest(
             site: info.site, storeId: info.storeId, cursor: header.cursor, pushMark: header.pushMark,
             pushThrough: header.pushThrough, changes: batch.rows, limit: limit, backlog: batch.remaining,
-            clientTime: Store.nowMilliseconds(), resync: header.resync)
+            clientTime: HybridLogicalClock.wallMilliseconds(), resync: header.resync)
         r.exchange = header.exchange
         return r
     }
@@ -147,7 +147,7 @@ public final class SyncEngine: Sendable {
     static func exchange(_ request: SyncRequest, via transport: any Transport) throws -> (response: SyncResponse, t0: UInt64, t1: UInt64) {
         let t0 = request.clientTime
         let http = try transport.post("/v1/sync", json: request.json())
-        let t1 = Store.nowMilliseconds()
+        let t1 = HybridLogicalClock.wallMilliseconds()
         try check(http, url: transport.baseURL)
         return (try SyncResponse(bytes: http.body), t0, t1)
     }

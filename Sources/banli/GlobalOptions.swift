@@ -57,6 +57,6 @@ struct GlobalOptions: ParsableArguments {
             return d
         }
         let offset = TimeZone.current.secondsFromGMT() / 3600
-        return ISODate(unixMilliseconds: Store.nowMilliseconds(), utcOffsetHours: offset)
+        return ISODate(unixMilliseconds: HybridLogicalClock.wallMilliseconds(), utcOffsetHours: offset)
     }
 }

@@ -13,7 +13,12 @@ enum Output {
 
     /// Prints a JSON value on one line; still exact JSON, with nothing a terminal would act on.
     static func json(_ v: JSONValue) {
-        print(TerminalText.escapedJSON(v.canonicalJSON))
+        json(canonical: v.canonicalJSON)
+    }
+
+    /// Prints JSON text already written in canonical form (a large report written entry by entry), as `json(_:)` does.
+    static func json(canonical text: String) {
+        print(TerminalText.escapedJSON(text))
     }
 
     /// Prints a warning to stderr.

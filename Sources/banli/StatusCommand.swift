@@ -22,9 +22,9 @@ struct StatusCommand: AsyncParsableCommand {
         let store = try global.openStore()
         if store.info.isHub {
             let report = try await HubStatusReport.build(
-                storage: SQLiteHubStorage(store), nowMilliseconds: Store.nowMilliseconds(),
+                storage: SQLiteHubStorage(store), nowMilliseconds: HybridLogicalClock.wallMilliseconds(),
                 staleAfterSeconds: config.staleAfterIntervals * config.unitInterval, deadlines: config.deadlines)
-            if json { Output.json(report.json) } else { Output.line(HubStatusText.render(report)) }
+            if json { Output.json(canonical: report.canonicalJSON) } else { Output.line(HubStatusText.render(report)) }
             if report.totals.failing > 0 { throw ExitCode(Self.failingExitCode) }
             return
         }

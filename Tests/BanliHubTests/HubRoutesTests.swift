@@ -18,7 +18,7 @@ final class HubRoutesTests: Sendable {
     let store: Store
     let jxj: String
     let mzj: String
-    let now = Store.nowMilliseconds()
+    let now = HybridLogicalClock.wallMilliseconds()
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("banli-routes-\(UUID().uuidString)").path

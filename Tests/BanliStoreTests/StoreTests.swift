@@ -1,5 +1,6 @@
 import BanliCore
 import BanliProtocol
+import BanliSecrets
 @testable import BanliStore
 import Foundation
 import Testing
@@ -111,7 +112,7 @@ func temporaryDirectory() throws -> String {
         let raw = try String(contentsOfFile: dir + "/hub.db", encoding: .isoLatin1)
             + ((try? String(contentsOfFile: dir + "/hub.db-wal", encoding: .isoLatin1)) ?? "")
         #expect(!raw.contains(token))
-        #expect(raw.contains(Store.tokenHash(token)))
+        #expect(raw.contains(Digest.tokenHash(token)))
         #expect(throws: BanliError.self) { try hub.addUnit(site: "jxj", name: "again") }
         #expect(throws: BanliError.self) { try jxj.addUnit(site: "fgw", name: "x") }
         #expect(try hub.item("a") == nil)

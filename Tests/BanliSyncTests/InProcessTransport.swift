@@ -36,7 +36,7 @@ final class InProcessTransport: Transport, @unchecked Sendable {
         if failAfter.withLock({ n in defer { n = max(0, n - 1) }; return n > 0 }) {
             throw BanliError(.unreachable, "connection reset after the hub committed (injected)")
         }
-        let body = SyncResponse(exchange: x, hubId: hub.info.storeId, hubTime: Store.nowMilliseconds()).json(hubSite: hub.info.hubSite)
+        let body = SyncResponse(exchange: x, hubId: hub.info.storeId, hubTime: HybridLogicalClock.wallMilliseconds()).json(hubSite: hub.info.hubSite)
         return HTTPResult(status: 200, body: Array(body.utf8))
     }
 

@@ -152,7 +152,7 @@ import Testing
             target = (entity.description, spec, known.first { $0.entity == entity && $0.field == spec.name }?.state)
             if Bool.random(using: &rng) {
                 // A write it may make: its own dot over what the hub holds of the field.
-                let n = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds()) + UInt64.random(in: 0...1000, using: &rng)
+                let n = HybridLogicalClock.pack(milliseconds: HybridLogicalClock.wallMilliseconds()) + UInt64.random(in: 0...1000, using: &rng)
                 var context = target.state?.context.entries ?? [:]
                 context["evil"] = n
                 let ctx = context.map { #""\#($0.key)":\#($0.value)"# }.joined(separator: ",")
@@ -168,7 +168,7 @@ import Testing
                                      .feedback(item: item, site: site), .unit(site: site)].randomElement(using: &rng)!
             target = (entity.description, FieldCatalogue.fields(of: entity.kind).randomElement(using: &rng)!, nil)
         }
-        let now = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds())
+        let now = HybridLogicalClock.pack(milliseconds: HybridLogicalClock.wallMilliseconds())
         let realDots = known.flatMap { $0.state.context.entries.values }
         func counter() -> UInt64 {
             switch Int.random(in: 0..<7, using: &rng) {

@@ -7,8 +7,8 @@ import Testing
 
 /// Each finding of the isolation review, replayed against a real hub by a unit holding a valid token.
 @Suite(.serialized) struct IsolationTests {
-    static func now() -> UInt64 { HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds()) }
-    static func ahead(_ seconds: UInt64) -> UInt64 { HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds() + seconds * 1000) }
+    static func now() -> UInt64 { HybridLogicalClock.pack(milliseconds: HybridLogicalClock.wallMilliseconds()) }
+    static func ahead(_ seconds: UInt64) -> UInt64 { HybridLogicalClock.pack(milliseconds: HybridLogicalClock.wallMilliseconds() + seconds * 1000) }
 
     /// A push of raw change lines under `unit`'s token.
     static func push(_ c: Cluster, as unit: String, _ changes: [String], clientTime: UInt64? = nil) throws -> SyncResponse {
@@ -83,7 +83,7 @@ import Testing
         let e = "assignment/rd-2025-8/jxj"
         let ahead = Self.ahead(240)
         let r = try Self.push(c, as: "jxj", [Self.state(e, "progress", siblings: [(#""快""#, "jxj", ahead)], context: ["jxj": ahead])],
-                              clientTime: Store.nowMilliseconds() + 240_000)
+                              clientTime: HybridLogicalClock.wallMilliseconds() + 240_000)
         #expect(r.accepted == 0)
         #expect(r.rejected.first?.reason.contains("ahead of the hub's") == true, "\(r.rejected)")
         // The operator sees the fast unit's clock as the reason.
@@ -96,7 +96,7 @@ import Testing
         // The office's next write is dated by the hub's own clock, not the unit's.
         try c.cli.ok(["item", "set", "rd-2025-7", "supervisor", "王副市长", "--store", "hub.db"])
         let hubWrite = try #require(try c.store("hub").field(.item(id: "rd-2025-7"), "supervisor")?.state.siblings.first?.counter)
-        #expect(HybridLogicalClock.milliseconds(of: hubWrite) < Store.nowMilliseconds() + 5_000)
+        #expect(HybridLogicalClock.milliseconds(of: hubWrite) < HybridLogicalClock.wallMilliseconds() + 5_000)
         // Bureaus whose clocks are two minutes off, either way, keep syncing.
         var slow = c.cli, fast = c.cli
         slow.wrapper = [try TestTool.faketime.path(), "-f", "-120s"]

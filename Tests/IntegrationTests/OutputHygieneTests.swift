@@ -37,7 +37,7 @@ import Testing
                 LocalWrite(entity: a, field: "replyText", value: .string(text.trimmedWhitespace.isEmpty ? "-1" : text)),
             ]
         }
-        let counter = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds())
+        let counter = HybridLogicalClock.pack(milliseconds: HybridLogicalClock.wallMilliseconds())
         let lines = try writes.enumerated().map { i, w in
             var state = FieldState()
             state.write(w.value, dot: Dot(site: "jxj", counter: counter + UInt64(i)))

@@ -26,7 +26,7 @@ import Testing
         invalidUTF8 += [0xC3, 0x28, 0x22, 0x7D]
         let deep = #"{"protocol":1,"site":"jxj","cursor":0,"x":"# + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "}"
         let duplicate = #"{"protocol":1,"site":"jxj","site":"fgw","cursor":0}"#
-        let c0 = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds())
+        let c0 = HybridLogicalClock.pack(milliseconds: HybridLogicalClock.wallMilliseconds())
         let e = "assignment/rd-2025-39/jxj"
         let siblings65 = (1...65).map { #"{"value":"v","site":"jxj","counter":\#(c0 + UInt64($0))}"# }.joined(separator: ",")
         func push(_ change: String) -> [UInt8] { Array(#"{"protocol":1,"site":"jxj","cursor":0,"changes":[\#(change)]}"#.utf8) }

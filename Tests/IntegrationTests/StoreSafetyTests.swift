@@ -89,7 +89,7 @@ import Testing
         defer { c.stopHub() }
         try c.sync("jxj")
         // 1200 of the unit's own writes, brought in through the binary (as an offline exchange would).
-        let counter = HybridLogicalClock.pack(milliseconds: Store.nowMilliseconds())
+        let counter = HybridLogicalClock.pack(milliseconds: HybridLogicalClock.wallMilliseconds())
         let writes = try (1...1200).map { n in
             var state = FieldState()
             state.write(.string("第\(n)次沟通"), dot: Dot(site: "jxj", counter: counter + UInt64(n)))

@@ -109,7 +109,7 @@ import Testing
         try c.sync("fgw")
         let before = try c.dump("hub")
         let jxj = CurlTransport(baseURL: c.hubURL, token: try c.token("jxj"))
-        let now = Store.nowMilliseconds()
+        let now = HybridLogicalClock.wallMilliseconds()
         let c0 = HybridLogicalClock.pack(milliseconds: now)
         func state(_ entity: String, _ field: String, _ value: String, site: String, counter: UInt64) -> String {
             #"{"entity":"\#(entity)","field":"\#(field)","#

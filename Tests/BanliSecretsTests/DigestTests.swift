@@ -1,4 +1,4 @@
-import BanliStore
+import BanliSecrets
 import Testing
 
 /// The digests behind token hashes and the hub's tags: a wrong one would lock every unit out after an
@@ -9,7 +9,7 @@ import Testing
     @Test func sha256MatchesTheFIPSExamples() {
         #expect(hex(Digest.sha256(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(hex(Digest.sha256([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(Store.tokenHash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Digest.tokenHash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test func hmacMatchesRFC4231() {
@@ -25,5 +25,15 @@ import Testing
     @Test func randomBytesDiffer() {
         let a = Digest.randomBytes(32), b = Digest.randomBytes(32)
         #expect(a.count == 32 && a != b)
+    }
+
+    @Test func constantTimeEqualityIsEqualityAtEveryLength() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let a = Digest.randomHex(bytes: Int.random(in: 0...4, using: &rng))
+            let b = Bool.random(using: &rng) ? a : Digest.randomHex(bytes: Int.random(in: 0...4, using: &rng))
+            #expect(ConstantTime.equal(a, b) == (a == b), "\(a) vs \(b)")
+        }
+        #expect(!ConstantTime.equal("ab", "ab\u{0}"), "a trailing NUL is a difference, not padding")
     }
 }

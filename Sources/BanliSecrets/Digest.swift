@@ -27,4 +27,25 @@ public enum Digest {
         var rng = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
+
+    /// Bytes as lowercase hex (on every request's token, so no per-byte formatting).
+    public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// SHA-256 of a token, lowercase hex: what stores keep instead of the token.
+    public static func tokenHash(_ token: String) -> String {
+        hex(sha256(Array(token.utf8)))
+    }
+
+    /// Random bytes as lowercase hex.
+    public static func randomHex(bytes: Int) -> String {
+        hex(randomBytes(bytes))
+    }
 }
