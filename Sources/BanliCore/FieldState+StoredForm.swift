@@ -92,44 +92,24 @@ extension FieldState {
     /// Decodes a stored state; `visibleValue` is called (once, at most) for the sibling stored as the row's value.
     /// A checked form needs `valueJSON`, the row's value text, and is refused when its checksum does not match.
     public init(storedForm bytes: UnsafeRawBufferPointer, valueJSON: String? = nil, visibleValue: () throws -> JSONValue) throws {
-        var r = StoredBytes(bytes: try Self.body(bytes, valueJSON: valueJSON))
-        _ = try r.byte()
-        let n = try r.count()
-        var sites: [String] = []
-        sites.reserveCapacity(n)
         var entries: [String: UInt64] = [:]
-        entries.reserveCapacity(n)
-        for _ in 0..<n {
-            let site = try r.text()
-            sites.append(site)
-            entries[site] = try r.varint()
-        }
-        let m = try r.count()
         var siblings: [Sibling] = []
-        siblings.reserveCapacity(m)
         var visible: JSONValue?
-        for _ in 0..<m {
-            let flags = try r.byte()
+        try StoredBytes.read(bytes, valueJSON: valueJSON) { sites, counters in
+            entries.reserveCapacity(sites.count)
+            for (site, counter) in zip(sites, counters) { entries[site] = counter }
+        } siblingCount: {
+            siblings.reserveCapacity($0)
+        } sibling: { text, site, counter, sig in
             let value: JSONValue
-            if flags & 1 != 0 {
+            if let text {
+                value = try JSONValue.parse(text)
+            } else {
                 if visible == nil { visible = try visibleValue() }
                 value = visible!
-            } else {
-                value = try JSONValue.parse(try r.text())
             }
-            let site: String
-            if flags & 2 != 0 {
-                let index = try r.count()
-                guard index < sites.count else { throw StoredBytes.damaged }
-                site = sites[index]
-            } else {
-                site = try r.text()
-            }
-            let counter = flags & 4 != 0 ? entries[site] ?? 0 : try r.varint()
-            let sig = flags & 8 != 0 ? try r.text() : nil
             siblings.append(Sibling(value: value, site: site, counter: counter, sig: sig))
         }
-        guard r.atEnd else { throw StoredBytes.damaged }
         self.init(siblings: siblings, context: VersionVector(entries))
     }
 }
@@ -175,6 +155,52 @@ struct StoredBytes {
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]), as: UTF8.self)
     }
 
+    /// Reads a stored form (the one reader of its layout): the context once, in stored (sorted) order, then each
+    /// sibling with its value's JSON text, nil for the sibling whose value is the row's value column.
+    static func read(
+        _ bytes: UnsafeRawBufferPointer, valueJSON: String?,
+        context: (_ sites: [String], _ counters: [UInt64]) -> Void,
+        siblingCount: (Int) -> Void,
+        sibling: (_ valueText: String?, _ site: String, _ counter: UInt64, _ sig: String?) throws -> Void
+    ) throws {
+        var r = StoredBytes(bytes: try FieldState.body(bytes, valueJSON: valueJSON))
+        _ = try r.byte()
+        let n = try r.count()
+        var sites: [String] = [], counters: [UInt64] = []
+        sites.reserveCapacity(n)
+        counters.reserveCapacity(n)
+        for _ in 0..<n {
+            sites.append(try r.text())
+            counters.append(try r.varint())
+        }
+        context(sites, counters)
+        let m = try r.count()
+        siblingCount(m)
+        for _ in 0..<m {
+            let flags = try r.byte()
+            let text = flags & 1 != 0 ? nil : try r.text()
+            let site: String
+            var index: Int?
+            if flags & 2 != 0 {
+                let i = try r.count()
+                guard i < sites.count else { throw damaged }
+                site = sites[i]
+                index = i
+            } else {
+                site = try r.text()
+            }
+            let counter: UInt64
+            if flags & 4 != 0 {
+                counter = index.map { counters[$0] } ?? sites.firstIndex(of: site).map { counters[$0] } ?? 0
+            } else {
+                counter = try r.varint()
+            }
+            let sig = flags & 8 != 0 ? try r.text() : nil
+            try sibling(text, site, counter, sig)
+        }
+        guard r.atEnd else { throw damaged }
+    }
+
     static func writeVarint(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
@@ -213,31 +239,17 @@ public struct StoredFormEntries: Sendable, Hashable {
     /// Reads a stored form; `valueJSON` is the row's value text. A checked form is refused when its checksum
     /// does not match, any form when its bytes do not decode.
     public init(storedForm bytes: UnsafeRawBufferPointer, valueJSON: String) throws {
-        var r = StoredBytes(bytes: try FieldState.body(bytes, valueJSON: valueJSON))
-        _ = try r.byte()
-        let n = try r.count()
-        context = []
-        context.reserveCapacity(n)
-        for _ in 0..<n { context.append(ContextEntry(site: try r.text(), counter: try r.varint())) }
-        let m = try r.count()
-        siblings = []
-        siblings.reserveCapacity(m)
-        for _ in 0..<m {
-            let flags = try r.byte()
-            let value = flags & 1 != 0 ? nil : try r.text()
-            let site: String
-            if flags & 2 != 0 {
-                let index = try r.count()
-                guard index < context.count else { throw StoredBytes.damaged }
-                site = context[index].site
-            } else {
-                site = try r.text()
-            }
-            let counter = flags & 4 != 0 ? context.first { $0.site == site }?.counter ?? 0 : try r.varint()
-            let sig = flags & 8 != 0 ? try r.text() : nil
-            siblings.append(Sibling(valueJSON: value, site: site, counter: counter, sig: sig))
+        var context: [ContextEntry] = []
+        var siblings: [Sibling] = []
+        try StoredBytes.read(bytes, valueJSON: valueJSON) { sites, counters in
+            context = zip(sites, counters).map { ContextEntry(site: $0, counter: $1) }
+        } siblingCount: {
+            siblings.reserveCapacity($0)
+        } sibling: { text, site, counter, sig in
+            siblings.append(Sibling(valueJSON: text, site: site, counter: counter, sig: sig))
         }
-        guard r.atEnd else { throw StoredBytes.damaged }
+        self.context = context
+        self.siblings = siblings
     }
 
     /// The entries of a decoded state, each value written as canonical JSON, the context sorted as stores keep it.

@@ -38,7 +38,8 @@ struct AdminRoutes: Sendable {
 
     func report() async throws -> HubStatusReport {
         try await HubStatusReport.build(
-            storage: storage, nowMilliseconds: HybridLogicalClock.wallMilliseconds(), staleAfterSeconds: settings.staleAfterSeconds, deadlines: settings.deadlines)
+            storage: storage, nowMilliseconds: HybridLogicalClock.wallMilliseconds(), staleAfterSeconds: settings.staleAfterSeconds,
+            deadlines: settings.deadlines)
     }
 
     /// Off loopback, requires an operator token: `Authorization: Bearer <token>`, or HTTP Basic with the token as password (for browsers).

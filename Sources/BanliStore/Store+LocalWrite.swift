@@ -57,7 +57,9 @@ extension Store {
 
     /// Writes one field.
     @discardableResult
-    public func write(_ entity: EntityKey, _ field: String, _ value: JSONValue, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws -> WriteOutcome {
+    public func write(
+        _ entity: EntityKey, _ field: String, _ value: JSONValue, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()
+    ) throws -> WriteOutcome {
         try write([LocalWrite(entity: entity, field: field, value: value)], nowMilliseconds: nowMilliseconds)[0]
     }
 }
