@@ -15,6 +15,10 @@ DEB_TOOLS := dpkg-dev binutils
 VENV := .build/venv
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_STAMP := $(VENV)/schemathesis-$(SCHEMATHESIS_VERSION).stamp
+# Figure 9's peer (pycrdt, the Python binding of Yrs), in a venv of its own.
+BENCH_VENV := .build/bench-venv
+PYCRDT_VERSION := 0.14.13
+PYCRDT_STAMP := $(BENCH_VENV)/pycrdt-$(PYCRDT_VERSION).stamp
 # Where the tests find their tools. A test whose tool is missing fails and says how to get it.
 TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium \
 	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime \
@@ -49,6 +53,13 @@ $(SCHEMATHESIS_STAMP): | test-deps
 	rm -rf $(VENV)
 	/usr/bin/python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
+	touch $@
+
+$(PYCRDT_STAMP):
+	@$(MAKE) --no-print-directory apt PACKAGES="python3 python3-venv"
+	rm -rf $(BENCH_VENV)
+	/usr/bin/python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check "pycrdt==$(PYCRDT_VERSION)"
 	touch $@
 
 apt:
@@ -119,10 +130,11 @@ adversary: test-tools
 	  $(SWIFT) test --skip-build --disable-xctest --filter AdversaryTests
 
 # Benchmarks (release build): prints the table and writes docs/performance.md.
-bench: deps
+bench: deps $(PYCRDT_STAMP)
 	$(SWIFT) build $(RELEASE) --product banli
 	$(SWIFT) build $(RELEASE) --product banli-bench
-	BANLI_BENCH_OUT=docs/performance.md "$$($(SWIFT) build $(RELEASE) --show-bin-path)/banli-bench"
+	BANLI_BENCH_OUT=docs/performance.md BANLI_BENCH_PYTHON="$(CURDIR)/$(BENCH_VENV)/bin/python3" \
+	  "$$($(SWIFT) build $(RELEASE) --show-bin-path)/banli-bench"
 
 # libFuzzer on the wire decoder and the join: builds BanliCore with -sanitize=fuzzer,address.
 fuzz:

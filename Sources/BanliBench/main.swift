@@ -438,13 +438,15 @@ if only == nil || only == "9" {
         rates.append(Double(merged) / t)
     }
     let banliRate = rates.sorted()[7]
-    var peer = "pycrdt not installed (pip install pycrdt)"
+    // `make bench` installs pycrdt in a venv of its own and names its python here.
+    let python = env["BANLI_BENCH_PYTHON"] ?? "/usr/bin/python3"
+    var peer = "pycrdt not installed (make bench installs it; or set BANLI_BENCH_PYTHON)"
     var ratio = "—"
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Benchmarks/peers/pycrdt_merge.py").path
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", script, String(records)]
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = [script, String(records)]
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice
