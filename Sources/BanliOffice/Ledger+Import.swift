@@ -65,16 +65,19 @@ extension Ledger {
             headers = record.fields.map(\.trimmedWhitespace)
             let line = record.line
             var resolved: [Column?] = []
+            var unknown: [Int] = []
             for (i, h) in headers.enumerated() {
                 if h.isEmpty {
                     resolved.append(nil)
                     continue
                 }
                 guard let c = lookup[normalize(h)] else {
-                    resolved.append(.ignored("?"))
+                    unknown.append(i)
+                    resolved.append(nil)
                     continue
                 }
                 resolved.append(c)
+                if case .ignored = c { continue }
                 if let j = columnIndex[c] {
                     throw BanliError(.corruptInput, "line \(line), column \(columnLetter(i)) (\(h)): "
                         + "this column repeats column \(columnLetter(j)) (\(headers[j])); remove one of them.")
@@ -83,12 +86,15 @@ extension Ledger {
             }
             layout = columnIndex[.unit] != nil ? .ledger : .assignmentList
             let accepted = Ledger.acceptedHeaders(layout)
+            if !unknown.isEmpty {
+                // Every unknown header at once, so one round of fixes is enough.
+                let named = unknown.map { "\(columnLetter($0)) (\(headers[$0].prefix(40)))" }.joined(separator: ", ")
+                let what = unknown.count == 1 ? "an unknown column" : "\(unknown.count) unknown columns"
+                throw BanliError(.corruptInput, "line \(line) has \(what): \(named); rename or remove them. The accepted headers are: \(accepted).")
+            }
             for (i, c) in resolved.enumerated() {
                 guard let c else { continue }
                 let where_ = "line \(line), column \(columnLetter(i)) (\(headers[i]))"
-                if c == .ignored("?") {
-                    throw BanliError(.corruptInput, "\(where_): unknown column; the accepted headers are: \(accepted).")
-                }
                 switch (layout, c) {
                 case (.ledger, .unitsWithRole):
                     throw BanliError(.corruptInput, "\(where_): a ledger with a 承办单位 column names one unit per row with its 承办方式; "
@@ -193,7 +199,7 @@ extension Ledger {
                 }
             }
             // Checked after the row, so repeated rows of one item need not repeat its fields.
-            for (field, what) in [("title", "标题 (title)"), ("kind", "类别 (kind: 建议 or 提案)"), ("number", "序号 (number)")]
+            for (field, what) in [("title", "标题 (title)"), ("kind", "类别 (kind: 建议 or 提案)"), ("number", "建议提案号 (number)")]
             where firstSeen[key(item, field)] == nil {
                 let target = cell(.item(field), record) ?? cell(.id, record)!
                 throw target.error("item \(itemId) has no \(what); fill it in.")
@@ -226,7 +232,7 @@ extension Ledger {
                     throw idCell.error("a bare number needs 年度 or 交办日期 on the row to form the id (rd-YEAR-N or zx-YEAR-N).")
                 }
                 if case let (v, c)? = values["number"], v.intValue != Int64(n) {
-                    throw c.error("序号 \(v.displayText) differs from the number \(n) in 编号; make them agree.")
+                    throw c.error("建议提案号 \(v.displayText) differs from the number \(n) in 编号; make them agree.")
                 }
                 values["number"] = values["number"] ?? (.int(Int64(n)), idCell)
                 itemId = "\(kind.idPrefix)-\(year)-\(n)"
@@ -237,10 +243,12 @@ extension Ledger {
                 }
                 // The office's list may leave out what an id of the hub's own shape already says. Not in
                 // Banli's own ledger: there an empty cell means empty, so export → import → export is stable.
-                if layout == .assignmentList, case let (kind, year, n)? = conventional {
-                    if values["kind"] == nil { values["kind"] = (.string(kind.rawValue), idCell) }
-                    if values["year"] == nil { values["year"] = (.int(Int64(year)), idCell) }
-                    if values["number"] == nil { values["number"] = (.int(Int64(n)), idCell) }
+                // Nor where the ledger has no such column at all (an export from before 序号 was read past).
+                if case let (kind, year, n)? = conventional {
+                    let derived: [(String, JSONValue)] = [("kind", .string(kind.rawValue)), ("year", .int(Int64(year))), ("number", .int(Int64(n)))]
+                    for (field, value) in derived where values[field] == nil && (layout == .assignmentList || columnIndex[.item(field)] == nil) {
+                        values[field] = (value, idCell)
+                    }
                 }
             }
             let item = EntityKey.item(id: itemId)
@@ -296,7 +304,7 @@ extension Ledger {
                     let value: JSONValue
                     do {
                         if let s = v.stringValue {
-                            value = try spec.type.parse(spec.type == .date ? Ledger.normalizeDate(s) : s, field: spec.name)
+                            value = try spec.type.parse(s, field: spec.name)
                         } else {
                             try spec.type.validate(v, field: spec.name)
                             value = v
@@ -339,9 +347,10 @@ extension Ledger {
         var text = cell.text
         switch spec.type {
         case .date:
-            text = normalizeDate(text)
-            guard ISODate(text) != nil else {
-                throw cell.error("'\(cell.trimmed.prefix(40))' is not a date; write it like 2025-04-14.")
+            do {
+                text = try ISODate.parse(text).description
+            } catch let e as BanliError {
+                throw cell.error(e.message)
             }
         case .enumeration where spec.entity == .item && spec.name == "kind":
             let t = cell.trimmed
