@@ -11,14 +11,26 @@ extension Ledger {
 
     /// Like `importRows`, with the layout and counts for a summary.
     public static func importLedger(csv: String, units: [String: String]) throws -> LedgerImport {
-        var reader = try Reader(records: CSV.records(csv), units: units)
+        try importLedger(csv: csv) { name in
+            guard let site = units[name] ?? units[name.lowercased()], Identifier.isValid(site) else {
+                throw BanliError(.corruptInput,
+                                 "unknown unit '\(name.prefix(60))'; register it with banli hub add-unit or use one of: \(Ledger.unitList(units)).")
+            }
+            return site
+        }
+    }
+
+    /// Like `importRows`, with units named through `resolveUnit` (site, full name or alias to site; throws a sentence
+    /// for an unknown name, which the import prefixes with the cell).
+    public static func importLedger(csv: String, resolveUnit: @escaping @Sendable (String) throws -> String) throws -> LedgerImport {
+        var reader = try Reader(records: CSV.records(csv), resolve: resolveUnit)
         return try reader.run()
     }
 
     /// One import pass over the records.
     struct Reader {
         let records: [CSV.Record]
-        let units: [String: String]
+        let resolve: @Sendable (String) throws -> String
         var headers: [String] = []
         var columns: [Column?] = []
         var columnIndex: [Column: Int] = [:]
@@ -26,13 +38,14 @@ extension Ledger {
         var writes: [LocalWrite] = []
         /// Where each (entity, field) was first written, to accept repeats and refuse contradictions.
         var firstSeen: [FieldKey: (value: JSONValue, line: Int)] = [:]
+        var origins: [FieldKey: LedgerCell] = [:]
         var itemIds: [String] = []
         var itemSet: Set<String> = []
         var assignmentKeys: Set<String> = []
 
-        init(records: [CSV.Record], units: [String: String]) {
+        init(records: [CSV.Record], resolve: @escaping @Sendable (String) throws -> String) {
             self.records = records
-            self.units = units
+            self.resolve = resolve
         }
 
         mutating func run() throws -> LedgerImport {
@@ -56,7 +69,7 @@ extension Ledger {
             for record in records[(start + 1)...] where !record.fields.allSatisfy({ $0.trimmedWhitespace.isEmpty }) {
                 try readRow(record)
             }
-            return LedgerImport(layout: layout, writes: writes, items: itemIds, assignments: assignmentKeys.count)
+            return LedgerImport(layout: layout, writes: writes, items: itemIds, assignments: assignmentKeys.count, origins: origins)
         }
 
         // MARK: header
@@ -318,11 +331,13 @@ extension Ledger {
         }
 
         func resolveUnit(_ name: String, _ cell: Cell) throws -> String {
-            let n = name.trimmedWhitespace
-            guard let site = units[n] ?? units[n.lowercased()], Identifier.isValid(site) else {
-                throw cell.error("unknown unit '\(n.prefix(60))'; register it with banli hub add-unit or use one of: \(Ledger.unitList(units)).")
+            do {
+                let site = try resolve(name.trimmedWhitespace)
+                guard Identifier.isValid(site) else { throw cell.error("'\(site.prefix(60))' is not a valid site name.") }
+                return site
+            } catch let e as BanliError where !e.message.hasPrefix("line ") {
+                throw cell.error(e.message)
             }
-            return site
         }
 
         func key(_ e: EntityKey, _ f: String) -> FieldKey { FieldKey(e, f) }
@@ -338,6 +353,7 @@ extension Ledger {
                 return
             }
             firstSeen[k] = (value, at.line)
+            origins[k] = LedgerCell(line: at.line, column: at.column, header: at.header)
             writes.append(LocalWrite(entity: entity, field: field, value: value))
         }
     }
