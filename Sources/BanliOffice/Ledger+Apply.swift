@@ -47,23 +47,24 @@ extension Ledger {
             let derived = current == nil ? derivedDeadline(w.entity, w.field, deadlines: deadlines) { e, f in
                 importedValues[FieldKey(e, f)] ?? currentValue(e, f, in: items)
             } : nil
-            if (current ?? derived) == w.value {
-                unchanged += 1
-                continue
-            }
-            if isHub {
-                writes.append(w)
-                continue
-            }
-            guard let id = w.entity.itemId, let view = items[id], view.assignments[site]?.role != nil else {
+            // A bureau imports only items the office assigned to it, even rows that match.
+            if !isHub, items[w.entity.itemId ?? ""]?.assignments[site]?.role == nil {
                 let id = w.entity.itemId ?? w.entity.description
                 refuse("held " + id, "line \(cell?.line ?? 0): this store holds no item \(id) assigned to unit '\(site)'; "
                     + "a bureau imports only its own items (run banli sync first, or remove the row)")
                 continue
             }
+            if (current ?? derived) == w.value {
+                unchanged += 1
+                continue
+            }
+            guard !isHub, let id = w.entity.itemId, let view = items[id] else {
+                writes.append(w)
+                continue
+            }
             guard let spec = FieldCatalogue.spec(w.entity.kind, w.field) else { continue }
             if let denial = Permissions.denial(site: site, hubSite: hubSite, entity: w.entity, field: spec) {
-                let was = current.map { "'\(shortText($0))'" } ?? "empty"
+                let was = (current ?? derived).map { "'\(shortText($0))'" } ?? "empty"
                 refuse(place, "\(place): '\(shortText(w.value))' differs from the store's value (\(was)) and \(denial); "
                     + "write it back as the office sent it")
                 continue

@@ -97,7 +97,7 @@ struct HubSetUnit: ParsableCommand, HubSubcommand {
         guard alias.isEmpty || !clearAliases else { throw BanliError(.usage, "Give either --alias or --clear-aliases, not both.") }
         if let name, name.trimmedWhitespace.isEmpty { throw BanliError(.usage, "--name is empty; give the unit's full name.") }
         let directory = try UnitNames(store: store)
-        let aliases = try UnitAliases.checked(alias, site: site, name: name ?? directory[site: site], directory: directory)
+        let aliases = try UnitAliases.checked(alias, site: site, name: name ?? directory[site], directory: directory)
         var writes: [LocalWrite] = []
         let unit = EntityKey.unit(site: site)
         if let name { writes.append(LocalWrite(unit, "name", .string(name.trimmedWhitespace))) }

@@ -23,14 +23,14 @@ struct ImportCommand: ParsableCommand {
         }
         let text = try TextEncoding.decode(Array(data), as: enc)
         let units = try UnitNames(store: store)
+        let deadlines = try global.loadConfig().deadlines
+        let items = Dictionary(try store.items().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let plan: LedgerPlan
         let imported: LedgerImport
         do {
             imported = try Ledger.importLedger(csv: text) { try units.site(named: $0) }
             // Compared with the store: unchanged values are not written again; a bureau writes only its own columns.
-            let items = Dictionary(try store.items().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            plan = try Ledger.plan(imported, items: items, site: store.info.site, hubSite: store.info.hubSite,
-                                   deadlines: global.loadConfig().deadlines)
+            plan = try Ledger.plan(imported, items: items, site: store.info.site, hubSite: store.info.hubSite, deadlines: deadlines)
         } catch let e as BanliError {
             throw BanliError(e.code, "\(file) \(e.message) Nothing was imported.")
         }
