@@ -162,4 +162,30 @@ import Testing
         try c.cli.ok(["item", "extend", "rd-2025-39", "jxj", "--due", "2025年7月1日", "--store", "hub.db"])
         #expect(try c.value("hub", "assignment/rd-2025-39/jxj", "dueAt") == .string("2025-07-01"))
     }
+
+    @Test func aliasesAreGivenAtRegistrationAndChangedLater() throws {
+        let cli = BanliProcess(directory: try BanliProcess.temporaryDirectory())
+        let h = { (a: [String]) in a + ["--store", "hub.db"] }
+        try cli.ok(h(["hub", "init"]))
+        try cli.ok(h(["hub", "add-unit", "swj", "--name", "市商务局", "--alias", "商务局", "--alias", " 商务 ", "--token-file", "swj.token"]))
+        let list = "编号,类别,年度,标题,主办单位\nrd-2025-1,建议,2025,甲,商务\nrd-2025-2,建议,2025,乙,商务局\n"
+        try list.write(toFile: cli.directory + "/list.csv", atomically: true, encoding: .utf8)
+        #expect(try cli.ok(h(["import", "list.csv"])).contains("Imported 2 items"))
+        let roles = try JSONValue.parse(cli.ok(h(["item", "show", "rd-2025-1", "--json"])))
+        #expect(roles.canonicalJSON.contains(#""swj":{"active":true,"role":"lead""#), "\(roles.canonicalJSON)")
+
+        // A bad alias at registration leaves no unit behind; an alias taken by another unit is refused.
+        let taken = try cli.run(h(["hub", "add-unit", "sw2", "--name", "市商务二局", "--alias", "商务局", "--token-file", "sw2.token"]))
+        #expect(taken.status == 2 && taken.stderr.contains("already means unit swj"), "\(taken.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory + "/sw2.token"))
+        #expect(try cli.run(h(["hub", "set-unit", "sw2", "--alias", "x"])).status != 0, "an unregistered unit")
+
+        // Aliases are replaced, then cleared; an old alias then names no unit.
+        try cli.ok(h(["hub", "set-unit", "swj", "--alias", "商务"]))
+        try cli.ok(h(["hub", "set-unit", "swj", "--clear-aliases"]))
+        let again = "编号,类别,年度,标题,主办单位\nrd-2025-3,建议,2025,丙,商务局\n"
+        try again.write(toFile: cli.directory + "/again.csv", atomically: true, encoding: .utf8)
+        let r = try cli.run(h(["import", "again.csv"]))
+        #expect(r.status == 2 && r.stderr.contains("Unknown unit '商务局'; did you mean: swj (市商务局)"), "\(r.stderr)")
+    }
 }
