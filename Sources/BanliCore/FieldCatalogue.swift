@@ -45,6 +45,8 @@ public enum FieldCatalogue {
     public static let all: [FieldSpec] = [
         FieldSpec(.unit, "name", .string, .hub, "单位名称"),
         FieldSpec(.unit, "kind", .enumeration(unitKinds), .hub, "单位类型"),
+        // Short and former names clerks write (省发改委), for import and every --unit option.
+        FieldSpec(.unit, "aliases", .strings, .hub, "简称"),
 
         FieldSpec(.item, "kind", .enumeration(itemKinds), .hub, "类别"),
         FieldSpec(.item, "number", .int, .hub, "编号"),

@@ -90,3 +90,56 @@ public struct ISODate: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static func < (a: ISODate, b: ISODate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 }
+
+/// Dates as clerks type them: one parser for every date the command line and the ledger import read.
+extension ISODate {
+    /// The accepted forms, for messages.
+    public static let acceptedForms = "2020-05-22, 2020/5/22, 2020.5.22 or 2020年5月22日"
+
+    /// Parses a date as people type it: `2020-05-22`, `2020-5-22`, `2020/05/22`, `2020/5/22`, `2020.5.22` or
+    /// `2020年5月22日`, with surrounding spaces and a spreadsheet's midnight time (` 00:00:00`) allowed.
+    /// Throws one sentence for anything else, and for a date that does not exist (2020-02-30).
+    public static func parse(_ text: String) throws -> ISODate {
+        let shown = String(text.trimmedWhitespace.prefix(40))
+        guard let (y, m, d) = parts(text) else {
+            throw BanliError(.invalidValue, "'\(shown)' is not a date; write it like \(acceptedForms).")
+        }
+        guard y >= 1900, y <= 9999, (1...12).contains(m) else {
+            throw BanliError(.invalidValue, "'\(shown)' is not a real date: the year must be 1900 or later and the month 1 to 12.")
+        }
+        let days = daysIn(month: m, year: y)
+        guard d >= 1, d <= days else {
+            throw BanliError(.invalidValue, "'\(shown)' is not a real date: \(y)年\(m)月 has \(days) days.")
+        }
+        return ISODate(year: y, month: m, day: d)
+    }
+
+    /// The year, month and day of a date in one of the accepted forms, unchecked; nil when the form is wrong.
+    static func parts(_ text: String) -> (Int, Int, Int)? {
+        var t = Substring(text.trimmedWhitespace)
+        // Spreadsheets append a midnight time to date cells.
+        for suffix in [" 00:00:00", " 0:00:00", " 00:00", " 0:00"] where t.hasSuffix(suffix) {
+            t = t.dropLast(suffix.count)
+            break
+        }
+        let chinese = t.contains("年")
+        if chinese {
+            if t.hasSuffix("日") || t.hasSuffix("号") { t = t.dropLast() }
+            guard let y = t.firstIndex(of: "年"), let m = t.firstIndex(of: "月"), y < m else { return nil }
+            return numbers([t[..<y], t[t.index(after: y)..<m], t[t.index(after: m)...]], yearDigits: 4)
+        }
+        guard let sep = t.first(where: { $0 == "-" || $0 == "/" || $0 == "." }) else { return nil }
+        let fields = t.split(separator: sep, omittingEmptySubsequences: false)
+        guard fields.count == 3 else { return nil }
+        return numbers(fields, yearDigits: 4)
+    }
+
+    /// Three runs of ASCII digits: a four-digit year, then a month and a day of one or two digits each.
+    private static func numbers(_ fields: [Substring], yearDigits: Int) -> (Int, Int, Int)? {
+        guard fields.count == 3, fields[0].count == yearDigits, (1...2).contains(fields[1].count), (1...2).contains(fields[2].count),
+              fields.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let y = Int(fields[0]), let m = Int(fields[1]), let d = Int(fields[2])
+        else { return nil }
+        return (y, m, d)
+    }
+}

@@ -88,8 +88,15 @@ public enum ValueType: Sendable, Hashable {
         let trimmed = input.trimmedWhitespace
         let value: JSONValue
         switch self {
-        case .string, .text, .date, .itemId:
-            value = .string(self == .string || self == .date || self == .itemId ? trimmed : input)
+        case .date:
+            // The one date parser: 2020/5/22 and 2020年5月22日 are stored as 2020-05-22.
+            do {
+                value = .string(try ISODate.parse(trimmed).description)
+            } catch let e as BanliError {
+                throw BanliError(.invalidValue, "Field '\(field)': \(e.message)")
+            }
+        case .string, .text, .itemId:
+            value = .string(self == .string || self == .itemId ? trimmed : input)
         case .int:
             guard let i = Int64(trimmed) else {
                 throw BanliError(.invalidValue, "Field '\(field)' takes a whole number, not '\(input.prefix(80))'.")

@@ -7,9 +7,13 @@ extension Ledger {
 
     /// The header of an item field column.
     static func itemHeader(_ field: String) -> String {
-        // The catalogue labels `number` 编号, which is the id column here.
-        field == "number" ? "序号" : FieldCatalogue.spec(.item, field)!.label
+        // The catalogue labels `number` 编号, which is the id column here; 序号 is a clerk's row counter.
+        field == "number" ? "建议提案号" : FieldCatalogue.spec(.item, field)!.label
     }
+
+    /// Columns clerks' sheets carry that import reads past: a row counter, remarks, attachments.
+    /// 序号 especially must never be taken for the item's number.
+    public static let ignorableHeaders = ["序号", "备注", "说明", "附件"]
 
     /// The header of an assignment field column; labels an item column already uses get 本单位 in front
     /// (办理时限 is both the item's and the unit's deadline).
@@ -38,7 +42,7 @@ extension Ledger {
     static let aliases: [(column: Column, names: [String])] = {
         var list: [(Column, [String])] = [(.id, ["编号", "id", "item id", "案号", "建议编号", "提案编号"])]
         let extra: [String: [String]] = [
-            "kind": ["类型"], "year": ["年份"], "title": ["案由", "题目"], "proposers": ["建议人", "提案人", "提出人"],
+            "kind": ["类型"], "year": ["年份"], "number": ["建议号", "提案号"], "title": ["案由", "题目"], "proposers": ["建议人", "提案人", "提出人"],
             "session": ["会议", "届次会议"], "key": ["是否重点"], "assignedAt": ["交办时间"], "dueAt": ["办结时限"],
         ]
         for spec in FieldCatalogue.fields(of: .item) {
@@ -66,6 +70,7 @@ extension Ledger {
         list.append((.contacts, ["沟通记录", "contacts"]))
         list.append((.ignored("status"), ["状态", "status"]))
         list.append((.ignored("overdue"), ["逾期", "overdue"]))
+        for h in ignorableHeaders { list.append((.ignored(h), [h])) }
         return list
     }()
 
@@ -100,8 +105,10 @@ extension Ledger {
             switch column {
             case .unitsWithRole: layout == .assignmentList
             case .unit, .unitName, .assignment, .feedback, .contacts: layout == .ledger
+            case .ignored: false
             default: true
             }
         }.map { _, names in names.count > 1 ? "\(names[0]) (\(names[1]))" : names[0] }.joined(separator: ", ")
+            + "; these are read past: " + (["状态", "逾期"] + ignorableHeaders).joined(separator: ", ")
     }
 }

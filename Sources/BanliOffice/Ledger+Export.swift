@@ -8,7 +8,7 @@ extension Ledger {
     ) -> [[String]] {
         [exportHeader] + exportLines(items: items, today: today, deadlines: deadlines).map { line in
             exportColumns.map { column, _ in
-                exportCell(column, view: line.view, site: line.site, unitNames: unitNames, status: line.status)
+                exportCell(column, view: line.view, site: line.site, unitNames: unitNames, status: line.status, deadlines: deadlines)
             }
         }
     }
@@ -38,12 +38,18 @@ extension Ledger {
     }
 
     static func exportCell(
-        _ column: Column, view: ItemView, site: String?, unitNames: [String: String], status: AssignmentStatus?
+        _ column: Column, view: ItemView, site: String?, unitNames: [String: String], status: AssignmentStatus?, deadlines: Deadlines
     ) -> String {
         func spec(_ kind: EntityKind, _ f: String) -> FieldSpec { FieldCatalogue.spec(kind, f)! }
         switch column {
         case .id: return view.id
-        case .item(let f): return cellText(view.values[f], spec(.item, f))
+        case .item(let f):
+            let value = view.values[f] ?? derivedDeadline(.item(id: view.id), f, view: view, deadlines: deadlines)
+            return cellText(value, spec(.item, f))
+        case .assignment(let f) where site != nil:
+            let value = view.assignments[site!]?.values[f]
+                ?? derivedDeadline(.assignment(item: view.id, site: site!), f, view: view, deadlines: deadlines)
+            return cellText(value, spec(.assignment, f))
         case .unit: return site ?? ""
         case .unitName: return site.flatMap { unitNames[$0] } ?? ""
         case .assignment(let f): return cellText(site.flatMap { view.assignments[$0]?.values[f] }, spec(.assignment, f))
@@ -55,6 +61,38 @@ extension Ledger {
         case .ignored("overdue"): return status.map { $0.overdue ? "是" : "否" } ?? ""
         case .ignored, .leadProposer, .coProposers, .unitsWithRole: return ""
         }
+    }
+
+    /// The deadline a 时限 field holds in effect while it is unset, derived from 交办 as `item list` shows it:
+    /// the item's and a replying unit's 办理时限, a cooperating unit's 会办意见时限. Nil for every other field.
+    /// `value` gives the values the derivation reads (交办日期, the item's 办理时限, the unit's 承办方式).
+    static func derivedDeadline(
+        _ entity: EntityKey, _ field: String, deadlines: Deadlines, value: (EntityKey, String) -> JSONValue?
+    ) -> JSONValue? {
+        guard let id = entity.itemId, let assignedAt = value(.item(id: id), "assignedAt")?.stringValue.flatMap(ISODate.init) else {
+            return nil
+        }
+        let due: ISODate?
+        switch entity {
+        case .item where field == "dueAt":
+            due = assignedAt.addingMonths(deadlines.replyMonths)
+        case .assignment:
+            guard let role = value(entity, "role")?.stringValue.flatMap(Role.init(rawValue:)) else { return nil }
+            switch field {
+            case "dueAt" where !role.givesOpinion:
+                due = value(.item(id: id), "dueAt")?.stringValue.flatMap(ISODate.init) ?? assignedAt.addingMonths(deadlines.replyMonths)
+            case "opinionDueAt" where role.givesOpinion: due = assignedAt.addingMonths(deadlines.opinionMonths)
+            default: due = nil
+            }
+        default:
+            due = nil
+        }
+        return due.map { .string($0.description) }
+    }
+
+    /// The derived deadline of a field of `view`'s rows (see above).
+    static func derivedDeadline(_ entity: EntityKey, _ field: String, view: ItemView, deadlines: Deadlines) -> JSONValue? {
+        derivedDeadline(entity, field, deadlines: deadlines) { e, f in currentValue(e, f, in: [view.id: view]) }
     }
 
     /// One value as a clerk reads it, in a form `import` parses back to the same value.

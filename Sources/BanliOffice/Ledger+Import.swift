@@ -11,14 +11,26 @@ extension Ledger {
 
     /// Like `importRows`, with the layout and counts for a summary.
     public static func importLedger(csv: String, units: [String: String]) throws -> LedgerImport {
-        var reader = try Reader(records: CSV.records(csv), units: units)
+        try importLedger(csv: csv) { name in
+            guard let site = units[name] ?? units[name.lowercased()], Identifier.isValid(site) else {
+                throw BanliError(.corruptInput,
+                                 "unknown unit '\(name.prefix(60))'; register it with banli hub add-unit or use one of: \(Ledger.unitList(units)).")
+            }
+            return site
+        }
+    }
+
+    /// Like `importRows`, with units named through `resolveUnit` (site, full name or alias to site; throws a sentence
+    /// for an unknown name, which the import prefixes with the cell).
+    public static func importLedger(csv: String, resolveUnit: @escaping @Sendable (String) throws -> String) throws -> LedgerImport {
+        var reader = try Reader(records: CSV.records(csv), resolve: resolveUnit)
         return try reader.run()
     }
 
     /// One import pass over the records.
     struct Reader {
         let records: [CSV.Record]
-        let units: [String: String]
+        let resolve: @Sendable (String) throws -> String
         var headers: [String] = []
         var columns: [Column?] = []
         var columnIndex: [Column: Int] = [:]
@@ -26,13 +38,14 @@ extension Ledger {
         var writes: [LocalWrite] = []
         /// Where each (entity, field) was first written, to accept repeats and refuse contradictions.
         var firstSeen: [FieldKey: (value: JSONValue, line: Int)] = [:]
+        var origins: [FieldKey: LedgerCell] = [:]
         var itemIds: [String] = []
         var itemSet: Set<String> = []
         var assignmentKeys: Set<String> = []
 
-        init(records: [CSV.Record], units: [String: String]) {
+        init(records: [CSV.Record], resolve: @escaping @Sendable (String) throws -> String) {
             self.records = records
-            self.units = units
+            self.resolve = resolve
         }
 
         mutating func run() throws -> LedgerImport {
@@ -56,7 +69,7 @@ extension Ledger {
             for record in records[(start + 1)...] where !record.fields.allSatisfy({ $0.trimmedWhitespace.isEmpty }) {
                 try readRow(record)
             }
-            return LedgerImport(layout: layout, writes: writes, items: itemIds, assignments: assignmentKeys.count)
+            return LedgerImport(layout: layout, writes: writes, items: itemIds, assignments: assignmentKeys.count, origins: origins)
         }
 
         // MARK: header
@@ -65,16 +78,19 @@ extension Ledger {
             headers = record.fields.map(\.trimmedWhitespace)
             let line = record.line
             var resolved: [Column?] = []
+            var unknown: [Int] = []
             for (i, h) in headers.enumerated() {
                 if h.isEmpty {
                     resolved.append(nil)
                     continue
                 }
                 guard let c = lookup[normalize(h)] else {
-                    resolved.append(.ignored("?"))
+                    unknown.append(i)
+                    resolved.append(nil)
                     continue
                 }
                 resolved.append(c)
+                if case .ignored = c { continue }
                 if let j = columnIndex[c] {
                     throw BanliError(.corruptInput, "line \(line), column \(columnLetter(i)) (\(h)): "
                         + "this column repeats column \(columnLetter(j)) (\(headers[j])); remove one of them.")
@@ -83,12 +99,15 @@ extension Ledger {
             }
             layout = columnIndex[.unit] != nil ? .ledger : .assignmentList
             let accepted = Ledger.acceptedHeaders(layout)
+            if !unknown.isEmpty {
+                // Every unknown header at once, so one round of fixes is enough.
+                let named = unknown.map { "\(columnLetter($0)) (\(headers[$0].prefix(40)))" }.joined(separator: ", ")
+                let what = unknown.count == 1 ? "an unknown column" : "\(unknown.count) unknown columns"
+                throw BanliError(.corruptInput, "line \(line) has \(what): \(named); rename or remove them. The accepted headers are: \(accepted).")
+            }
             for (i, c) in resolved.enumerated() {
                 guard let c else { continue }
                 let where_ = "line \(line), column \(columnLetter(i)) (\(headers[i]))"
-                if c == .ignored("?") {
-                    throw BanliError(.corruptInput, "\(where_): unknown column; the accepted headers are: \(accepted).")
-                }
                 switch (layout, c) {
                 case (.ledger, .unitsWithRole):
                     throw BanliError(.corruptInput, "\(where_): a ledger with a 承办单位 column names one unit per row with its 承办方式; "
@@ -193,7 +212,7 @@ extension Ledger {
                 }
             }
             // Checked after the row, so repeated rows of one item need not repeat its fields.
-            for (field, what) in [("title", "标题 (title)"), ("kind", "类别 (kind: 建议 or 提案)"), ("number", "序号 (number)")]
+            for (field, what) in [("title", "标题 (title)"), ("kind", "类别 (kind: 建议 or 提案)"), ("number", "建议提案号 (number)")]
             where firstSeen[key(item, field)] == nil {
                 let target = cell(.item(field), record) ?? cell(.id, record)!
                 throw target.error("item \(itemId) has no \(what); fill it in.")
@@ -226,7 +245,7 @@ extension Ledger {
                     throw idCell.error("a bare number needs 年度 or 交办日期 on the row to form the id (rd-YEAR-N or zx-YEAR-N).")
                 }
                 if case let (v, c)? = values["number"], v.intValue != Int64(n) {
-                    throw c.error("序号 \(v.displayText) differs from the number \(n) in 编号; make them agree.")
+                    throw c.error("建议提案号 \(v.displayText) differs from the number \(n) in 编号; make them agree.")
                 }
                 values["number"] = values["number"] ?? (.int(Int64(n)), idCell)
                 itemId = "\(kind.idPrefix)-\(year)-\(n)"
@@ -237,10 +256,12 @@ extension Ledger {
                 }
                 // The office's list may leave out what an id of the hub's own shape already says. Not in
                 // Banli's own ledger: there an empty cell means empty, so export → import → export is stable.
-                if layout == .assignmentList, case let (kind, year, n)? = conventional {
-                    if values["kind"] == nil { values["kind"] = (.string(kind.rawValue), idCell) }
-                    if values["year"] == nil { values["year"] = (.int(Int64(year)), idCell) }
-                    if values["number"] == nil { values["number"] = (.int(Int64(n)), idCell) }
+                // Nor where the ledger has no such column at all (an export from before 序号 was read past).
+                if case let (kind, year, n)? = conventional {
+                    let derived: [(String, JSONValue)] = [("kind", .string(kind.rawValue)), ("year", .int(Int64(year))), ("number", .int(Int64(n)))]
+                    for (field, value) in derived where values[field] == nil && (layout == .assignmentList || columnIndex[.item(field)] == nil) {
+                        values[field] = (value, idCell)
+                    }
                 }
             }
             let item = EntityKey.item(id: itemId)
@@ -296,7 +317,7 @@ extension Ledger {
                     let value: JSONValue
                     do {
                         if let s = v.stringValue {
-                            value = try spec.type.parse(spec.type == .date ? Ledger.normalizeDate(s) : s, field: spec.name)
+                            value = try spec.type.parse(s, field: spec.name)
                         } else {
                             try spec.type.validate(v, field: spec.name)
                             value = v
@@ -310,11 +331,13 @@ extension Ledger {
         }
 
         func resolveUnit(_ name: String, _ cell: Cell) throws -> String {
-            let n = name.trimmedWhitespace
-            guard let site = units[n] ?? units[n.lowercased()], Identifier.isValid(site) else {
-                throw cell.error("unknown unit '\(n.prefix(60))'; register it with banli hub add-unit or use one of: \(Ledger.unitList(units)).")
+            do {
+                let site = try resolve(name.trimmedWhitespace)
+                guard Identifier.isValid(site) else { throw cell.error("'\(site.prefix(60))' is not a valid site name.") }
+                return site
+            } catch let e as BanliError where !e.message.hasPrefix("line ") {
+                throw cell.error(e.message)
             }
-            return site
         }
 
         func key(_ e: EntityKey, _ f: String) -> FieldKey { FieldKey(e, f) }
@@ -330,6 +353,7 @@ extension Ledger {
                 return
             }
             firstSeen[k] = (value, at.line)
+            origins[k] = LedgerCell(line: at.line, column: at.column, header: at.header)
             writes.append(LocalWrite(entity: entity, field: field, value: value))
         }
     }
@@ -339,9 +363,10 @@ extension Ledger {
         var text = cell.text
         switch spec.type {
         case .date:
-            text = normalizeDate(text)
-            guard ISODate(text) != nil else {
-                throw cell.error("'\(cell.trimmed.prefix(40))' is not a date; write it like 2025-04-14.")
+            do {
+                text = try ISODate.parse(text).description
+            } catch let e as BanliError {
+                throw cell.error(e.message)
             }
         case .enumeration where spec.entity == .item && spec.name == "kind":
             let t = cell.trimmed

@@ -1,23 +1,6 @@
 import BanliCore
-/// The spreadsheet text helpers: dates, names and numbers as clerks type them, and ids in natural order.
+/// The spreadsheet text helpers: names and numbers as clerks type them, and ids in natural order.
 extension Ledger {
-    /// Dates as spreadsheets write them (2025/4/14, 2025.4.14, 2025年4月14日, with a midnight time) as ISO 8601.
-    static func normalizeDate(_ s: String) -> String {
-        var t = s.trimmedWhitespace
-        for suffix in [" 00:00:00", " 0:00:00", " 00:00", " 0:00"] where t.hasSuffix(suffix) {
-            t.removeLast(suffix.count)
-        }
-        if ISODate(t) != nil { return t }
-        if t.hasSuffix("日") { t.removeLast() }
-        let parts = t.split(whereSeparator: { "/-.年月".contains($0) }).map(String.init)
-        guard parts.count == 3, parts[0].count == 4, (1...2).contains(parts[1].count), (1...2).contains(parts[2].count),
-              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } })
-        else { return s.trimmedWhitespace }
-        func pad(_ p: String) -> String { p.count == 1 ? "0" + p : p }
-        let iso = "\(parts[0])-\(pad(parts[1]))-\(pad(parts[2]))"
-        return ISODate(iso) != nil ? iso : s.trimmedWhitespace
-    }
-
     /// Names in one cell, separated by 、 , ， ; or ；.
     static func splitNames(_ s: String) -> [String] {
         s.split(whereSeparator: { "、,，;；".contains($0) }).map { String($0).trimmedWhitespace }.filter { !$0.isEmpty }

@@ -9,6 +9,18 @@ public struct LedgerImport: Sendable, Hashable {
     public var items: [String]
     /// The number of distinct (item, unit) assignments met.
     public var assignments: Int
+    /// The cell each write was read from, for messages that name a line and a column.
+    public var origins: [FieldKey: LedgerCell]
+}
+
+/// One cell of a ledger CSV: its line, 0-based column and header.
+public struct LedgerCell: Sendable, Hashable {
+    public var line: Int
+    public var column: Int
+    public var header: String
+
+    /// `line 3, column B (类别)`, as every import message names a cell.
+    public var place: String { "line \(line), column \(Ledger.columnLetter(column)) (\(header))" }
 }
 
 /// The 台账 (ledger) in and out: the office's assignment list or Banli's own export as CSV,

@@ -8,7 +8,8 @@ import Foundation
 struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub", abstract: "Run and manage the office's hub.",
-        subcommands: [HubInit.self, HubAddUnit.self, HubServe.self, HubRotateToken.self, HubAddOperator.self, HubStatus.self, HubRemoveUnit.self])
+        subcommands: [HubInit.self, HubAddUnit.self, HubServe.self, HubRotateToken.self, HubAddOperator.self, HubStatus.self, HubRemoveUnit.self,
+                      HubSetUnit.self])
 }
 
 /// `banli hub init`: a new hub store.
@@ -45,15 +46,85 @@ struct HubAddUnit: ParsableCommand, HubSubcommand {
     @Option(help: "The unit's name (e.g. 市经信局).")
     var name: String
 
+    @Option(help: "A short name clerks write for the unit (e.g. 省发改委); repeat for several.")
+    var alias: [String] = []
+
     @Option(help: "Write the token to this file (mode 0600) instead of printing it.")
     var tokenFile: String?
 
     func run() throws {
         let store = try global.openStore()
         try TokenFile.ensureFree(tokenFile)
+        // Checked before the unit is registered, so a bad alias leaves nothing behind.
+        let aliases = try UnitAliases.checked(alias, site: site, name: name, directory: UnitNames(store: store))
         let token = try store.addUnit(site: site, name: name)
+        if !aliases.isEmpty { try store.write(.unit(site: site), "aliases", UnitAliases.value(aliases)) }
         try TokenFile.hand(token, to: tokenFile, what: "Registered \(site) (\(name))")
     }
+}
+
+/// `banli hub set-unit`: change a registered unit's name or aliases.
+struct HubSetUnit: ParsableCommand, HubSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-unit", abstract: "Change a unit's name or its aliases (简称); bureaus receive them at their next sync.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The unit's site name (e.g. fgw).")
+    var site: String
+
+    @Option(help: "The unit's new full name.")
+    var name: String?
+
+    @Option(help: "The unit's aliases, replacing the ones it has; repeat for several.")
+    var alias: [String] = []
+
+    @Flag(help: "Remove every alias.")
+    var clearAliases = false
+
+    func run() throws {
+        let store = try global.openStore()
+        guard store.info.isHub else {
+            throw BanliError(.permissionDenied, "Only the hub's store changes the unit directory; run this on the office's hub.")
+        }
+        _ = try Identifier.validSite(site)
+        guard try store.registeredUnits().contains(site) else {
+            throw BanliError(.notFound, "Unit '\(site)' is not registered; register it with 'banli hub add-unit \(site) --name …'.")
+        }
+        guard name != nil || !alias.isEmpty || clearAliases else {
+            throw BanliError(.usage, "Give --name, --alias (repeatable) or --clear-aliases.")
+        }
+        guard alias.isEmpty || !clearAliases else { throw BanliError(.usage, "Give either --alias or --clear-aliases, not both.") }
+        if let name, name.trimmedWhitespace.isEmpty { throw BanliError(.usage, "--name is empty; give the unit's full name.") }
+        let directory = try UnitNames(store: store)
+        let aliases = try UnitAliases.checked(alias, site: site, name: name ?? directory[site], directory: directory)
+        var writes: [LocalWrite] = []
+        let unit = EntityKey.unit(site: site)
+        if let name { writes.append(LocalWrite(unit, "name", .string(name.trimmedWhitespace))) }
+        if !aliases.isEmpty || clearAliases { writes.append(LocalWrite(unit, "aliases", clearAliases ? .null : UnitAliases.value(aliases))) }
+        Output.writes(try store.write(writes))
+    }
+}
+
+/// Checking aliases before they are written: each one names one unit only.
+enum UnitAliases {
+    /// The aliases trimmed and without repeats; refuses an empty one, or one that already means another unit.
+    static func checked(_ aliases: [String], site: String, name: String, directory: UnitNames) throws -> [String] {
+        var out: [String] = []
+        let taken = directory.lookup
+        for raw in aliases {
+            let a = raw.trimmedWhitespace
+            guard !a.isEmpty else { throw BanliError(.usage, "An --alias is empty; give the short name clerks write (e.g. 省发改委).") }
+            if let other = taken[a] ?? taken[a.lowercased()], other != site {
+                throw BanliError(.usage, "The alias '\(a.prefix(60))' already means unit \(directory.describe(other)); choose another.")
+            }
+            if a != name && a != site && !out.contains(a) { out.append(a) }
+        }
+        try FieldCatalogue.spec(.unit, "aliases")!.type.validate(value(out), field: "aliases")
+        return out
+    }
+
+    static func value(_ aliases: [String]) -> JSONValue { .array(aliases.map(JSONValue.string)) }
 }
 
 /// Token files: created with mode 0600 so no other user can read them.

@@ -59,20 +59,6 @@ struct ItemShow: ParsableCommand {
     }
 }
 
-/// Unit display names from the directory.
-struct UnitNames {
-    var names: [String: String] = [:]
-
-    init(store: Store) throws {
-        for f in try store.directoryFields() where f.field == "name" {
-            if let site = f.entity.site, let n = f.visibleValue(hubSite: store.info.hubSite).stringValue { names[site] = n }
-        }
-        if names[store.info.site] == nil { names[store.info.site] = store.info.name }
-    }
-
-    subscript(site: String) -> String { names[site] ?? "" }
-}
-
 /// The JSON form of items, shared by `item show --json` and `item list --json`.
 enum ItemJSON {
     static func object(_ view: ItemView, today: ISODate, hubSite: String, deadlines: Deadlines) -> JSONValue {

@@ -22,20 +22,21 @@ struct ImportCommand: ParsableCommand {
             throw BanliError(.io, "Cannot read \(file); check the path and its permissions.")
         }
         let text = try TextEncoding.decode(Array(data), as: enc)
-        // Units by name and by site, from the directory.
-        var units: [String: String] = [:]
-        for (site, name) in try UnitNames(store: store).names {
-            units[site] = site
-            if !name.isEmpty { units[name] = site }
-        }
+        let units = try UnitNames(store: store)
+        let deadlines = try global.loadConfig().deadlines
+        let items = Dictionary(try store.items().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let plan: LedgerPlan
         let imported: LedgerImport
         do {
-            imported = try Ledger.importLedger(csv: text, units: units)
+            imported = try Ledger.importLedger(csv: text) { try units.site(named: $0) }
+            // Compared with the store: unchanged values are not written again; a bureau writes only its own columns.
+            plan = try Ledger.plan(imported, items: items, site: store.info.site, hubSite: store.info.hubSite, deadlines: deadlines)
         } catch let e as BanliError {
             throw BanliError(e.code, "\(file) \(e.message) Nothing was imported.")
         }
-        try store.write(imported.writes)
-        Output.line("Imported \(imported.items.count) items and \(imported.assignments) assignments (\(imported.writes.count) fields) from \(file).")
+        if !plan.writes.isEmpty { try store.write(plan.writes) }
+        Output.line("Imported \(imported.items.count) items and \(imported.assignments) assignments from \(file): "
+            + "\(plan.writes.count) fields written, \(plan.unchanged) unchanged.")
     }
 }
 

@@ -50,8 +50,11 @@ struct WorkflowContext {
 
     func date(_ s: String?, option: String) throws -> ISODate {
         guard let s else { return today }
-        guard let d = ISODate(s) else { throw BanliError(.usage, "\(option) takes a date like 2025-04-14, not '\(s)'.") }
-        return d
+        do {
+            return try ISODate.parse(s)
+        } catch let e as BanliError {
+            throw BanliError(.usage, "\(option): \(e.message)")
+        }
     }
 }
 

@@ -1,0 +1,128 @@
+import BanliCore
+/// What an import writes into one store once compared with what the store holds.
+public struct LedgerPlan: Sendable, Hashable {
+    /// The values that differ from the store's, in file order: the only writes.
+    public var writes: [LocalWrite]
+    /// The values the store already holds, left alone (no history row, no new dot).
+    public var unchanged: Int
+}
+
+/// Comparing an import with the store: unchanged values are left out; at a bureau, the office's columns must
+/// match and the unit's own columns follow the workflow's rules.
+extension Ledger {
+    /// Unit fields a bureau may fill in before it has signed for an item (签收 itself, 申请调整, who handles it).
+    static let beforeAcceptance: Set<String> = ["acceptedAt", "returnRequest", "section", "handler", "contactPerson", "phone"]
+    /// Fields only a replying (lead, sole, split) unit writes.
+    static let replyFields: Set<String> = ["replyNumber", "replyText", "replyCategory", "replyAt", "replySigner", "publicProposal", "tracking"]
+    /// Fields only a cooperating or assisting unit writes.
+    static let opinionFields: Set<String> = ["opinion", "opinionAt"]
+
+    /// The writes an import makes in a store of `site` holding `items`. Values equal to the store's are left out, so
+    /// importing a file twice writes nothing the second time. At the hub everything else is written. At a bureau
+    /// (`site` is not `hubSite`) every value it may not write (the office's columns, other units' rows) must equal the
+    /// store's, every item must be one assigned to it, and its own values follow the rules of the workflow verbs
+    /// (an active assignment on an open item; 签收 before 答复, 沟通 and 会办意见; a reply only from a replying unit).
+    /// A 时限 equal to the deadline derived from 交办 (as the export fills it in) counts as unchanged.
+    /// Throws one error naming every refused cell, so nothing is imported.
+    public static func plan(
+        _ imported: LedgerImport, items: [String: ItemView], site: String, hubSite: String, deadlines: Deadlines
+    ) throws -> LedgerPlan {
+        var writes: [LocalWrite] = []
+        var unchanged = 0
+        var problems: [String] = []
+        var reported = Set<String>()
+        func refuse(_ key: String, _ text: String) {
+            if reported.insert(key).inserted { problems.append(text) }
+        }
+        let isHub = site == hubSite
+        let importedValues = Dictionary(imported.writes.map { (FieldKey($0.entity, $0.field), $0.value) }, uniquingKeysWith: { a, _ in a })
+        // Signing for an item in the same file counts as signed for the steps after it.
+        let signedHere = Set(imported.writes.filter { $0.field == "acceptedAt" }.compactMap { $0.entity.itemId })
+        for w in imported.writes {
+            let key = FieldKey(w.entity, w.field)
+            let cell = imported.origins[key]
+            let place = cell?.place ?? "\(w.entity) \(w.field)"
+            let current = currentValue(w.entity, w.field, in: items)
+            // A deadline the export filled in from 交办 is what the store holds in effect (交办 read from the file or the store).
+            let derived = current == nil ? derivedDeadline(w.entity, w.field, deadlines: deadlines) { e, f in
+                importedValues[FieldKey(e, f)] ?? currentValue(e, f, in: items)
+            } : nil
+            // A bureau imports only items the office assigned to it, even rows that match.
+            if !isHub, items[w.entity.itemId ?? ""]?.assignments[site]?.role == nil {
+                let id = w.entity.itemId ?? w.entity.description
+                refuse("held " + id, "line \(cell?.line ?? 0): this store holds no item \(id) assigned to unit '\(site)'; "
+                    + "a bureau imports only its own items (run banli sync first, or remove the row)")
+                continue
+            }
+            if (current ?? derived) == w.value {
+                unchanged += 1
+                continue
+            }
+            guard !isHub, let id = w.entity.itemId, let view = items[id] else {
+                writes.append(w)
+                continue
+            }
+            guard let spec = FieldCatalogue.spec(w.entity.kind, w.field) else { continue }
+            if let denial = Permissions.denial(site: site, hubSite: hubSite, entity: w.entity, field: spec) {
+                let was = (current ?? derived).map { "'\(shortText($0))'" } ?? "empty"
+                refuse(place, "\(place): '\(shortText(w.value))' differs from the store's value (\(was)) and \(denial); "
+                    + "write it back as the office sent it")
+                continue
+            }
+            if let reason = workflowRefusal(w, view: view, site: site, signedHere: signedHere.contains(id)) {
+                refuse(place + reason, "\(place): \(reason)")
+                continue
+            }
+            writes.append(w)
+        }
+        guard problems.isEmpty else {
+            let what = problems.count == 1 ? "1 cell was refused" : "\(problems.count) cells were refused"
+            throw BanliError(.corruptInput, "\(what): " + problems.joined(separator: "; ") + ".")
+        }
+        return LedgerPlan(writes: writes, unchanged: unchanged)
+    }
+
+    /// Why the workflow refuses a bureau's changed value of its own row, or nil.
+    static func workflowRefusal(_ w: LocalWrite, view: ItemView, site: String, signedHere: Bool) -> String? {
+        let a: AssignmentView
+        do {
+            a = try Workflow.activeAssignment(view, site: site)
+            if !beforeAcceptance.contains(w.field) && !signedHere {
+                try Workflow.requireAccepted(view, a, doing: "recording \(FieldCatalogue.spec(w.entity.kind, w.field)?.label ?? w.field)")
+            }
+        } catch let e as BanliError {
+            return e.message
+        } catch {
+            return "\(error)"
+        }
+        guard case .assignment = w.entity else { return nil }
+        let label = FieldCatalogue.spec(.assignment, w.field)?.label ?? w.field
+        if replyFields.contains(w.field) && a.isCooperating {
+            return "unit '\(site)' is a \(a.role?.label ?? "") unit of \(view.id): it gives a 会办意见, not \(label); the lead unit replies."
+        }
+        if opinionFields.contains(w.field) && !a.isCooperating {
+            return "unit '\(site)' is the \(a.role?.label ?? "") unit of \(view.id): it replies, it does not give a 会办意见."
+        }
+        if w.field == "acceptedAt", let when = a.acceptedAt {
+            return "item \(view.id) was already signed for on \(when); the 签收 date does not change."
+        }
+        let rehandling = a.rehandleAt != nil && view.feedback[site]?.evaluation == .unsatisfied
+        if w.field == "replyAt", let when = a.replyAt, !rehandling {
+            return "item \(view.id) was already replied to on \(when); a new reply needs 重新办理 by the office first."
+        }
+        return nil
+    }
+
+    /// The value the store holds for one field of an item's rows (nil when unset).
+    static func currentValue(_ entity: EntityKey, _ field: String, in items: [String: ItemView]) -> JSONValue? {
+        guard let id = entity.itemId, let view = items[id] else { return nil }
+        let value: JSONValue? = switch entity {
+        case .item: view.values[field]
+        case .assignment(_, let s): view.assignments[s]?.values[field]
+        case .feedback(_, let s): view.feedback[s]?.values[field]
+        case .contact(_, let s, let n): view.contacts[s]?[n]?.values[field]
+        case .unit: nil
+        }
+        return value == .null ? nil : value
+    }
+}
