@@ -115,6 +115,13 @@ import Testing
         #expect(refusal { try Workflow.assign(try view(closed), assignment("swj", .cooperating), today: Self.today) }?.contains("reopen") == true)
     }
 
+    @Test func reassigningKeepsOneLead() throws {
+        let v = try view()
+        #expect(refusal { try Workflow.reassign(v, from: "fgw", to: "swj", role: .lead) }?.contains("already has a 主办 unit ('jxj')") == true)
+        // Moving the lead itself is the usual 调整.
+        #expect(try Workflow.reassign(v, from: "jxj", to: "swj", role: .lead).count == 3)
+    }
+
     @Test func theIdNamesTheKind() {
         #expect(Workflow.kindNamed(byId: "rd-2025-1") == .suggestion)
         #expect(Workflow.kindNamed(byId: "zx-2025-1") == .proposal)
