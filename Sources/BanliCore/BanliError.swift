@@ -39,7 +39,8 @@ public struct BanliError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The process exit status for this error: 2 for bad input, 3 for network trouble, 1 otherwise.
     public var exitCode: Int32 {
         switch code {
-        case .usage, .invalidId, .invalidEntity, .unknownField, .invalidValue, .corruptInput, .config, .workflow:
+        // An unknown item or unit is bad input too (docs/operations.md).
+        case .usage, .invalidId, .invalidEntity, .unknownField, .invalidValue, .corruptInput, .config, .workflow, .notFound:
             return 2
         case .unreachable, .unauthorized, .protocolError:
             return 3

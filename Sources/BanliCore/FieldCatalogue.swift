@@ -47,6 +47,9 @@ public enum FieldCatalogue {
         FieldSpec(.unit, "kind", .enumeration(unitKinds), .hub, "单位类型"),
         // Short and former names clerks write (省发改委), for import and every --unit option.
         FieldSpec(.unit, "aliases", .strings, .hub, "简称"),
+        // The office's settings, on the hub's own directory entry so bureaus see them too: the level of its
+        // jurisdiction (市, 县, 省), printed in reports and on the 征询意见表.
+        FieldSpec(.unit, "jurisdiction", .string, .hub, "辖区"),
 
         FieldSpec(.item, "kind", .enumeration(itemKinds), .hub, "类别"),
         FieldSpec(.item, "number", .int, .hub, "编号"),
@@ -64,6 +67,8 @@ public enum FieldCatalogue {
         FieldSpec(.item, "withdrawn", .bool, .hub, "撤回"),
         FieldSpec(.item, "closedAt", .date, .hub, "办结日期"),
         FieldSpec(.item, "publishedAt", .date, .hub, "公开日期"),
+        // The reason of the office's last correction or reopening; the history keeps every one beside the change.
+        FieldSpec(.item, "correction", .text, .hub, "更正说明"),
 
         FieldSpec(.assignment, "role", .enumeration(roles), .hub, "承办方式"),
         FieldSpec(.assignment, "active", .bool, .hub, "有效"),

@@ -108,7 +108,9 @@ public enum ValueType: Sendable, Hashable {
             }
             value = .bool(b)
         case .enumeration(let cases):
-            if let c = cases.first(where: { $0.value == trimmed || $0.label == trimmed || $0.value.lowercased() == trimmed.lowercased() }) {
+            // Clerks write categories as 'A类' as often as 'A'.
+            let bare = trimmed.hasSuffix("类") ? String(trimmed.dropLast()) : trimmed
+            if let c = cases.first(where: { $0.value == trimmed || $0.label == trimmed || $0.value.lowercased() == bare.lowercased() }) {
                 value = .string(c.value)
             } else {
                 value = .string(trimmed)

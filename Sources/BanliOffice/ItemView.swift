@@ -171,6 +171,27 @@ public struct ItemView: Sendable, Hashable {
     public var dueAt: ISODate? { values.date("dueAt") }
     /// 办结日期.
     public var closedAt: ISODate? { values.date("closedAt") }
+    /// 重点: the office marked the item as a key item.
+    public var isKey: Bool { values.bool("key") ?? false }
+
+    /// Orders ids as clerks count them: the digit runs by value, so `zx-2020-2` comes before `zx-2020-15`.
+    public static func naturalOrder(_ a: String, _ b: String) -> Bool {
+        func parts(_ s: String) -> [(text: String, number: Int?)] {
+            var out: [(String, Int?)] = [], run = "", digits = false
+            for c in s {
+                if !run.isEmpty, c.isASCII && c.isNumber != digits { out.append((run, digits ? Int(run) : nil)); run = "" }
+                digits = c.isASCII && c.isNumber
+                run.append(c)
+            }
+            if !run.isEmpty { out.append((run, digits ? Int(run) : nil)) }
+            return out
+        }
+        for (x, y) in zip(parts(a), parts(b)) where x.text != y.text {
+            if let m = x.number, let n = y.number, m != n { return m < n }
+            return x.text < y.text
+        }
+        return parts(a).count < parts(b).count
+    }
 
     /// Sites with an assignment, sorted: lead and sole units first, then by site.
     public var assignedSites: [String] {

@@ -45,10 +45,31 @@ public struct Statistics: Sendable, Hashable {
     public var categories = Dictionary(uniqueKeysWithValues: ReplyCategory.allCases.map { ($0, 0) })
     /// Open assignments past their deadline.
     public var overdue = 0
+    /// Items by how they are handled: each item once, under the first role of the catalogue's order among its
+    /// counted assignments (独办, 主办, 分办, then 会办/协办 when no lead is counted), so the parts add up to `items`.
+    public var itemsByRole = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0, 0) })
+    /// 重点 items.
+    public var keyItems = 0
+    /// B类 follow-up: replies that were ever in category B (纳入B类), and of those the ones now in category A.
+    public var followUp = FollowUp()
 
-    /// Counts the assignments of `unit` (or of every unit) on items of `year`.
+    /// B类跟踪落实: how many B replies were followed up until they became A (seed 003's report).
+    public struct FollowUp: Sendable, Hashable {
+        /// Replies in category B now or at some time before.
+        public var wasB = 0
+        /// Of those, the replies now in category A.
+        public var nowA = 0
+
+        public init(wasB: Int = 0, nowA: Int = 0) {
+            self.wasB = wasB
+            self.nowA = nowA
+        }
+    }
+
+    /// Counts the assignments of `unit` (or of every unit) on items of `year`. `everB` names the assignments whose
+    /// category was B at some time (from the history), for the B类 follow-up.
     public static func compute(
-        items views: [ItemView], unit: String?, year: Int, today: ISODate, deadlines: Deadlines
+        items views: [ItemView], unit: String?, year: Int, today: ISODate, deadlines: Deadlines, everB: Set<EntityKey> = []
     ) -> Statistics {
         var s = Statistics(unit: unit, year: year)
         var replied = 0, contacted = 0, faced = 0, evaluated = 0, content = 0, happy = 0
@@ -57,10 +78,12 @@ public struct Statistics: Sendable, Hashable {
             let itemYear = view.year ?? view.assignedAt?.year
             guard itemYear == year else { continue }
             var counted = false
+            var mode: Role?
             for site in view.assignedSites where unit == nil || site == unit {
                 guard let a = view.assignments[site], let role = a.role, a.isActive,
                       let st = view.status(site: site, today: today, deadlines: deadlines) else { continue }
                 counted = true
+                if mode.map({ ItemView.roleOrder(role) < ItemView.roleOrder($0) }) ?? true { mode = role }
                 assigned += 1
                 s.byRole[role, default: 0] += 1
                 if st.overdue { s.overdue += 1 }
@@ -75,6 +98,10 @@ public struct Statistics: Sendable, Hashable {
                 if contacts.contains(where: { c in c.at.map { $0 <= replyAt } ?? false }) { contacted += 1 }
                 if contacts.contains(where: { $0.method?.isFaceToFace ?? false }) { faced += 1 }
                 if let c = a.category { s.categories[c, default: 0] += 1 }
+                if a.category == .b || a.replyCategory == .b || everB.contains(.assignment(item: view.id, site: site)) {
+                    s.followUp.wasB += 1
+                    if a.category == .a { s.followUp.nowA += 1 }
+                }
                 if let e = view.feedback[site]?.evaluation {
                     evaluated += 1
                     if e == .satisfied || e == .basic { content += 1 }
@@ -84,6 +111,8 @@ public struct Statistics: Sendable, Hashable {
             if counted {
                 s.items += 1
                 if let k = view.kind { s.byKind[k, default: 0] += 1 }
+                if let mode { s.itemsByRole[mode, default: 0] += 1 }
+                if view.isKey { s.keyItems += 1 }
             }
         }
         s.reply = Rate(answered, assigned)
@@ -109,6 +138,10 @@ public struct Statistics: Sendable, Hashable {
             ]),
             "categories": Self.counts(categories),
             "overdue": .int(Int64(overdue)),
+            // Extensions of the pinned shape.
+            "itemsByRole": Self.counts(itemsByRole),
+            "key": .int(Int64(keyItems)),
+            "followUp": .object(["wasB": .int(Int64(followUp.wasB)), "nowA": .int(Int64(followUp.nowA))]),
         ])
     }
 
@@ -123,21 +156,31 @@ public struct Statistics: Sendable, Hashable {
          ("面商率", "faceToFace", faceToFace), ("满意率", "satisfaction", satisfaction), ("满意（不含基本满意）", "satisfied", satisfied)]
     }
 
-    /// Prose in the style of the offices' yearly reports.
-    public func text(unitName: String?) -> String {
-        let who = unitName ?? "全市各承办单位"
-        let roles = Role.allCases.compactMap { r in byRole[r].flatMap { $0 > 0 ? "\(r.label)\($0)件" : nil } }
+    /// Prose in the style of the offices' yearly reports. `jurisdiction` is the office's level (市, 县, 省): a
+    /// report of every unit speaks of 全市, 全县 or 全省 (the hub's settings). Each item is counted once in
+    /// "其中…", so the parts never exceed the total; at the hub the units' shares in other units' items follow as 件次.
+    public func text(unitName: String?, jurisdiction: String = OfficeSettings.defaultJurisdiction) -> String {
+        let who = unitName ?? "全\(jurisdiction)各承办单位"
+        let roles = Role.allCases.compactMap { r in itemsByRole[r].flatMap { $0 > 0 ? "\(r.label)\($0)件" : nil } }
         var out = "\(year)年，\(who)共承办人大代表建议\(byKind[.suggestion] ?? 0)件、政协提案\(byKind[.proposal] ?? 0)件"
-        out += roles.isEmpty ? "。" : "，其中" + roles.joined(separator: "、") + "。"
+        out += roles.isEmpty ? "" : "，其中" + roles.joined(separator: "、")
+        let shares = Role.allCases.compactMap { r -> String? in
+            let n = (byRole[r] ?? 0) - (itemsByRole[r] ?? 0)
+            return n > 0 ? "\(r.label)\(n)件次" : nil
+        }
+        out += shares.isEmpty ? "" : "（另有" + shares.joined(separator: "、") + "）"
+        out += keyItems > 0 ? "，重点件\(keyItems)件。" : "。"
         out += namedRates.map { "\($0.name)\($0.rate.percent)（\($0.rate.num)/\($0.rate.den)）" }.joined(separator: "，") + "。"
         out += "答复类别：" + ReplyCategory.allCases.map { "\($0.rawValue)类\(categories[$0] ?? 0)件" }.joined(separator: "、") + "。"
+        if followUp.wasB > 0 { out += "纳入B类\(followUp.wasB)件，其中已转为A类\(followUp.nowA)件。" }
         out += overdue > 0 ? "目前逾期未办复\(overdue)件。" : "无逾期未办复件。"
         return out
     }
 
     /// A Markdown report: the prose, then a table of rates.
-    public func markdown(unitName: String?) -> String {
-        var out = "# \(year)年建议提案办理情况（\(unitName ?? "全市")）\n\n\(text(unitName: unitName))\n\n"
+    public func markdown(unitName: String?, jurisdiction: String = OfficeSettings.defaultJurisdiction) -> String {
+        let text = text(unitName: unitName, jurisdiction: jurisdiction)
+        var out = "# \(year)年建议提案办理情况（\(unitName ?? "全\(jurisdiction)")）\n\n\(text)\n\n"
         out += "| 指标 | 比率 | 分子/分母 |\n|---|---|---|\n"
         for r in namedRates { out += "| \(r.name) | \(r.rate.percent) | \(r.rate.num)/\(r.rate.den) |\n" }
         let letters = ReplyCategory.allCases.map(\.rawValue).joined(separator: " | ")
@@ -155,6 +198,8 @@ public struct Statistics: Sendable, Hashable {
         for r in Role.allCases { rows.append([r.label, "\(byRole[r] ?? 0)", "", ""]) }
         for r in namedRates { rows.append([r.name, "\(r.rate.num)", "\(r.rate.den)", r.rate.percent]) }
         for c in ReplyCategory.allCases { rows.append(["\(c.rawValue)类", "\(categories[c] ?? 0)", "", ""]) }
+        rows.append(["重点件", "\(keyItems)", "", ""])
+        rows.append(["纳入B类后转为A类", "\(followUp.nowA)", "\(followUp.wasB)", Rate(followUp.nowA, followUp.wasB).percent])
         rows.append(["逾期", "\(overdue)", "", ""])
         return rows
     }

@@ -7,13 +7,13 @@ public enum Workflow {
     /// The unit's assignment, which must exist (with a role) and be active, on an item still open.
     public static func activeAssignment(_ view: ItemView, site: String) throws -> AssignmentView {
         guard let a = view.assignments[site], a.role != nil else {
-            throw refuse("Item \(view.id) is not assigned to unit '\(site)'; check the item id, or ask the office to assign it.")
+            throw refuse("Item \(view.id) is not assigned to unit '\(site)'; check the item id and the unit (the office assigns with 'banli item assign').")
         }
         guard a.isActive else {
             throw refuse("Unit '\(site)' was reassigned away from item \(view.id); nothing more is needed from it.")
         }
         if let closed = view.closedAt {
-            throw refuse("Item \(view.id) is closed (办结 \(closed)); ask the office to reopen it first.")
+            throw refuse("Item \(view.id) is closed (办结 \(closed)); the office reopens it first with 'banli item reopen \(view.id) --reason …'.")
         }
         return a
     }
@@ -69,6 +69,7 @@ public enum Workflow {
     public static func contact(_ view: ItemView, site: String, at: ISODate, method: ContactMethod, note: String?) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         try requireAccepted(view, a, doing: "recording contacts")
+        try requireNotBeforeAssignment(view, at, what: "contact date")
         let n = view.nextContactNumber(site: site)
         let e = EntityKey.contact(item: view.id, site: site, n: n)
         var writes = [LocalWrite(e, "at", .string(at.description)), LocalWrite(e, "method", .string(method.rawValue))]
@@ -90,14 +91,15 @@ public enum Workflow {
 
     /// The content of a reply (答复).
     public struct Reply: Sendable {
-        public var number: String
+        /// 文号; nil when the reply has none (seed 001's reply letter carries no document number).
+        public var number: String?
         public var category: ReplyCategory
         public var text: String
         public var at: ISODate
         public var signer: String?
         public var publicProposal: JSONValue?
 
-        public init(number: String, category: ReplyCategory, text: String, at: ISODate, signer: String?, publicProposal: JSONValue?) {
+        public init(number: String?, category: ReplyCategory, text: String, at: ISODate, signer: String?, publicProposal: JSONValue?) {
             self.number = number
             self.category = category
             self.text = text
@@ -119,15 +121,19 @@ public enum Workflow {
             throw refuse("Item \(view.id) was already replied to on \(when); a new reply needs 重新办理 by the office first.")
         }
         guard !r.text.trimmedWhitespace.isEmpty else { throw refuse("The reply text is empty; give it with --text or --file.") }
-        guard !r.number.trimmedWhitespace.isEmpty else { throw refuse("Give the reply's document number (文号) with --number.") }
+        let number = r.number?.trimmedWhitespace ?? ""
         if let accepted = a.acceptedAt, r.at < accepted {
             throw refuse("The reply date \(r.at) is before the item was signed for (\(accepted)).")
         }
         let e = EntityKey.assignment(item: view.id, site: site)
         var writes = [
-            LocalWrite(e, "replyNumber", .string(r.number)), LocalWrite(e, "replyCategory", .string(r.category.rawValue)),
+            LocalWrite(e, "replyCategory", .string(r.category.rawValue)),
             LocalWrite(e, "replyText", .string(r.text)), LocalWrite(e, "replyAt", .string(r.at.description)),
         ]
+        // A reply without a 文号 clears any number left from an earlier reply (重新办理).
+        if !number.isEmpty || a.values["replyNumber"] != nil {
+            writes.insert(LocalWrite(e, "replyNumber", number.isEmpty ? .null : .string(number)), at: 0)
+        }
         if let s = r.signer { writes.append(LocalWrite(e, "replySigner", .string(s))) }
         if let p = r.publicProposal { writes.append(LocalWrite(e, "publicProposal", p)) }
         return writes
@@ -154,6 +160,7 @@ public enum Workflow {
         if let b = view.assignments[to], b.isActive, b.role != nil {
             throw refuse("Unit '\(to)' is already assigned to \(view.id).")
         }
+        try requireOneReplyingLead(view, site: to, role: role, ignoring: from)
         return [
             LocalWrite(.assignment(item: view.id, site: from), "active", .bool(false)),
             LocalWrite(.assignment(item: view.id, site: to), "role", .string(role.rawValue)),

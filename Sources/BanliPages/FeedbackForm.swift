@@ -7,14 +7,27 @@ import BanliOffice
 /// and the office records the answers as `feedback/{id}/{site}`. Boxes already recorded print ticked,
 /// so a reprint matches what was filed.
 public enum FeedbackForm {
-    /// The form's title as printed.
-    public static let title = "市人大代表建议政协委员提案办理情况征询意见表"
+    /// The form's title as printed, for an office of `jurisdiction` (市, 县, 省: the hub's settings).
+    public static func title(jurisdiction: String) -> String {
+        "\(jurisdiction)人大代表建议政协委员提案办理情况征询意见表"
+    }
 
-    /// The note printed under the form, copied from the paper form.
-    public static let note = """
-        注: 请各单位向代表委员书面答复时附上此表, 并负责收集代表委员填写的意见表, \
-        分别送市人大、政协签收后, 送市政府督查室 (代表室或提案委签收人签名件)。
-        """
+    /// The note printed under the form, after the paper form, naming the office's level.
+    public static func note(jurisdiction j: String) -> String {
+        "注: 请各单位向代表委员书面答复时附上此表, 并负责收集代表委员填写的意见表, "
+            + "分别送\(j)人大、政协签收后, 送\(j)政府督查室 (代表室或提案委签收人签名件)。"
+    }
+
+    /// The title of a city's office (seed 001), when no jurisdiction is set.
+    public static var title: String { title(jurisdiction: OfficeSettings.defaultJurisdiction) }
+    /// The note of a city's office (seed 001), when no jurisdiction is set.
+    public static var note: String { note(jurisdiction: OfficeSettings.defaultJurisdiction) }
+
+    /// What a form ticking two 办理评价 means (seed 001 ticks both 满意 and 不满意): it gives no evaluation. The
+    /// record holds one (`evaluation`), and a guess either way would move 满意率; the office asks the proposer which
+    /// one is meant and records that answer. Until it does, the form is not entered, and a reprint shows one tick.
+    public static let doubleTickRule =
+        "A 征询意见表 ticks one 办理评价; a form with two ticked gives none, so ask the proposer which one is meant and record that one."
 
     /// What one unit's form shows: the item, the unit, and the answers already recorded.
     public struct Sheet: Sendable, Hashable {
@@ -36,10 +49,15 @@ public enum FeedbackForm {
         public var isPublic: Bool?
         /// The proposer's comment on the handling (empty when none).
         public var comment: String
+        /// The date the office received the filled-in form (签收时间), if recorded.
+        public var receivedAt: ISODate?
+        /// The office's settings: the level printed in the title and the note.
+        public var settings: OfficeSettings
 
         public init(
             number: String, itemTitle: String, proposers: [String], unitName: String, contactMethods: Set<ContactMethod>,
-            effect: Effect?, evaluation: Evaluation?, isPublic: Bool?, comment: String
+            effect: Effect?, evaluation: Evaluation?, isPublic: Bool?, comment: String,
+            receivedAt: ISODate? = nil, settings: OfficeSettings = OfficeSettings()
         ) {
             self.number = number
             self.itemTitle = itemTitle
@@ -50,28 +68,31 @@ public enum FeedbackForm {
             self.evaluation = evaluation
             self.isPublic = isPublic
             self.comment = comment
+            self.receivedAt = receivedAt
+            self.settings = settings
         }
 
         /// `site`'s form of `item`: the one place the form reads an `ItemView`.
-        public init(item: ItemView, site: String, unitName: String) {
+        public init(item: ItemView, site: String, unitName: String, settings: OfficeSettings = OfficeSettings()) {
             let feedback = item.feedback[site]
             self.init(
                 number: FeedbackForm.documentNumber(item), itemTitle: item.title, proposers: item.proposers, unitName: unitName,
                 contactMethods: Set((item.contacts[site] ?? [:]).values.compactMap(\.method)),
-                effect: feedback?.effect, evaluation: feedback?.evaluation, isPublic: feedback?.isPublic, comment: feedback?.comment ?? "")
+                effect: feedback?.effect, evaluation: feedback?.evaluation, isPublic: feedback?.isPublic, comment: feedback?.comment ?? "",
+                receivedAt: feedback?.receivedAt, settings: settings)
         }
     }
 
-    /// The printed number, e.g. `委员提案〔2025〕90号` or `代表建议〔2025〕39号`; the item id when
-    /// kind, year or number is missing.
+    /// The printed number in its brackets, as the paper form has it: `(委员提案〔2021〕110号)` or
+    /// `(代表建议〔2025〕39号)`; the item id when kind, year or number is missing.
     public static func documentNumber(_ item: ItemView) -> String {
         guard let kind = item.kind, let year = item.year, let number = item.number else { return item.id }
-        return (kind == .proposal ? "委员提案" : "代表建议") + "〔\(year)〕\(number)号"
+        return "(" + (kind == .proposal ? "委员提案" : "代表建议") + "〔\(year)〕\(number)号)"
     }
 
     /// `site`'s form of `item` as a whole page.
-    public static func html(item: ItemView, site: String, unitName: String) -> String {
-        html(Sheet(item: item, site: site, unitName: unitName))
+    public static func html(item: ItemView, site: String, unitName: String, settings: OfficeSettings = OfficeSettings()) -> String {
+        html(Sheet(item: item, site: site, unitName: unitName, settings: settings))
     }
 
     /// The whole page: UTF-8 HTML with inline CSS, A4 print layout, no scripts and no external assets.
@@ -88,14 +109,15 @@ public enum FeedbackForm {
         let methods: [Option], effects: [Option], evaluations: [Option]
         let publicYes: String, publicNo: String
         let comment: String
+        let receivedYear: String, receivedMonth: String, receivedDay: String
 
         init(_ s: Sheet) {
             func box(_ ticked: Bool) -> String { ticked ? "☑" : "☐" }
             func options<E: CatalogueEnum>(_: E.Type, ticked: (E) -> Bool) -> [Option] {
                 E.allCases.map { Option(label: $0.label, box: box(ticked($0))) }
             }
-            title = FeedbackForm.title
-            note = FeedbackForm.note
+            title = FeedbackForm.title(jurisdiction: s.settings.jurisdiction)
+            note = FeedbackForm.note(jurisdiction: s.settings.jurisdiction)
             number = s.number
             itemTitle = s.itemTitle
             proposers = s.proposers.joined(separator: "、")
@@ -106,6 +128,9 @@ public enum FeedbackForm {
             publicYes = box(s.isPublic == true)
             publicNo = box(s.isPublic == false)
             comment = s.comment
+            receivedYear = s.receivedAt.map { "\($0.year)" } ?? ""
+            receivedMonth = s.receivedAt.map { "\($0.month)" } ?? ""
+            receivedDay = s.receivedAt.map { "\($0.day)" } ?? ""
         }
     }
 }

@@ -10,7 +10,8 @@ struct ItemCommand: ParsableCommand {
         commandName: "item", abstract: "Create, assign, edit and read suggestions and proposals.",
         subcommands: [
             ItemNew.self, ItemAssign.self, ItemSet.self, ItemShow.self, ItemList.self,
-            ItemReassign.self, ItemExtend.self, ItemFeedback.self, ItemRehandle.self, ItemClose.self, ItemCategory.self,
+            ItemCorrect.self, ItemReassign.self, ItemExtend.self, ItemFeedback.self, ItemRehandle.self, ItemClose.self, ItemReopen.self,
+            ItemCategory.self,
             ItemAccept.self, ItemReturn.self, ItemRequestExtension.self, ItemHandler.self, ItemContact.self,
             ItemOpinion.self, ItemReply.self, ItemTrack.self, ItemForm.self,
         ])
@@ -51,6 +52,7 @@ struct ItemNew: ParsableCommand {
             throw BanliError(.usage, "Item \(id) already exists; change its fields with 'banli item set \(id) FIELD VALUE'.")
         }
         let e = EntityKey.item(id: id)
+        try Workflow.requireKind(try choice(.item, "kind", kind), matches: id)
         var writes = [
             LocalWrite(entity: e, field: "kind", value: try fieldValue(.item, "kind", kind)),
             LocalWrite(entity: e, field: "number", value: try fieldValue(.item, "number", number)),
@@ -87,8 +89,10 @@ struct ItemAssign: ParsableCommand {
     @Argument(help: "Item id.") var id: String
     @Argument(help: "The unit's site name.") var site: String
     @Option(help: ArgumentHelp(Role.choices() + ".")) var role: String
-    @Option(help: "This unit's due date (办理时限), YYYY-MM-DD.") var due: String?
+    @Option(help: "This unit's due date (办理时限; for 会办/协办 units the 会办意见 deadline), YYYY-MM-DD.") var due: String?
     @Option(help: "The date of 交办 (default today).") var at: String?
+    @Flag(name: .customLong("change-role"), help: "Change the role of a unit already assigned (its old deadline override is cleared).")
+    var changeRole = false
 
     func run() throws {
         let store = try global.openStore()
@@ -100,26 +104,21 @@ struct ItemAssign: ParsableCommand {
         guard try store.field(.unit(site: site), "name")?.visibleValue(hubSite: store.info.hubSite) != nil else {
             throw BanliError(.notFound, "Unit '\(site)' is not in the directory; register it with 'banli hub add-unit \(site) --name …'.")
         }
-        let a = EntityKey.assignment(item: id, site: site)
-        var writes = [
-            LocalWrite(entity: a, field: "role", value: try fieldValue(.assignment, "role", role)),
-            LocalWrite(entity: a, field: "active", value: .bool(true)),
-        ]
-        if let due { writes.append(LocalWrite(entity: a, field: "dueAt", value: try fieldValue(.assignment, "dueAt", due))) }
-        if view.assignedAt == nil || at != nil {
-            let date = try at.map { try fieldValue(.item, "assignedAt", $0) } ?? .string(try global.today().description)
-            writes.append(LocalWrite(entity: .item(id: id), field: "assignedAt", value: date))
+        func date(_ text: String?, _ option: String) throws -> ISODate? {
+            guard let text else { return nil }
+            guard let d = ISODate(text.trimmedWhitespace) else {
+                throw BanliError(.invalidValue, "\(option) takes a date like 2025-04-14, not '\(text.prefix(40))'.")
+            }
+            return d
         }
-        Output.writes(try store.write(writes))
+        let a = Workflow.Assignment(
+            site: site, role: try choice(.assignment, "role", role), due: try date(due, "--due"), at: try date(at, "--at"), changeRole: changeRole)
+        Output.writes(try store.write(Workflow.assign(view, a, today: try global.today())))
     }
 }
 
-/// `banli item set`: write any field this store may write.
-struct ItemSet: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "set", abstract: "Write one field of an item, an assignment, a contact or a feedback form.")
-
-    @OptionGroup var global: GlobalOptions
+/// The field `item set` and `item correct` write: item id, field name, value, and the row it belongs to.
+struct FieldTarget: ParsableArguments {
     @Argument(help: "Item id.") var id: String
     @Argument(help: "Field name, e.g. title, replyCategory, method.") var field: String
     @Argument(help: "The value; Chinese labels are accepted (满意, 主办, 电话联系).") var value: String?
@@ -127,8 +126,8 @@ struct ItemSet: ParsableCommand {
     @Option(help: "The contact record number, for contact fields.") var contact: Int?
     @Flag(help: "Clear the field (write null) instead of giving a value.") var clear = false
 
-    func run() throws {
-        let store = try global.openStore()
+    /// The entity, the value, and the item as it stands, checked against the catalogue and this store's permissions.
+    func resolve(_ store: Store) throws -> (entity: EntityKey, value: JSONValue, view: ItemView) {
         let entity = try resolveEntity(store: store)
         let spec = try FieldCatalogue.require(entity.kind, field)
         let v: JSONValue
@@ -138,7 +137,9 @@ struct ItemSet: ParsableCommand {
         case (nil, false): throw BanliError(.usage, "Give a value for '\(field)', or --clear to clear it.")
         case (_?, true): throw BanliError(.usage, "Give either a value or --clear, not both.")
         }
-        Output.writes(try store.write([LocalWrite(entity: entity, field: field, value: v)]))
+        // Who may write comes before what the workflow allows: a unit hears "not yours" before any step rule.
+        try Permissions.check(site: store.info.site, hubSite: store.info.hubSite, entity: entity, field: spec)
+        return (entity, v, try store.item(id) ?? ItemView(id: id, fields: [], hubSite: store.info.hubSite))
     }
 
     /// Finds the entity from the field name and the --unit/--contact options.
@@ -170,5 +171,51 @@ struct ItemSet: ParsableCommand {
             throw BanliError(.usage, "'\(field)' belongs to a unit's row; add --unit SITE.")
         }
         return store.info.site
+    }
+
+    /// Writes a correction (office only): the value beyond the workflow's rules, and the reason beside it.
+    func correct(_ store: Store, reason: String) throws {
+        guard store.info.isHub else {
+            throw BanliError(.permissionDenied, "Refused: only the office (the hub's store) corrects beyond the workflow; a bureau asks the office.")
+        }
+        let (entity, value, view) = try resolve(store)
+        Output.writes(try store.write(Workflow.correct(view, entity, field, value, reason: reason)))
+    }
+}
+
+/// `banli item set`: write one field, under the same rules as the workflow's verbs.
+struct ItemSet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Write one field of an item, an assignment, a contact or a feedback form (the workflow's rules apply).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var target: FieldTarget
+    @Flag(help: "Office only: a correction beyond the workflow's rules (same as 'banli item correct'); needs --reason.") var correct = false
+    @Option(help: "With --correct: why, kept in the history beside the change.") var reason: String?
+
+    func run() throws {
+        let store = try global.openStore()
+        if correct {
+            guard let reason else { throw BanliError(.usage, "A correction needs its reason: add --reason \"…\".") }
+            try target.correct(store, reason: reason)
+            return
+        }
+        guard reason == nil else { throw BanliError(.usage, "--reason goes with --correct (or 'banli item correct').") }
+        let (entity, value, view) = try target.resolve(store)
+        Output.writes(try store.write(Workflow.set(view, entity, target.field, value)))
+    }
+}
+
+/// `banli item correct`: the office corrects a field beyond the workflow's rules, with a reason the history keeps.
+struct ItemCorrect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "correct", abstract: "Correct a field beyond the workflow's rules (hub), with a reason the history keeps.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var target: FieldTarget
+    @Option(help: "Why the record is corrected; kept in the history beside the change.") var reason: String
+
+    func run() throws {
+        try target.correct(try global.openStore(), reason: reason)
     }
 }

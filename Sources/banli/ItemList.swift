@@ -16,7 +16,7 @@ struct ItemList: ParsableCommand {
     @Option(help: ArgumentHelp("Only this role: " + Role.choices(separator: ", ") + ".")) var role: String?
     @Option(help: "Only items of this year.") var year: Int?
     @Option(help: "Only suggestion 建议 or proposal 提案.") var kind: String?
-    @Option(help: "Only this unit's assignments.") var unit: String?
+    @Option(help: "Only this unit's assignments (its site or its name, e.g. jxj or 市经信局).") var unit: String?
 
     func run() throws {
         let store = try global.openStore()
@@ -36,11 +36,13 @@ struct ItemList: ParsableCommand {
         }
         let wantedRole: Role? = try self.role.map { try choice(.assignment, "role", $0) }
         let kind: ItemKind? = try self.kind.map { try choice(.item, "kind", $0) }
-        let unit = try self.unit.map(Identifier.validSite)
+        let unit = try self.unit.map { try UnitNames(store: store).site(named: $0) }
+        // At a bureau, a role is this unit's own: other units' rows on shared items are not its work.
+        let onlySite = wantedRole != nil && !store.info.isHub ? store.info.site : nil
         let names = try UnitNames(store: store)
         var rows: [JSONValue] = []
         var table = TextTable(header: ["编号", "类别", "标题", "承办单位", "方式", "状态", "时限"])
-        for view in try store.items() {
+        for view in try store.items().sorted(by: { ItemView.naturalOrder($0.id, $1.id) }) {
             if let year, view.year != year { continue }
             if let kind, view.kind != kind { continue }
             let sites = view.assignedSites.isEmpty ? [nil] : view.assignedSites.map(Optional.some)
@@ -49,6 +51,7 @@ struct ItemList: ParsableCommand {
                 if overdue, st?.overdue != true { continue }
                 if let stage, st?.stage != stage { continue }
                 if let unit, site != unit { continue }
+                if let onlySite, site != onlySite { continue }
                 let role = site.flatMap { view.assignments[$0]?.role }
                 if let wantedRole, role != wantedRole { continue }
                 if let within {
@@ -74,7 +77,8 @@ struct ItemList: ParsableCommand {
         if json {
             Output.json(.array(rows))
         } else if rows.isEmpty {
-            Output.line(overdue ? "No overdue assignments." : "No items in this store.")
+            let filtered = overdue || stage != nil || within != nil || wantedRole != nil || year != nil || kind != nil || unit != nil
+            Output.line(overdue ? "没有逾期的承办件。" : filtered ? "没有符合条件的承办件。" : "No items in this store.")
         } else {
             Output.line(table.render())
         }

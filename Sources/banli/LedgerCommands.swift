@@ -21,7 +21,8 @@ struct ImportCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw BanliError(.io, "Cannot read \(file); check the path and its permissions.")
         }
-        let text = try TextEncoding.decode(Array(data), as: enc)
+        let text: String
+        do { text = try TextEncoding.decode(Array(data), as: enc) } catch let e as BanliError { throw BanliError(e.code, "\(file): \(e.message)") }
         let units = try UnitNames(store: store)
         let deadlines = try global.loadConfig().deadlines
         let items = Dictionary(try store.items().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

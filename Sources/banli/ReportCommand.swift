@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The year (default: this year).") var year: Int?
-    @Option(help: "One unit (default: this bureau; at the hub, every unit).") var unit: String?
+    @Option(help: "One unit, by site or name (default: this bureau; at the hub, every unit).") var unit: String?
     @Option(help: "text | md | csv | json.") var format = "text"
 
     func run() throws {
@@ -20,19 +20,76 @@ struct ReportCommand: ParsableCommand {
         }
         let store = try global.openStore()
         let today = try global.today()
-        let site = try unit.map(Identifier.validSite) ?? (store.info.isHub ? nil : store.info.site)
+        let site = try unit.map { try UnitNames(store: store).site(named: $0) } ?? (store.info.isHub ? nil : store.info.site)
         let deadlines = try global.loadConfig().deadlines
-        let stats = Statistics.compute(items: try store.items(), unit: site, year: year ?? today.year, today: today, deadlines: deadlines)
+        let items = try store.items()
+        let year = self.year ?? today.year
+        let stats = Statistics.compute(
+            items: items, unit: site, year: year, today: today, deadlines: deadlines, everB: try store.everCategoryB(items, year: year))
         let name = try site.map { try UnitNames(store: store)[$0] }.map { $0.isEmpty ? site! : $0 }
+        let jurisdiction = try store.officeSettings().jurisdiction
         switch format {
         case "json": Output.json(stats.json)
-        case "md": Output.line(stats.markdown(unitName: name))
+        case "md": Output.line(stats.markdown(unitName: name, jurisdiction: jurisdiction))
         case "csv": FileHandle.standardOutput.write(Data(CSV.write(stats.csvRows()).utf8))
         default:
-            Output.line(stats.text(unitName: name))
+            Output.line(stats.text(unitName: name, jurisdiction: jurisdiction))
             var t = TextTable(header: ["指标", "比率", "分子/分母"])
             for r in stats.namedRates { t.add([r.name, r.rate.percent, "\(r.rate.num)/\(r.rate.den)"]) }
             Output.line("\n" + t.render())
         }
+    }
+}
+
+extension Store {
+    /// The office's settings, from the hub's own directory entry.
+    func officeSettings() throws -> OfficeSettings {
+        var values = FieldValues()
+        for spec in FieldCatalogue.fields(of: .unit) {
+            let v = try field(.unit(site: info.hubSite), spec.name)?.visibleValue(hubSite: info.hubSite)
+            if let v, v != .null { values[spec.name] = v }
+        }
+        return OfficeSettings(hubEntry: values)
+    }
+
+    /// The assignments (of the year's items) whose category was B at some time, read from the history, so that a B
+    /// reply followed up until it became A still counts in the B类 follow-up.
+    func everCategoryB(_ items: [ItemView], year: Int) throws -> Set<EntityKey> {
+        var keys: Set<EntityKey> = []
+        for view in items where (view.year ?? view.assignedAt?.year) == year {
+            for h in try history(ofItem: view.id) where h.field == "replyCategory" || h.field == "finalCategory" {
+                guard (try? JSONValue.parse(h.value))?.stringValue == ReplyCategory.b.rawValue,
+                      let key = try? EntityKey(parsing: h.entity) else { continue }
+                keys.insert(key)
+            }
+        }
+        return keys
+    }
+}
+
+/// `banli hub settings`: the office's jurisdiction and name, kept on the hub's directory entry so that bureaus
+/// print the same words (reports, the 征询意见表).
+struct HubSettingsCommand: ParsableCommand, HubSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settings", abstract: "Show or set the office's jurisdiction (市/县/省) and name, used in reports and forms.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The level of the office's jurisdiction: 市, 县, 省 … (全县, 县人大).") var jurisdiction: String?
+    @Option(name: .customLong("office-name"), help: "The office's name, e.g. 县政协提案委.") var officeName: String?
+
+    func run() throws {
+        let store = try global.openStore()
+        let hub = EntityKey.unit(site: store.info.hubSite)
+        var writes: [LocalWrite] = []
+        if let jurisdiction { writes.append(LocalWrite(hub, "jurisdiction", .string(try OfficeSettings.validJurisdiction(jurisdiction)))) }
+        if let officeName { writes.append(LocalWrite(hub, "name", try fieldValue(.unit, "name", officeName))) }
+        if !writes.isEmpty {
+            guard store.info.isHub else {
+                throw BanliError(.permissionDenied, "Refused: only the office (the hub's store) sets its settings; bureaus receive them.")
+            }
+            Output.writes(try store.write(writes))
+        }
+        let s = try store.officeSettings()
+        Output.line("辖区: \(s.jurisdiction)  交办机关: \(s.officeName ?? "")")
     }
 }

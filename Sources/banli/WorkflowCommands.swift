@@ -30,7 +30,7 @@ struct WorkflowContext {
             return try Identifier.validSite(unit)
         }
         if let unit, unit != store.info.site {
-            throw BanliError(.permissionDenied, "Refused: this is unit '\(store.info.site)''s store; it acts only for itself, not for '\(unit)'.")
+            throw BanliError(.permissionDenied, "Refused: this store belongs to unit '\(store.info.site)', which acts only for itself, not for '\(unit)'.")
         }
         return store.info.site
     }
@@ -56,6 +56,9 @@ struct WorkflowContext {
             throw BanliError(.usage, "\(option): \(e.message)")
         }
     }
+
+    /// The office's settings, from the hub's directory entry (every store holds it after a sync).
+    func settings() throws -> OfficeSettings { try store.officeSettings() }
 }
 
 /// Options for the unit a command acts for.
@@ -139,14 +142,22 @@ struct ItemContact: ParsableCommand {
 /// Text from --text or --file.
 struct TextOptions: ParsableArguments {
     @Option(help: "The text.") var text: String?
-    @Option(help: "Read the text from this file (UTF-8).") var file: String?
+    @Option(help: "Read the text from this file (UTF-8); - reads standard input.") var file: String?
 
     func read() throws -> String {
         switch (text, file) {
         case (let t?, nil): return t
+        case (nil, "-"?):
+            guard let s = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) else {
+                throw BanliError(.corruptInput, "The text on standard input is not UTF-8; convert it to UTF-8 first.")
+            }
+            return s
         case (nil, let f?):
-            guard let d = FileManager.default.contents(atPath: f), let s = String(data: d, encoding: .utf8) else {
-                throw BanliError(.io, "Cannot read \(f) as UTF-8 text; check the path, or convert the file to UTF-8.")
+            guard let d = FileManager.default.contents(atPath: f) else {
+                throw BanliError(.io, "Cannot read \(f); check the path and its permissions.")
+            }
+            guard let s = String(data: d, encoding: .utf8) else {
+                throw BanliError(.corruptInput, "\(f) is not UTF-8 text; convert the file to UTF-8 first.")
             }
             return s
         default: throw BanliError(.usage, "Give the text with either --text or --file.")
@@ -174,7 +185,7 @@ struct ItemReply: ParsableCommand {
     @OptionGroup var unit: UnitOption
     @OptionGroup var body: TextOptions
     @Argument(help: "Item id.") var id: String
-    @Option(help: "文号, e.g. 冶经信函〔2025〕12号.") var number: String
+    @Option(help: "文号, e.g. 冶经信函〔2025〕12号 (omit when the reply has none).") var number: String?
     @Option(help: ArgumentHelp(ReplyCategory.choices() + ".")) var category: String
     @Option(help: "Date of the reply (default today).") var at: String?
     @Option(help: "签发人.") var signer: String?
@@ -256,6 +267,10 @@ struct ItemFeedback: ParsableCommand {
 
     func run() throws {
         let w = try WorkflowContext(global: global, id: id)
+        // A form with two 办理评价 ticked gives none (FeedbackForm.doubleTickRule).
+        if evaluation.split(whereSeparator: { ",，、/ ".contains($0) }).count > 1 {
+            throw BanliError(.invalidValue, FeedbackForm.doubleTickRule)
+        }
         let f = Workflow.Feedback(
             evaluation: try choice(.feedback, "evaluation", evaluation),
             effect: try effect.map { try choice(.feedback, "effect", $0) },
@@ -291,6 +306,20 @@ struct ItemClose: ParsableCommand {
     }
 }
 
+struct ItemReopen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen", abstract: "重新打开 (hub): reopen a closed item so its units can act again; the reason is kept.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "Why the item is reopened; kept in the history.") var reason: String
+
+    func run() throws {
+        let w = try WorkflowContext(global: global, id: id)
+        guard w.store.info.isHub else { throw BanliError(.permissionDenied, "Refused: only the office (the hub's store) reopens items.") }
+        try w.apply(Workflow.reopen(w.view, reason: reason))
+    }
+}
+
 struct ItemCategory: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "category", abstract: "Review a reply's category A/B/C/D (hub).")
     @OptionGroup var global: GlobalOptions
@@ -314,9 +343,14 @@ struct ItemForm: ParsableCommand {
     func run() throws {
         let w = try WorkflowContext(global: global, id: id)
         guard format == "html" else { throw BanliError(.usage, "--format takes html.") }
-        let site = try unit.map(Identifier.validSite) ?? (w.store.info.isHub ? nil : w.store.info.site)
+        let site = try unit.map { try UnitNames(store: w.store).site(named: $0) } ?? (w.store.info.isHub ? nil : w.store.info.site)
         guard let site else { throw BanliError(.usage, "At the hub, name the unit with --unit SITE.") }
-        guard w.view.assignments[site] != nil else { throw BanliError(.notFound, "Item \(id) is not assigned to unit '\(site)'.") }
-        Output.line(FeedbackForm.html(item: w.view, site: site, unitName: try UnitNames(store: w.store)[site]))
+        guard let a = w.view.assignments[site], a.role != nil else {
+            throw BanliError(.notFound, "Item \(id) is not assigned to unit '\(site)'.")
+        }
+        guard !a.isCooperating else {
+            throw BanliError(.workflow, "Unit '\(site)' is a \(a.role?.label ?? "") unit of \(id); the 征询意见表 goes with the lead unit's reply.")
+        }
+        Output.line(FeedbackForm.html(item: w.view, site: site, unitName: try UnitNames(store: w.store)[site], settings: try w.settings()))
     }
 }

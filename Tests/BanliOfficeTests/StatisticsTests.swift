@@ -79,9 +79,9 @@ import Testing
 
     @Test func proseTableAndJSONSayTheSameFigures() throws {
         let s = try stats(unit: nil)
-        #expect(s.text(unitName: nil) == "2025年，全市各承办单位共承办人大代表建议3件、政协提案2件，其中独办2件、主办2件、分办1件、会办1件、协办1件。"
+        #expect(s.text(unitName: nil) == "2025年，全市各承办单位共承办人大代表建议3件、政协提案2件，其中独办2件、主办2件、分办1件（另有会办1件次、协办1件次）。"
             + "办复率57.1%（4/7），按期办复率42.9%（3/7），沟通率33.3%（1/3），面商率33.3%（1/3），满意率66.7%（2/3），满意（不含基本满意）33.3%（1/3）。"
-            + "答复类别：A类1件、B类0件、C类2件、D类0件。目前逾期未办复2件。")
+            + "答复类别：A类1件、B类0件、C类2件、D类0件。纳入B类1件，其中已转为A类0件。目前逾期未办复2件。")
         // Roles with no assignment are left out of the prose.
         #expect(try stats(unit: "fgw").text(unitName: "市发改委").contains("其中主办1件、会办1件。"))
         #expect(try stats(unit: "nobody").text(unitName: "无").contains("无逾期未办复件。"))

@@ -65,7 +65,7 @@ import Testing
             let writer = honest.randomElement(using: &rng)!
             let w = writer.writes.randomElement(using: &rng)!
             let value = w.field == "finalCategory" ? ["A", "B", "C", "D"].randomElement(using: &rng)!
-                : w.field == "opinionDueAt" ? "2026-0\(Int.random(in: 1...9, using: &rng))-1\(round % 10)" : "r\(round)-\(writer.author)"
+                : w.field == "opinionDueAt" ? "2099-0\(Int.random(in: 1...9, using: &rng))-1\(round % 10)" : "r\(round)-\(writer.author)"
             var args = ["item", "set", w.id, w.field, value, "--store", "\(writer.store).db"]
             if let unit = w.unit { args += ["--unit", unit] }
             try c.cli.ok(args)

@@ -19,7 +19,8 @@ import Testing
         let c = try Cluster(units: units)
         let items = ["zx-2025-90", "rd-2025-39"]
         for (n, id) in items.enumerated() {
-            try c.cli.ok(["item", "new", id, "--kind", "proposal", "--number", "\(90 + n)", "--year", "2025", "--title", "题\(id)", "--store", "hub.db"])
+            let kind = id.hasPrefix("rd-") ? "suggestion" : "proposal"  // the kind the id names (issue 15)
+            try c.cli.ok(["item", "new", id, "--kind", kind, "--number", "\(90 + n)", "--year", "2025", "--title", "题\(id)", "--store", "hub.db"])
             try c.cli.ok(["item", "assign", id, "jxj", "--role", "lead", "--at", "2025-03-20", "--store", "hub.db"])
             try c.cli.ok(["item", "assign", id, "fgw", "--role", "cooperating", "--at", "2025-03-20", "--store", "hub.db"])
             try c.cli.ok(["item", "assign", id, "swj", "--role", "cooperating", "--at", "2025-03-20", "--store", "hub.db"])

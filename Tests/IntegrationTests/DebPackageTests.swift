@@ -314,7 +314,7 @@ extension TestTool {
         }
         _ = try ok(office + ["item", "new", "zx-2025-90", "--kind", "提案", "--number", "90", "--year", "2025",
                              "--title", "关于促进民营经济发展的提案", "--proposer", "程玮"])
-        _ = try ok(office + ["item", "assign", "zx-2025-90", "jxj", "--role", "主办", "--due", "2025-06-20"])
+        _ = try ok(office + ["item", "assign", "zx-2025-90", "jxj", "--role", "主办", "--at", "2025-03-20", "--due", "2025-06-20"])
         let arrived = try Self.waitFor(30) {
             try Self.run(bureau + ["item", "show", "zx-2025-90", "--json"]).out.contains("关于促进民营经济发展的提案")
         }

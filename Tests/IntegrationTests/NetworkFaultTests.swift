@@ -16,6 +16,8 @@ import Testing
         try c.cli.ok(["item", "assign", "zx-2025-90", "fgw", "--role", "cooperating", "--store", "hub.db"])
         try c.startHub()
         defer { c.stopHub() }
+        // Each bureau first receives the item it writes to (since issue 15, item set needs the item, as the verbs do).
+        for u in ["jxj", "fgw"] { try c.sync(u) }
         let proxy = FaultProxy(upstream: c.port, seed: 42)
         defer { proxy.stop() }
         for u in ["jxj", "fgw"] {

@@ -44,7 +44,7 @@ extension FeedbackForm {
         <tr><td colspan="4" class="comment">对办理情况的意见：<div class="comment-text">{{comment}}</div>{{!
         }}<div class="sign">建议人或提案人签名：<span class="blank"></span></div></td></tr>
         <tr><td colspan="2">人大代表室或政协提案委签收人签名：<span class="blank"></span></td>{{!
-        }}<td colspan="2" class="date">签收时间：<span></span>年<span></span>月<span></span>日</td></tr>
+        }}<td colspan="2" class="date">签收时间：<span>{{receivedYear}}</span>年<span>{{receivedMonth}}</span>月<span>{{receivedDay}}</span>日</td></tr>
         </table>
         <p class="note">{{note}}</p>
         </body>

@@ -1,0 +1,202 @@
+import BanliCore
+
+/// The office's own steps beyond the handling workflow: creating and assigning items, the rules `item set`
+/// obeys, explicit corrections with a reason, and reopening a closed item. Pure, like the rest of `Workflow`.
+extension Workflow {
+    // MARK: Shared guards
+
+    /// A date of the unit's work (contact, due date) may not precede 交办.
+    static func requireNotBeforeAssignment(_ view: ItemView, _ date: ISODate, what: String) throws {
+        if let assigned = view.assignedAt, date < assigned {
+            throw refuse("The \(what) \(date) is before item \(view.id) was assigned (交办 \(assigned)).")
+        }
+    }
+
+    /// An item has at most one replying lead: one 主办 or 独办 unit among its active assignments.
+    static func requireOneReplyingLead(_ view: ItemView, site: String, role: Role, ignoring: String? = nil) throws {
+        guard role == .lead || role == .sole else { return }
+        let other = view.assignedSites.first { s in
+            guard s != site, s != ignoring, let a = view.assignments[s], a.isActive else { return false }
+            return a.role == .lead || a.role == .sole
+        }
+        if let other, let otherRole = view.assignments[other]?.role {
+            throw refuse("Item \(view.id) already has a \(otherRole.label) unit ('\(other)'); an item has one, so assign '\(site)' as 会办 or 协办.")
+        }
+    }
+
+    /// The kind an item id's prefix names: `rd-` a deputy's suggestion, `zx-` a member's proposal; nil for other ids.
+    public static func kindNamed(byId id: String) -> ItemKind? {
+        if id.hasPrefix("rd-") { return .suggestion }
+        if id.hasPrefix("zx-") { return .proposal }
+        return nil
+    }
+
+    /// Refuses a kind that contradicts the item id (`--kind 提案` on `rd-2025-1`).
+    public static func requireKind(_ kind: ItemKind, matches id: String) throws {
+        if let named = kindNamed(byId: id), named != kind {
+            throw refuse("Item \(id) is a \(named.label) by its id (rd- 建议, zx- 提案), not a \(kind.label); check --kind or the id.")
+        }
+    }
+
+    // MARK: 交办
+
+    /// What the office gives when it assigns a unit.
+    public struct Assignment: Sendable {
+        public var site: String
+        public var role: Role
+        /// This unit's own deadline (the 会办意见 deadline for cooperating and assisting units).
+        public var due: ISODate?
+        /// The date of 交办; nil keeps the item's, or takes `today` on the first assignment.
+        public var at: ISODate?
+        /// The office means to change the role of a unit already assigned.
+        public var changeRole: Bool
+
+        public init(site: String, role: Role, due: ISODate?, at: ISODate?, changeRole: Bool) {
+            self.site = site
+            self.role = role
+            self.due = due
+            self.at = at
+            self.changeRole = changeRole
+        }
+    }
+
+    /// 交办: assigns `a.site`. A unit already assigned in another role changes role only when asked to, and
+    /// then loses the deadline override of its old role (it no longer applies).
+    public static func assign(_ view: ItemView, _ a: Assignment, today: ISODate) throws -> [LocalWrite] {
+        if let closed = view.closedAt {
+            throw refuse("Item \(view.id) is closed (办结 \(closed)); reopen it first with 'banli item reopen \(view.id) --reason …'.")
+        }
+        let e = EntityKey.assignment(item: view.id, site: a.site)
+        let existing = view.assignments[a.site].flatMap { $0.isActive && $0.role != nil ? $0 : nil }
+        if let old = existing?.role, old != a.role, !a.changeRole {
+            throw refuse("Unit '\(a.site)' is already the \(old.label) unit of \(view.id); add --change-role to make it \(a.role.label).")
+        }
+        try requireOneReplyingLead(view, site: a.site, role: a.role)
+        let assignedAt = a.at ?? view.assignedAt ?? today
+        if let due = a.due, due < assignedAt {
+            throw refuse("The due date \(due) is before the assignment date (交办 \(assignedAt)).")
+        }
+        var writes = [LocalWrite(e, "role", .string(a.role.rawValue)), LocalWrite(e, "active", .bool(true))]
+        let dueField = a.role.givesOpinion ? "opinionDueAt" : "dueAt"
+        if let old = existing, old.role != a.role {
+            // The override of the old role's deadline would linger unseen; clear it (the writes print "was …").
+            if a.role.givesOpinion, old.dueAt != nil { writes.append(LocalWrite(e, "dueAt", .null)) }
+            if !a.role.givesOpinion, old.opinionDueAt != nil { writes.append(LocalWrite(e, "opinionDueAt", .null)) }
+        }
+        if let due = a.due { writes.append(LocalWrite(e, dueField, .string(due.description))) }
+        if view.assignedAt == nil || a.at != nil {
+            writes.append(LocalWrite(.item(id: view.id), "assignedAt", .string(assignedAt.description)))
+        }
+        return writes
+    }
+
+    // MARK: item set
+
+    /// Assignment fields that belong to a reply (lead, sole and split units).
+    static let replyFields: Set<String> = ["replyNumber", "replyText", "replyCategory", "replyAt", "replySigner", "publicProposal", "tracking"]
+    /// Assignment fields that belong to a 会办意见 (cooperating and assisting units).
+    static let opinionFields: Set<String> = ["opinion", "opinionAt"]
+
+    /// The rules `item set` obeys: the same as the verbs'. Anything beyond them is a correction (`correct`).
+    public static func set(_ view: ItemView, _ entity: EntityKey, _ field: String, _ value: JSONValue) throws -> [LocalWrite] {
+        let date = value.stringValue.flatMap(ISODate.init)
+        switch entity {
+        case .item:
+            try setItemField(view, field, value, date: date)
+        case .assignment(_, let site):
+            try setAssignmentField(view, site: site, field, date: date)
+            if field == "role", let role = value.stringValue.flatMap(Role.init(rawValue:)) { try requireOneReplyingLead(view, site: site, role: role) }
+        case .contact(_, let site, _):
+            let a = try activeAssignment(view, site: site)
+            try requireAccepted(view, a, doing: "recording contacts")
+            if field == "at", let date { try requireNotBeforeAssignment(view, date, what: "contact date") }
+        case .feedback(_, let site):
+            let a = try activeAssignment(view, site: site)
+            guard !a.isCooperating else {
+                throw refuse("Feedback forms are for the replying unit; '\(site)' is a cooperating unit of \(view.id).")
+            }
+            guard a.replyAt != nil else {
+                throw refuse("Unit '\(site)' has not replied to \(view.id) yet; record the feedback form after the reply.")
+            }
+        case .unit:
+            throw refuse("Directory entries are not item fields; 'banli hub add-unit' and 'banli hub settings' write them.")
+        }
+        return [LocalWrite(entity, field, value)]
+    }
+
+    static func setItemField(_ view: ItemView, _ field: String, _ value: JSONValue, date: ISODate?) throws {
+        switch field {
+        case "closedAt":
+            throw refuse("办结 is a step: close with 'banli item close \(view.id)', reopen with 'banli item reopen \(view.id) --reason …'.")
+        case "correction":
+            throw refuse("The correction note is written by 'banli item correct', together with the field it explains.")
+        case "kind":
+            if let kind = value.stringValue.flatMap(ItemKind.init(rawValue:)) { try requireKind(kind, matches: view.id) }
+        case "dueAt":
+            if let date { try requireNotBeforeAssignment(view, date, what: "due date") }
+        case "assignedAt":
+            if let date, let due = view.dueAt, due < date {
+                throw refuse("The assignment date \(date) is after the item's due date (\(due)); change the due date first.")
+            }
+        default: break
+        }
+    }
+
+    static func setAssignmentField(_ view: ItemView, site: String, _ field: String, date: ISODate?) throws {
+        // 'active' stays the office's switch (false = reassigned away); a role changes as 'item assign' changes it.
+        if field == "active" { return }
+        if field == "role" {
+            guard let old = view.assignments[site]?.role, view.assignments[site]?.isActive ?? true else { return }
+            throw refuse("Unit '\(site)' is the \(old.label) unit of \(view.id); change roles with 'banli item assign … --role … --change-role'.")
+        }
+        let a = try activeAssignment(view, site: site)
+        let role = a.role?.label ?? ""
+        if replyFields.contains(field), a.isCooperating {
+            throw refuse("Unit '\(site)' is a \(role) unit of \(view.id): it gives a 会办意见, the lead unit replies.")
+        }
+        if opinionFields.contains(field), !a.isCooperating {
+            throw refuse("Unit '\(site)' is the \(role) unit of \(view.id): it replies, it does not give a 会办意见.")
+        }
+        switch field {
+        case "dueAt", "opinionDueAt":
+            if let date { try requireNotBeforeAssignment(view, date, what: "due date") }
+        case "replyAt", "opinionAt":
+            if let date, let accepted = a.acceptedAt, date < accepted {
+                throw refuse("The answer date \(date) is before the item was signed for (\(accepted)).")
+            }
+        case "rehandleAt":
+            guard view.feedback[site]?.evaluation == .unsatisfied else {
+                throw refuse("重新办理 follows a 不满意 evaluation; use 'banli item rehandle' once one is recorded.")
+            }
+        default: break
+        }
+    }
+
+    // MARK: Corrections and reopening (office only)
+
+    /// The reason of a correction or a reopening, checked once.
+    static func reasonText(_ reason: String) throws -> String {
+        let r = reason.trimmedWhitespace
+        guard !r.isEmpty else { throw refuse("Give the reason with --reason; the history keeps it with the change.") }
+        return r
+    }
+
+    /// An explicit correction beyond the workflow's rules: the field's new value, and the item's `correction`
+    /// note naming the field and the reason, written together so the history shows them side by side.
+    public static func correct(_ view: ItemView, _ entity: EntityKey, _ field: String, _ value: JSONValue, reason: String) throws -> [LocalWrite] {
+        let why = try reasonText(reason)
+        guard field != "correction" else { throw refuse("The correction note is written with the field it explains.") }
+        let note = "更正 \(entity) \(field)：\(why)"
+        return [LocalWrite(entity, field, value), LocalWrite(.item(id: view.id), "correction", .string(note))]
+    }
+
+    /// 重新打开: clears 办结 so the units can act again; the reason goes into the item's `correction` note.
+    public static func reopen(_ view: ItemView, reason: String) throws -> [LocalWrite] {
+        let why = try reasonText(reason)
+        guard let closed = view.closedAt else { throw refuse("Item \(view.id) is not closed; there is nothing to reopen.") }
+        return [
+            LocalWrite(.item(id: view.id), "closedAt", .null),
+            LocalWrite(.item(id: view.id), "correction", .string("重新打开（原办结 \(closed)）：\(why)")),
+        ]
+    }
+}
