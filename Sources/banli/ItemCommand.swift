@@ -128,7 +128,7 @@ struct ItemSet: ParsableCommand {
     @Flag(help: "Clear the field (write null) instead of giving a value.") var clear = false
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(holding: id)
         let entity = try resolveEntity(store: store)
         let spec = try FieldCatalogue.require(entity.kind, field)
         let v: JSONValue

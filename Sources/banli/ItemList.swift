@@ -19,7 +19,7 @@ struct ItemList: ParsableCommand {
     @Option(help: "Only this unit's assignments.") var unit: String?
 
     func run() throws {
-        let store = try global.openStore()
+        let offices = try global.openOffices()
         let today = try global.today()
         let deadlines = try global.loadConfig().deadlines
         let stage = try status.map { s -> AssignmentStatus.Stage in
@@ -37,10 +37,15 @@ struct ItemList: ParsableCommand {
         let wantedRole: Role? = try self.role.map { try choice(.assignment, "role", $0) }
         let kind: ItemKind? = try self.kind.map { try choice(.item, "kind", $0) }
         let unit = try self.unit.map(Identifier.validSite)
-        let names = try UnitNames(store: store)
+        // Every office's store (or the one --office names); item numbers may coincide across offices.
+        let listed = try offices.offices.flatMap { office in
+            let names = try UnitNames(store: office.store)
+            return try office.store.items().map { (office: office, names: names, view: $0) }
+        }
         var rows: [JSONValue] = []
-        var table = TextTable(header: ["编号", "类别", "标题", "承办单位", "方式", "状态", "时限"])
-        for view in try store.items() {
+        let officeColumn = offices.hasEntries ? [OfficeSet.columnHeader] : []
+        var table = TextTable(header: officeColumn + ["编号", "类别", "标题", "承办单位", "方式", "状态", "时限"])
+        for (office, names, view) in listed {
             if let year, view.year != year { continue }
             if let kind, view.kind != kind { continue }
             let sites = view.assignedSites.isEmpty ? [nil] : view.assignedSites.map(Optional.some)
@@ -60,8 +65,9 @@ struct ItemList: ParsableCommand {
                     "year": view.year.map { .int(Int64($0)) } ?? .null, "title": .string(view.title),
                     "unit": site.map(JSONValue.string) ?? .null, "role": role.map { .string($0.rawValue) } ?? .null,
                     "status": st.map(ItemJSON.status) ?? .null,
+                    "office": .string(office.key), "session": view.values["session"] ?? .null,
                 ]))
-                table.add([
+                table.add((offices.hasEntries ? [office.name] : []) + [
                     view.id, view.kind?.label ?? "",
                     TextTable.truncate(view.title, width: 40),
                     site.map { "\($0) \(names[$0])" } ?? "（未交办）",

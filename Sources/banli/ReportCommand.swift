@@ -7,7 +7,8 @@ import Foundation
 
 /// `banli report`: the yearly statistics, computed from the data.
 struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Yearly statistics: counts, 办复率, 按期办复率, 沟通率, 面商率, 满意率, categories.")
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Yearly statistics: counts, 办复率, 按期办复率, 沟通率, 面商率, 满意率, categories.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The year (default: this year).") var year: Int?
@@ -18,12 +19,24 @@ struct ReportCommand: ParsableCommand {
         guard ["text", "md", "csv", "json"].contains(format) else {
             throw BanliError(.usage, "--format takes text, md, csv or json, not '\(format)'.")
         }
-        let store = try global.openStore()
+        let offices = try global.openOffices().offices
+        let store = offices[0].store
         let today = try global.today()
-        let site = try unit.map(Identifier.validSite) ?? (store.info.isHub ? nil : store.info.site)
+        let unit = try self.unit.map(Identifier.validSite)
         let deadlines = try global.loadConfig().deadlines
-        let stats = Statistics.compute(items: try store.items(), unit: site, year: year ?? today.year, today: today, deadlines: deadlines)
-        let name = try site.map { try UnitNames(store: store)[$0] }.map { $0.isEmpty ? site! : $0 }
+        // One report across offices: each store's own rows (the bureau may have another site name at each hub), so no
+        // item is merged with another office's item of the same number.
+        let sites = offices.map { $0.site(unit: unit) }
+        let shared = Set(sites).count == 1
+        let items = try offices.flatMap { office in
+            try office.store.items().map { view in office.site(unit: unit).map(view.keepingOnly(site:)) ?? view }
+        }
+        var stats = Statistics.compute(items: items, unit: shared ? sites[0] : nil, year: year ?? today.year, today: today, deadlines: deadlines)
+        if !shared { stats.unit = sites.compactMap { $0 }.joined(separator: ",") }
+        let name: String? = try shared ? sites[0].map { s in
+            let n = try UnitNames(store: store)[s]
+            return n.isEmpty ? s : n
+        } : store.info.name
         switch format {
         case "json": Output.json(stats.json)
         case "md": Output.line(stats.markdown(unitName: name))
