@@ -145,6 +145,13 @@ import Testing
                 && ambiguous.stderr.contains("--office"), "\(ambiguous.stderr)")
         #expect(ambiguous.stderr.split(separator: "\n").count == 1)
 
+        // An id no office holds is named as such; `history` finds the item's office like the other item verbs.
+        let unknown = try cli.run(b(["item", "show", "zx-2020-99"]))
+        #expect(unknown.status != 0 && unknown.stderr.contains("各交办机关（city-zx（市政协提案委）、county-zx（县政协提案委））的库里都没有 zx-2020-99"),
+                "\(unknown.stderr)")
+        #expect(try cli.ok(b(["history", "zx-2020-44"])).contains("item/zx-2020-44"))
+        #expect(try cli.run(b(["history", "zx-2020-30"])).status == 2)
+
         // The clerk's year: 签收, 沟通 (the city's face to face, the county's by phone), 答复 (city A, county B), 会办意见.
         let work = [("city-zx", Self.city, "市教函", "上门走访", "A"), ("county-zx", Self.county, "县教函", "电话联系", "B")]
         for (office, numbers, prefix, method, category) in work {
