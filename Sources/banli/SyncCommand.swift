@@ -16,14 +16,14 @@ struct SyncCommand: ParsableCommand {
     func run() throws {
         var logger = Logger(label: "banli.sync") { JournalLogHandler(label: $0, level: .warning) }
         logger.logLevel = .warning
-        let setups = try SyncSetup.all(global: global, options: options, logger: logger)
+        let setups = try SyncSetup.perOffice(global: global, options: options, logger: logger)
         // One office: as before, its error is the command's. Several: each is tried, and a failure names its office.
-        guard setups.count > 1 else { return try Self.sync(setups[0], prefix: "") }
+        guard setups.count > 1, setups.allSatisfy({ $0.office != nil }) else { return try Self.sync(setups[0].setup.get(), prefix: "") }
         var failed: [(office: String, error: BanliError)] = []
-        for setup in setups {
-            let office = setup.office ?? setup.store.info.hubSite
+        for (office, setup) in setups {
+            let office = office ?? ""
             do {
-                try Self.sync(setup, prefix: "\(office): ")
+                try Self.sync(setup.get(), prefix: "\(office): ")
             } catch let e as BanliError {
                 Output.line("\(office): sync failed: \(e.message)")
                 failed.append((office, e))
@@ -32,7 +32,7 @@ struct SyncCommand: ParsableCommand {
         if let first = failed.first {
             let names = failed.map { "'\($0.office)'" }.joined(separator: ", ")
             let others = failed.count < setups.count ? " (the others synced)" : ""
-            throw BanliError(first.error.code, "Sync failed for office \(names)\(others): \(first.error.message)")
+            throw BanliError(first.error.code, "Sync failed for office\(failed.count > 1 ? "s" : "") \(names)\(others): \(first.error.message)")
         }
     }
 

@@ -66,21 +66,32 @@ struct SyncSetup {
     var makeWaitTransport: @Sendable () -> any Transport
 
     /// One setup per office the command syncs: every `[[hub]]` entry (or the one --office names), else the one hub
-    /// of the top-level keys or of --store. Each logger carries its office.
+    /// of the top-level keys or of --store. Each logger carries its office. The first office that cannot be set up
+    /// (no store, unreadable token) stops the command.
     static func all(global: GlobalOptions, options: SyncOptions, logger: Logger) throws -> [SyncSetup] {
+        try perOffice(global: global, options: options, logger: logger).map { try $0.setup.get() }
+    }
+
+    /// Each office's setup, or why it cannot be set up, so that `banli sync` can still sync the others.
+    static func perOffice(
+        global: GlobalOptions, options: SyncOptions, logger: Logger
+    ) throws -> [(office: String?, setup: Result<SyncSetup, any Error>)] {
         let config = try global.loadConfig()
         guard global.store == nil, !config.hubs.isEmpty else {
-            return [try SyncSetup(store: global.openStore(), config: config, target: SyncTarget(config: config), options: options, logger: logger)]
+            let target = SyncTarget(config: config)
+            return [(nil, Result { try SyncSetup(store: global.openStore(), config: config, target: target, options: options, logger: logger) })]
         }
         let entries = try global.office.map { [try config.hubEntry($0)] } ?? config.hubs
         if entries.count > 1, options.hubURL != nil || options.tokenFile != nil {
             throw BanliError(.usage, "--hub-url and --token-file name one hub, and the config has several offices; add --office KEY.")
         }
-        return try entries.map { e in
+        return entries.map { e in
             var log = logger
             log[metadataKey: "office"] = "\(e.office)"
-            let store = try config.checking("hub[\(e.office)].store") { try Store.open(at: e.store) }
-            return try SyncSetup(store: store, config: config, target: SyncTarget(entry: e), options: options, logger: log)
+            return (e.office, Result {
+                let store = try config.checking("hub[\(e.office)].store") { try Store.open(at: e.store) }
+                return try SyncSetup(store: store, config: config, target: SyncTarget(entry: e), options: options, logger: log)
+            })
         }
     }
 

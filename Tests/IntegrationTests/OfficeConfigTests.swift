@@ -73,6 +73,11 @@ import Testing
         let sync = try cli.run(["sync", "--config", "banli.toml", "--office", "county-zx"])
         #expect(sync.status == 1 || sync.status == 2)
         #expect(sync.stderr.contains("banli.toml line 14, [[hub]] key 'token_file'"), "\(sync.stderr)")
+        // Across offices each one is tried on its own line, and the error names every office that failed.
+        let both = try cli.run(["sync", "--config", "banli.toml"])
+        #expect(both.stdout.contains("city-zx: sync failed: banli.toml line 8, [[hub]] key 'token_file'"), "\(both.stdout)")
+        #expect(both.stdout.contains("county-zx: sync failed: banli.toml line 14"), "\(both.stdout)")
+        #expect(both.stderr.contains("Sync failed for offices 'city-zx', 'county-zx': "), "\(both.stderr)")
     }
 
     @Test func topLevelHubURLBesideHubEntriesIsRefused() throws {
