@@ -60,7 +60,7 @@ struct ResolveCommand: ParsableCommand {
 
     func run() throws {
         let key = try EntityKey(parsing: entity)
-        let store = try global.openStore(for: key)
+        let store = try global.openStore(for: key, field: field)
         let spec = try FieldCatalogue.require(key.kind, field)
         let v = try spec.type.parse(value, field: field)
         let outcome = try store.write([LocalWrite(entity: key, field: field, value: v)])

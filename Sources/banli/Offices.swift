@@ -59,14 +59,23 @@ struct OfficeSet {
     /// The one store that holds `id`. Two offices may number items alike (city and county 提案 30), so when several
     /// hold it the clerk names one with --office.
     func store(holding id: String) throws -> Store {
-        let holders = try offices.filter { try $0.store.item(id) != nil }
+        try pick(offices.filter { try $0.store.item(id) != nil }, what: id)
+    }
+
+    /// The one store that holds `field` of `entity` (a conflict to settle): the unit's site tells two offices' items
+    /// with one id apart when it differs per hub.
+    func store(holding entity: EntityKey, field: String) throws -> Store {
+        try pick(offices.filter { try $0.store.field(entity, field) != nil }, what: "\(entity) \(field)")
+    }
+
+    private func pick(_ holders: [Office], what: String) throws -> Store {
         if holders.count == 1 { return holders[0].store }
         if holders.isEmpty, offices.count == 1 { return offices[0].store }
         guard !holders.isEmpty else {
             throw BanliError(.notFound, "各交办机关（" + offices.map(\.label).joined(separator: "、")
-                             + "）的库里都没有 \(id)；请用 'banli item list' 核对编号（交办后要同步一次才看得到）。")
+                             + "）的库里都没有 \(what)；请用 'banli item list' 核对编号（交办后要同步一次才看得到）。")
         }
-        throw BanliError(.usage, "\(id) 在 " + holders.map(\.label).joined(separator: " 和 ")
+        throw BanliError(.usage, "\(what) 在 " + holders.map(\.label).joined(separator: " 和 ")
                          + " 都有，请加 --office \(holders[0].key) 或 --office \(holders[1].key) 指明是哪一个交办机关的。")
     }
 }
@@ -82,9 +91,9 @@ extension GlobalOptions {
         return try openOffices().store(holding: id)
     }
 
-    /// The store holding `entity`'s item; directory rows (`unit/…`) exist in every store, so they need --office.
-    func openStore(for entity: EntityKey) throws -> Store {
-        guard let id = entity.itemId else { return try openStore() }
-        return try openStore(holding: id)
+    /// The store holding `field` of `entity` (`resolve`); with one office, or --store/--office, that store.
+    func openStore(for entity: EntityKey, field: String) throws -> Store {
+        guard store == nil, office == nil, try loadConfig().hubs.count > 1 else { return try openStore() }
+        return try openOffices().store(holding: entity, field: field)
     }
 }
