@@ -35,6 +35,8 @@ public struct AssignmentView: Sendable, Hashable {
     public var site: String
     /// Every visible value (generic path).
     public var values = FieldValues()
+    /// The reply's category was B at some time (read from the history by the store, not a field): for the B类 follow-up.
+    public var wasCategoryB = false
 
     public init(site: String, values: FieldValues = FieldValues()) {
         self.site = site

@@ -66,11 +66,9 @@ public struct Statistics: Sendable, Hashable {
         }
     }
 
-    /// Counts the assignments of `unit` (or of every unit) on items of `year`. `everB` names the assignments whose
-    /// category was B at some time (from the history), for the B类 follow-up.
-    public static func compute(
-        items views: [ItemView], unit: String?, year: Int, today: ISODate, deadlines: Deadlines, everB: Set<EntityKey> = []
-    ) -> Statistics {
+    /// Counts the assignments of `unit` (or of every unit) on items of `year`. An assignment whose category was B at
+    /// some time (`AssignmentView.wasCategoryB`, from the history) counts in the B类 follow-up.
+    public static func compute(items views: [ItemView], unit: String?, year: Int, today: ISODate, deadlines: Deadlines) -> Statistics {
         var s = Statistics(unit: unit, year: year)
         var replied = 0, contacted = 0, faced = 0, evaluated = 0, content = 0, happy = 0
         var answered = 0, answeredOnTime = 0, assigned = 0
@@ -98,7 +96,7 @@ public struct Statistics: Sendable, Hashable {
                 if contacts.contains(where: { c in c.at.map { $0 <= replyAt } ?? false }) { contacted += 1 }
                 if contacts.contains(where: { $0.method?.isFaceToFace ?? false }) { faced += 1 }
                 if let c = a.category { s.categories[c, default: 0] += 1 }
-                if a.category == .b || a.replyCategory == .b || everB.contains(.assignment(item: view.id, site: site)) {
+                if a.category == .b || a.replyCategory == .b || a.wasCategoryB {
                     s.followUp.wasB += 1
                     if a.category == .a { s.followUp.nowA += 1 }
                 }

@@ -46,10 +46,10 @@ func hoistingGlobalOptions(_ args: [String]) -> [String] {
     var leading: [String] = []
     var rest = args[...]
     while let first = rest.first {
-        if first == "--store" || first == "--config", rest.count >= 2 {
+        if first == "--store" || first == "--config" || first == "--office", rest.count >= 2 {
             leading += rest.prefix(2)
             rest = rest.dropFirst(2)
-        } else if first.hasPrefix("--store=") || first.hasPrefix("--config=") {
+        } else if first.hasPrefix("--store=") || first.hasPrefix("--config=") || first.hasPrefix("--office=") {
             leading.append(first)
             rest = rest.dropFirst()
         } else {

@@ -32,6 +32,8 @@ struct BanliConfig {
     var batchLimit = 500
     var metricsListen: String?
     var transport = TransportOptions()
+    /// The `[[hub]]` entries: one per office this bureau answers to (empty: the top-level hub_url, one office).
+    var hubs: [HubEntry] = []
     // Hub
     var listen: String?
     var adminListen: String?
@@ -84,11 +86,16 @@ struct BanliConfig {
             "\(path) line \(lineOf(key, section: section, in: lines)), key '\(section.isEmpty ? key : section + "." + key)'"
         }
         var values: [String: TOMLValueConvertible] = [:]
+        var hubValue: TOMLValueConvertible?
         for (key, value) in table {
+            if key == "hub" {
+                hubValue = value
+                continue
+            }
             if let sub = value.table {
                 guard let known = keys[key], !key.isEmpty else {
                     throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; "
-                                     + "the sections are [tls], [network], [deadlines] and [connections].")
+                                     + "the sections are [tls], [network], [deadlines], [connections] and [[hub]].")
                 }
                 for (k, v) in sub {
                     guard known[k] != nil else {
@@ -188,6 +195,17 @@ struct BanliConfig {
         c.connections.headerTimeout = try number("connections.header_timeout", 1...3600) ?? c.connections.headerTimeout
         c.connections.idleTimeout = try number("connections.idle_timeout", 1...3600) ?? c.connections.idleTimeout
         c.connections.bodyTimeout = try number("connections.body_timeout", 1...3600) ?? c.connections.bodyTimeout
+        if let hubValue {
+            // One hub per office: a top-level hub would be a second, unnamed office.
+            for key in singleHubKeys where values[key] != nil {
+                throw BanliError(.config, "\(where_("", key)): top-level \(key) cannot stand beside [[hub]] entries; "
+                                 + "give each office its own \(key == "hub_url" ? "url" : key) in its [[hub]] entry.")
+            }
+            c.hubs = try hubEntries(hubValue, path: path, lines: lines, defaults: c)
+            for e in c.hubs {
+                for (k, at) in e.locations { c.locations["hub[\(e.office)].\(k)"] = at }
+            }
+        }
         return c
     }
 

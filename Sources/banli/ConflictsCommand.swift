@@ -11,15 +11,31 @@ struct ConflictsCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try global.openStore()
-        let conflicts = try store.conflicts()
+        // Across every office's store; with [[hub]] entries each conflict names its office.
+        let set = try global.openOffices()
+        var objects: [JSONValue] = []
+        var lines: [String] = []
+        for office in set.offices {
+            let hubSite = office.store.info.hubSite
+            for c in try office.store.conflicts() {
+                guard set.hasEntries, case .object(var o) = ItemJSON.conflict(c, hubSite: hubSite) else {
+                    objects.append(ItemJSON.conflict(c, hubSite: hubSite))
+                    lines.append(Self.describe(c, hubSite: hubSite))
+                    continue
+                }
+                o["office"] = .string(office.key)
+                objects.append(.object(o))
+                lines.append("[\(office.key)] " + Self.describe(c, hubSite: hubSite))
+            }
+        }
         if json {
-            Output.json(.array(conflicts.map { ItemJSON.conflict($0, hubSite: store.info.hubSite) }))
-        } else if conflicts.isEmpty {
+            Output.json(.array(objects))
+        } else if lines.isEmpty {
             Output.line("No open conflicts.")
         } else {
-            for c in conflicts { Output.line(Self.describe(c, hubSite: store.info.hubSite)) }
-            Output.line("\(conflicts.count) open conflicts; settle each with 'banli resolve ENTITY FIELD VALUE'.")
+            for l in lines { Output.line(l) }
+            let office = set.offices.count > 1 ? " (add --office KEY)" : ""
+            Output.line("\(lines.count) open conflicts; settle each with 'banli resolve ENTITY FIELD VALUE'\(office).")
         }
     }
 
@@ -43,8 +59,8 @@ struct ResolveCommand: ParsableCommand {
     @Argument(help: "The value to keep.") var value: String
 
     func run() throws {
-        let store = try global.openStore()
         let key = try EntityKey(parsing: entity)
+        let store = try global.openStore(for: key, field: field)
         let spec = try FieldCatalogue.require(key.kind, field)
         let v = try spec.type.parse(value, field: field)
         let outcome = try store.write([LocalWrite(entity: key, field: field, value: v)])

@@ -16,6 +16,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite store; enough on its own for local commands.")
     var store: String?
 
+    @Option(name: .long, help: "One office of the config's [[hub]] entries (e.g. city-zx): its store only.")
+    var office: String?
+
     /// Set once by `main` before the command runs: true for `banli hub …`.
     static let runningHubCommand = Atomic<Bool>(false)
 
@@ -35,10 +38,18 @@ struct GlobalOptions: ParsableArguments {
         return BanliConfig()
     }
 
-    /// The store path: --store, else the config's `store`.
+    /// The store path: --store, else the office's store (--office, or the config's only [[hub]]), else the config's `store`.
     func storePath() throws -> String {
-        if let store { return store }
+        if let store {
+            guard office == nil else { throw BanliError(.usage, "Give --store or --office, not both: each names one store.") }
+            return store
+        }
         let config = try loadConfig()
+        if let office { return try config.hubEntry(office).store }
+        if let only = config.hubs.first {
+            guard config.hubs.count == 1 else { throw OfficeSet.chooseOne(config) }
+            return only.store
+        }
         if let path = config.store { return path }
         throw BanliError(.usage, "No store given; pass --store PATH or set 'store' in \(config.path ?? Self.defaultConfigPath).")
     }
@@ -47,7 +58,8 @@ struct GlobalOptions: ParsableArguments {
     func openStore() throws -> Store {
         let config = try loadConfig()
         let path = try storePath()
-        return try config.checking(store == nil ? "store" : "") { try Store.open(at: path, keyFile: config.keyFile) }
+        let key = store != nil ? "" : config.hubs.isEmpty ? "store" : "hub[\(office ?? config.hubs[0].office)].store"
+        return try config.checking(key) { try Store.open(at: path, keyFile: config.keyFile) }
     }
 
     /// Today's date in local time (`BANLI_TODAY=YYYY-MM-DD` overrides it, for rehearsals and tests).

@@ -5,14 +5,14 @@ import BanliOffice
 import BanliOps
 import BanliStore
 
-/// `banli init`: a new bureau store.
+/// `banli init`: a new bureau store; with --office, the store of that `[[hub]]` entry (its store, site, url and token_file).
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new bureau store.")
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "This unit's site name, as registered at the hub (e.g. jxj).")
-    var site: String
+    @Option(help: "This unit's site name, as registered at the hub (e.g. jxj); with --office, default the entry's site.")
+    var site: String?
 
     @Option(help: "This unit's name (e.g. 市经信局).")
     var name: String
@@ -28,11 +28,17 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let path = try global.storePath()
-        if let hubURL { _ = try HubURL.validate(hubURL) }
+        let entry = try global.office.map { try global.loadConfig().hubEntry($0) }
+        guard let site = site ?? entry?.site else {
+            throw BanliError(.usage, entry == nil ? "Give this unit's site name with --site S (as registered at the hub)."
+                             : "The [[hub]] entry '\(entry!.office)' has no site and the config no top-level site; pass --site S.")
+        }
+        let hubURL = try (self.hubURL ?? entry?.url).map(HubURL.validate)
         let store = try Store.create(at: path, site: site, name: name, hubSite: hubSite, isHub: false)
         if let hubURL { try store.setSetting("hubUrl", hubURL) }
-        if let tokenFile { try store.setSetting("tokenFile", tokenFile) }
-        Output.line("Created bureau store \(path) for \(site) (\(name)); store id \(store.info.storeId).")
+        if let tokenFile = tokenFile ?? entry?.tokenFile { try store.setSetting("tokenFile", tokenFile) }
+        let office = entry.map { " (office \($0.office))" } ?? ""
+        Output.line("Created bureau store \(path) for \(site) (\(name))\(office); store id \(store.info.storeId).")
     }
 }
 

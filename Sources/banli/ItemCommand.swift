@@ -194,7 +194,7 @@ struct ItemSet: ParsableCommand {
     @Option(help: "With --correct: why, kept in the history beside the change.") var reason: String?
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(holding: target.id)
         if correct {
             guard let reason else { throw BanliError(.usage, "A correction needs its reason: add --reason \"…\".") }
             try target.correct(store, reason: reason)
@@ -216,6 +216,6 @@ struct ItemCorrect: ParsableCommand {
     @Option(help: "Why the record is corrected; kept in the history beside the change.") var reason: String
 
     func run() throws {
-        try target.correct(try global.openStore(), reason: reason)
+        try target.correct(try global.openStore(holding: target.id), reason: reason)
     }
 }

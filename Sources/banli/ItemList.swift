@@ -19,7 +19,7 @@ struct ItemList: ParsableCommand {
     @Option(help: "Only this unit's assignments (its site or its name, e.g. jxj or 市经信局).") var unit: String?
 
     func run() throws {
-        let store = try global.openStore()
+        let offices = try global.openOffices()
         let today = try global.today()
         let deadlines = try global.loadConfig().deadlines
         let stage = try status.map { s -> AssignmentStatus.Stage in
@@ -36,13 +36,18 @@ struct ItemList: ParsableCommand {
         }
         let wantedRole: Role? = try self.role.map { try choice(.assignment, "role", $0) }
         let kind: ItemKind? = try self.kind.map { try choice(.item, "kind", $0) }
-        let unit = try self.unit.map { try UnitNames(store: store).site(named: $0) }
-        // At a bureau, a role is this unit's own: other units' rows on shared items are not its work.
-        let onlySite = wantedRole != nil && !store.info.isHub ? store.info.site : nil
-        let names = try UnitNames(store: store)
+        let unit = try self.unit.map { try OfficeSet.site(named: $0, in: offices.offices) }
+        // Every office's store (or the one --office names); item numbers may coincide across offices.
+        let listed = try offices.offices.flatMap { office in
+            let names = try UnitNames(store: office.store)
+            return try office.store.items().map { (office: office, names: names, view: $0) }
+        }.sorted { a, b in a.view.id == b.view.id ? a.office.key < b.office.key : ItemView.naturalOrder(a.view.id, b.view.id) }
         var rows: [JSONValue] = []
-        var table = TextTable(header: ["编号", "类别", "标题", "承办单位", "方式", "状态", "时限"])
-        for view in try store.items().sorted(by: { ItemView.naturalOrder($0.id, $1.id) }) {
+        let officeColumn = offices.hasEntries ? [OfficeSet.columnHeader] : []
+        var table = TextTable(header: officeColumn + ["编号", "类别", "标题", "承办单位", "方式", "状态", "时限"])
+        for (office, names, view) in listed {
+            // At a bureau, a role is this unit's own: other units' rows on shared items are not its work.
+            let onlySite = wantedRole != nil && !office.store.info.isHub ? office.store.info.site : nil
             if let year, view.year != year { continue }
             if let kind, view.kind != kind { continue }
             let sites = view.assignedSites.isEmpty ? [nil] : view.assignedSites.map(Optional.some)
@@ -63,8 +68,9 @@ struct ItemList: ParsableCommand {
                     "year": view.year.map { .int(Int64($0)) } ?? .null, "title": .string(view.title),
                     "unit": site.map(JSONValue.string) ?? .null, "role": role.map { .string($0.rawValue) } ?? .null,
                     "status": st.map(ItemJSON.status) ?? .null,
+                    "office": .string(office.key), "session": view.values["session"] ?? .null,
                 ]))
-                table.add([
+                table.add((offices.hasEntries ? [office.name] : []) + [
                     view.id, view.kind?.label ?? "",
                     TextTable.truncate(view.title, width: 40),
                     site.map { "\($0) \(names[$0])" } ?? "（未交办）",

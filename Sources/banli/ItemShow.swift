@@ -12,7 +12,7 @@ struct ItemShow: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(holding: id)
         _ = try Identifier.validItemId(id)
         guard let view = try store.item(id) else {
             throw BanliError(.notFound, "This store holds no item \(id); check the id with 'banli item list'.")

@@ -54,16 +54,32 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         guard format == "csv" || format == "json" else { throw BanliError(.usage, "--format takes csv or json, not '\(format)'.") }
         guard let enc = TextEncoding(name: encoding) else { throw BanliError(.usage, "--encoding takes utf-8 or gb18030, not '\(encoding)'.") }
-        let store = try global.openStore()
-        let names = try UnitNames(store: store).names
+        // Every office's store (or the one --office names); with [[hub]] entries each row names its office first.
+        let offices = try global.openOffices()
         let today = try global.today(), deadlines = try global.loadConfig().deadlines
-        let items = try store.items()
+        var items: [ItemView] = [], rows: [[String]] = [], objects: [JSONValue] = []
+        for office in offices.offices {
+            let names = try UnitNames(store: office.store).names
+            let held = try office.store.items()
+            items += held
+            if format == "json" {
+                guard case .array(let lines) = Ledger.exportJSON(items: held, unitNames: names, today: today, deadlines: deadlines) else { continue }
+                objects += lines.map { line in
+                    guard offices.hasEntries, case .object(var o) = line else { return line }
+                    o["office"] = .string(office.key)
+                    return .object(o)
+                }
+            } else {
+                let lines = Ledger.exportRows(items: held, unitNames: names, today: today, deadlines: deadlines)
+                if rows.isEmpty { rows = [(offices.hasEntries ? [OfficeSet.columnHeader] : []) + lines[0]] }
+                rows += lines.dropFirst().map { (offices.hasEntries ? [office.name] : []) + $0 }
+            }
+        }
         let bytes: [UInt8]
         if format == "json" {
-            bytes = Array((Ledger.exportJSON(items: items, unitNames: names, today: today, deadlines: deadlines).canonicalJSON + "\n").utf8)
+            bytes = Array((JSONValue.array(objects).canonicalJSON + "\n").utf8)
         } else {
-            let csv = Ledger.exportCSV(items: items, unitNames: names, today: today, deadlines: deadlines, bom: enc == .utf8)
-            bytes = try TextEncoding.encode(csv, as: enc)
+            bytes = try TextEncoding.encode(CSV.write(rows, bom: enc == .utf8), as: enc)
         }
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {

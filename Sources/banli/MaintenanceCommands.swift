@@ -34,7 +34,7 @@ struct HistoryCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(holding: id)
         _ = try Identifier.validItemId(id)
         let rows = try store.history(ofItem: id)
         guard !rows.isEmpty else {

@@ -7,7 +7,8 @@ import Foundation
 
 /// `banli report`: the yearly statistics, computed from the data.
 struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Yearly statistics: counts, 办复率, 按期办复率, 沟通率, 面商率, 满意率, categories.")
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Yearly statistics: counts, 办复率, 按期办复率, 沟通率, 面商率, 满意率, categories.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The year (default: this year).") var year: Int?
@@ -18,15 +19,25 @@ struct ReportCommand: ParsableCommand {
         guard ["text", "md", "csv", "json"].contains(format) else {
             throw BanliError(.usage, "--format takes text, md, csv or json, not '\(format)'.")
         }
-        let store = try global.openStore()
+        let offices = try global.openOffices().offices
+        let store = offices[0].store
         let today = try global.today()
-        let site = try unit.map { try UnitNames(store: store).site(named: $0) } ?? (store.info.isHub ? nil : store.info.site)
+        let unit = try self.unit.map { text in try OfficeSet.site(named: text, in: offices) }
         let deadlines = try global.loadConfig().deadlines
-        let items = try store.items()
         let year = self.year ?? today.year
-        let stats = Statistics.compute(
-            items: items, unit: site, year: year, today: today, deadlines: deadlines, everB: try store.everCategoryB(items, year: year))
-        let name = try site.map { try UnitNames(store: store)[$0] }.map { $0.isEmpty ? site! : $0 }
+        // One report across offices: each store's own rows (the bureau may have another site name at each hub), so no
+        // item is merged with another office's item of the same number.
+        let sites = offices.map { $0.site(unit: unit) }
+        let shared = Set(sites).count == 1
+        let items = try offices.flatMap { office in
+            try office.store.itemsWithCategoryHistory(year: year).map { view in office.site(unit: unit).map(view.keepingOnly(site:)) ?? view }
+        }
+        var stats = Statistics.compute(items: items, unit: shared ? sites[0] : nil, year: year, today: today, deadlines: deadlines)
+        if !shared { stats.unit = sites.compactMap { $0 }.joined(separator: ",") }
+        let name: String? = try shared ? sites[0].map { s in
+            let n = try UnitNames(store: store)[s]
+            return n.isEmpty ? s : n
+        } : store.info.name
         let jurisdiction = try store.officeSettings().jurisdiction
         switch format {
         case "json": Output.json(stats.json)
@@ -52,18 +63,18 @@ extension Store {
         return OfficeSettings(hubEntry: values)
     }
 
-    /// The assignments (of the year's items) whose category was B at some time, read from the history, so that a B
-    /// reply followed up until it became A still counts in the B类 follow-up.
-    func everCategoryB(_ items: [ItemView], year: Int) throws -> Set<EntityKey> {
-        var keys: Set<EntityKey> = []
-        for view in items where (view.year ?? view.assignedAt?.year) == year {
-            for h in try history(ofItem: view.id) where h.field == "replyCategory" || h.field == "finalCategory" {
+    /// The store's items, each assignment of `year`'s items marked when its category was B at some time (read from the
+    /// history), so that a B reply followed up until it became A still counts in the B类 follow-up.
+    func itemsWithCategoryHistory(year: Int) throws -> [ItemView] {
+        var views = try items()
+        for i in views.indices where (views[i].year ?? views[i].assignedAt?.year) == year {
+            for h in try history(ofItem: views[i].id) where h.field == "replyCategory" || h.field == "finalCategory" {
                 guard (try? JSONValue.parse(h.value))?.stringValue == ReplyCategory.b.rawValue,
-                      let key = try? EntityKey(parsing: h.entity) else { continue }
-                keys.insert(key)
+                      case .assignment(_, let site)? = try? EntityKey(parsing: h.entity) else { continue }
+                views[i].assignments[site]?.wasCategoryB = true
             }
         }
-        return keys
+        return views
     }
 }
 

@@ -19,8 +19,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try global.loadConfig()
-        let store = try global.openStore()
-        if store.info.isHub {
+        let set = try global.openOffices()
+        if let store = set.offices.first?.store, store.info.isHub {
             let report = try await HubStatusReport.build(
                 storage: SQLiteHubStorage(store), nowMilliseconds: HybridLogicalClock.wallMilliseconds(),
                 staleAfterSeconds: config.staleAfterIntervals * config.unitInterval, deadlines: config.deadlines)
@@ -28,30 +28,46 @@ struct StatusCommand: AsyncParsableCommand {
             if report.totals.failing > 0 { throw ExitCode(Self.failingExitCode) }
             return
         }
-        let health = try store.syncHealth()
-        let backlog = try store.backlog()
-        let rejected = try store.rejectedWrites()
-        let conflicts = try store.conflicts()
-        let state = try store.syncState()
-        let object: JSONValue = .object([
-            "site": .string(store.info.site), "storeId": .string(store.info.storeId),
-            "hubId": state.hubId.map(JSONValue.string) ?? .null, "cursor": .int(state.cursor),
-            "lastAttemptAt": time(health.lastAttemptAt), "lastSuccessAt": time(health.lastSuccessAt),
-            "lastError": health.lastError.map(JSONValue.string) ?? .null,
-            "backlog": .int(Int64(backlog.count)),
-            "oldestUnsyncedAt": backlog.oldestAt.map { .string($0.formatted(.iso8601)) } ?? .null,
-            "rejected": .array(rejected.map {
-                .object(["entity": .string($0.entity), "field": .string($0.field), "reason": .string($0.reason), "at": time($0.atMilliseconds)])
-            }),
-            "conflicts": .int(Int64(conflicts.count)),
-            "clockOffsetMs": health.clockOffsetMs.map(JSONValue.int) ?? .null,
-        ])
-        if json {
-            Output.json(object)
-        } else {
-            printText(store: store, health: health, backlog: backlog, conflicts: conflicts.count, rejected: rejected)
+        var failing = false
+        var sections: [JSONValue] = []
+        for (i, office) in set.offices.enumerated() {
+            let store = office.store
+            let health = try store.syncHealth()
+            let backlog = try store.backlog()
+            let rejected = try store.rejectedWrites()
+            let conflicts = try store.conflicts()
+            let state = try store.syncState()
+            var object: [String: JSONValue] = [
+                "site": .string(store.info.site), "storeId": .string(store.info.storeId),
+                "hubId": state.hubId.map(JSONValue.string) ?? .null, "cursor": .int(state.cursor),
+                "lastAttemptAt": time(health.lastAttemptAt), "lastSuccessAt": time(health.lastSuccessAt),
+                "lastError": health.lastError.map(JSONValue.string) ?? .null,
+                "backlog": .int(Int64(backlog.count)),
+                "oldestUnsyncedAt": backlog.oldestAt.map { .string($0.formatted(.iso8601)) } ?? .null,
+                "rejected": .array(rejected.map {
+                    .object(["entity": .string($0.entity), "field": .string($0.field), "reason": .string($0.reason), "at": time($0.atMilliseconds)])
+                }),
+                "conflicts": .int(Int64(conflicts.count)),
+                "clockOffsetMs": health.clockOffsetMs.map(JSONValue.int) ?? .null,
+            ]
+            if health.lastError != nil { failing = true }
+            if set.hasEntries {
+                object["office"] = .string(office.key)
+                object["officeName"] = .string(office.name)
+                sections.append(.object(object))
+                if !json {
+                    Output.line((i > 0 ? "\n" : "") + "交办机关 \(office.label)")
+                    printText(store: store, health: health, backlog: backlog, conflicts: conflicts.count, rejected: rejected)
+                }
+            } else if json {
+                Output.json(.object(object))
+            } else {
+                printText(store: store, health: health, backlog: backlog, conflicts: conflicts.count, rejected: rejected)
+            }
         }
-        if health.lastError != nil { throw ExitCode(Self.failingExitCode) }
+        // Several offices: one object with a section per office.
+        if set.hasEntries, json { Output.json(.object(["offices": .array(sections)])) }
+        if failing { throw ExitCode(Self.failingExitCode) }
     }
 
     private func time(_ ms: Int64?) -> JSONValue { ms.map { .string(Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601)) } ?? .null }
@@ -88,25 +104,33 @@ enum HubStatusText {
     }
 }
 
-/// The bureau daemon's metrics, in the Prometheus text format, read from its store at each scrape.
+/// The bureau daemon's metrics, in the Prometheus text format, read from its stores at each scrape.
 enum BureauMetrics {
-    static func render(store: Store) throws -> String {
-        let health = try store.syncHealth()
-        let backlog = try store.backlog()
-        let site = store.info.site
-        var out = ""
-        func gauge(_ name: String, _ help: String, _ value: Double) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name){unit=\"\(site)\"} \(value)\n"
+    /// Every gauge once, with a sample per office's store, labelled `office` when the config names offices.
+    static func render(stores: [(office: String?, store: Store)]) throws -> String {
+        var samples: [(name: String, help: String, values: [String])] = []
+        for (office, store) in stores {
+            let health = try store.syncHealth()
+            let backlog = try store.backlog()
+            let labels = "unit=\"\(store.info.site)\"" + (office.map { ",office=\"\($0)\"" } ?? "")
+            let gauges: [(String, String, Double)] = [
+                ("banli_backlog", "Field states waiting to be pushed to the hub.", Double(backlog.count)),
+                ("banli_oldest_unsynced_seconds", "Age of the oldest write not yet pushed (0: none).",
+                 backlog.oldestAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0),
+                ("banli_last_sync_success_timestamp_seconds", "Unix time of the last successful sync (0: never).",
+                 Double(health.lastSuccessAt ?? 0) / 1000),
+                ("banli_last_sync_attempt_timestamp_seconds", "Unix time of the last sync attempt (0: never).",
+                 Double(health.lastAttemptAt ?? 0) / 1000),
+                ("banli_sync_failing", "1 when the last sync attempt failed.", health.lastError == nil ? 0 : 1),
+                ("banli_open_conflicts", "Fields with concurrent values.", Double(try store.conflicts().count)),
+                ("banli_rejected_writes", "Writes the hub refused, kept locally.", Double(try store.rejectedWrites().count)),
+                ("banli_clock_offset_milliseconds", "The hub's clock minus this machine's.", Double(health.clockOffsetMs ?? 0)),
+            ]
+            for (i, (name, help, value)) in gauges.enumerated() {
+                if samples.count <= i { samples.append((name, help, [])) }
+                samples[i].values.append("\(name){\(labels)} \(value)")
+            }
         }
-        gauge("banli_backlog", "Field states waiting to be pushed to the hub.", Double(backlog.count))
-        gauge("banli_oldest_unsynced_seconds", "Age of the oldest write not yet pushed (0: none).",
-              backlog.oldestAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
-        gauge("banli_last_sync_success_timestamp_seconds", "Unix time of the last successful sync (0: never).", Double(health.lastSuccessAt ?? 0) / 1000)
-        gauge("banli_last_sync_attempt_timestamp_seconds", "Unix time of the last sync attempt (0: never).", Double(health.lastAttemptAt ?? 0) / 1000)
-        gauge("banli_sync_failing", "1 when the last sync attempt failed.", health.lastError == nil ? 0 : 1)
-        gauge("banli_open_conflicts", "Fields with concurrent values.", Double(try store.conflicts().count))
-        gauge("banli_rejected_writes", "Writes the hub refused, kept locally.", Double(try store.rejectedWrites().count))
-        gauge("banli_clock_offset_milliseconds", "The hub's clock minus this machine's.", Double(health.clockOffsetMs ?? 0))
-        return out
+        return samples.map { "# HELP \($0.name) \($0.help)\n# TYPE \($0.name) gauge\n" + $0.values.map { $0 + "\n" }.joined() }.joined()
     }
 }

@@ -15,6 +15,23 @@ final class ReloadRequest: Sendable {
     func take() -> Bool { value.exchange(false, ordering: .relaxed) }
 }
 
+/// systemd's view of a daemon that syncs several offices: READY once every office's service has started, one
+/// watchdog, and a status line that names the office it speaks of.
+final class DaemonNotifier: Sendable {
+    let systemd = SystemdNotifier()
+    private let services: Int
+    private let started = Atomic<Int>(0)
+    /// True when the daemon syncs more than one office.
+    var namesOffices: Bool { services > 1 }
+
+    init(services: Int) { self.services = services }
+
+    /// Called by each service as it starts; the last one tells systemd the daemon is ready.
+    func serviceStarted() {
+        if started.add(1, ordering: .relaxed).newValue == services { systemd.ready(status: "starting") }
+    }
+}
+
 /// Syncs every `interval` (jittered), and in between waits on the hub's long-poll and on local writes, so a change
 /// reaches the other units in about a second. Backs off on failure. A graceful shutdown cancels the waits; a sync in
 /// progress finishes (each of its exchanges is one transaction).
@@ -29,13 +46,43 @@ struct SyncService: Service {
     let wake: ChangeSignal
     /// False when inotify is unavailable: local writes are then looked for once a second.
     let watchingStore: Bool
-    let notifier = SystemdNotifier()
+    /// Shared by every office's service of the daemon.
+    let daemon: DaemonNotifier
+    /// The office this service syncs with (its key, or the hub's site for the top-level hub).
+    let office: String
+    /// One service of the daemon pings the watchdog for all.
+    let pingsWatchdog: Bool
+    // Syncs and long-polls each run on a thread of their own, per office: libcurl and SQLite block, and must not hold up
+    // Swift's cooperative threads, nor one office's stalled hub the other offices.
+    private let syncQueue: DispatchQueue
+    private let waitQueue: DispatchQueue
+    private var notifier: SystemdNotifier { daemon.systemd }
+
+    init(engine: SyncEngine, interval: Double, logger: Logger, makeWaitTransport: @escaping @Sendable () -> any Transport, token: UnitToken,
+         reload: ReloadRequest, wake: ChangeSignal, watchingStore: Bool, daemon: DaemonNotifier, office: String, pingsWatchdog: Bool) {
+        self.engine = engine
+        self.interval = interval
+        self.logger = logger
+        self.makeWaitTransport = makeWaitTransport
+        self.token = token
+        self.reload = reload
+        self.wake = wake
+        self.watchingStore = watchingStore
+        self.daemon = daemon
+        self.office = office
+        self.pingsWatchdog = pingsWatchdog
+        syncQueue = DispatchQueue(label: "banli.daemon.sync.\(office)")
+        waitQueue = DispatchQueue(label: "banli.daemon.wait.\(office)")
+    }
+
+    /// The systemd status line, naming the office when the daemon syncs several.
+    private func status(_ s: String) { notifier.status(daemon.namesOffices ? "\(office): \(s)" : s) }
 
     func run() async throws {
-        notifier.ready(status: "starting")
+        daemon.serviceStarted()
         await withTaskGroup(of: Void.self) { group in
-            if let every = notifier.watchdogInterval {
-                group.addTask { [notifier] in
+            if pingsWatchdog, let every = notifier.watchdogInterval {
+                group.addTask { [notifier = notifier] in
                     while !Task.isCancelled {
                         notifier.watchdog()
                         try? await Task.sleep(for: .milliseconds(Int(every * 1000)))
@@ -56,7 +103,7 @@ struct SyncService: Service {
         let engine = self.engine
         while !Task.isCancelled {
             rereadToken()
-            switch await Offload.run(on: Self.syncQueue, { try engine.syncOnce() }) {
+            switch await Offload.run(on: syncQueue, { try engine.syncOnce() }) {
             case .success(let r):
                 backoff.reset()
                 if failures > 0 {
@@ -70,7 +117,7 @@ struct SyncService: Service {
                     ])
                 }
                 for x in r.rejected { logger.warning("the hub refused \(x.entity) \(x.field): \(x.reason)") }
-                notifier.status("in sync, cursor \(r.cursor)")
+                status("in sync, cursor \(r.cursor)")
                 await waitForWork(until: Date().addingTimeInterval(Backoff.jittered(interval)))
             case .failure(let error):
                 if failures == 0 { failingSince = Date() }
@@ -79,16 +126,11 @@ struct SyncService: Service {
                 try? engine.store.recordSyncResult(error: message)
                 let pause = min(backoff.nextDelay(), max(interval, 1) * 5)
                 logger.warning("sync failed; retrying in \(Int(pause.rounded())) s: \(message)")
-                notifier.status("sync failing: \(message)")
+                status("sync failing: \(message)")
                 await backOff(until: Date().addingTimeInterval(pause))
             }
         }
     }
-
-    /// Syncs and long-polls each run on a thread of their own: libcurl and SQLite block, and must not hold up Swift's
-    /// cooperative threads.
-    private static let syncQueue = DispatchQueue(label: "banli.daemon.sync")
-    private static let waitQueue = DispatchQueue(label: "banli.daemon.wait")
 
     /// Re-reads the token file on SIGHUP, or when it was replaced since it was read; one line when it does.
     func rereadToken() {
@@ -146,7 +188,7 @@ struct SyncService: Service {
             let seconds = max(1, min(30, Int(deadline.timeIntervalSinceNow.rounded(.up))))
             let transport = makeWaitTransport()
             let cancel = CancelFlag()
-            let answer = await Offload.run(on: Self.waitQueue, abandoningOnCancel: cancel) {
+            let answer = await Offload.run(on: waitQueue, abandoningOnCancel: cancel) {
                 try engine.waitForHub(timeoutSeconds: seconds, cancel: cancel, via: transport)
             }
             guard case .success(false)? = answer else { return }

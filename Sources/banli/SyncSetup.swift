@@ -14,11 +14,50 @@ struct SyncOptions: ParsableArguments {
     @Option(help: "Seconds between periodic syncs (overrides interval).") var interval: Double?
 }
 
-/// Everything a bureau needs to talk to its hub.
+/// What one office's sync reads from the config: the top-level keys (one hub), or one `[[hub]]` entry.
+struct SyncTarget {
+    /// The `[[hub]]` entry's office; nil for the top-level hub_url.
+    var office: String?
+    var site: String?
+    var url: String?
+    var tokenFile: String?
+    var interval: Double
+    var batchLimit: Int
+    var transport: TransportOptions
+
+    init(config: BanliConfig) {
+        site = config.site
+        url = config.hubURL
+        tokenFile = config.tokenFile
+        interval = config.interval
+        batchLimit = config.batchLimit
+        transport = config.transport
+    }
+
+    init(entry: HubEntry) {
+        office = entry.office
+        site = entry.site
+        url = entry.url
+        tokenFile = entry.tokenFile
+        interval = entry.interval
+        batchLimit = entry.batchLimit
+        transport = entry.transport
+    }
+
+    /// The config key a value came from, so a check names its line: `token_file`, or `hub[city-zx].token_file`.
+    func key(_ name: String) -> String {
+        guard let office else { return name }
+        return "hub[\(office)].\(name == "hub_url" ? "url" : name)"
+    }
+}
+
+/// Everything a bureau needs to talk to one hub.
 struct SyncSetup {
     var store: Store
     var engine: SyncEngine
     var config: BanliConfig
+    /// The `[[hub]]` entry's office; nil for the top-level hub.
+    var office: String?
     var interval: Double
     /// Re-read before each daemon cycle when the file was replaced, and on SIGHUP.
     var token: UnitToken
@@ -26,18 +65,57 @@ struct SyncSetup {
     /// idle transfer, so an abandoned wait finishes on its own connection while the sync goes ahead.
     var makeWaitTransport: @Sendable () -> any Transport
 
+    /// One setup per office the command syncs: every `[[hub]]` entry (or the one --office names), else the one hub
+    /// of the top-level keys or of --store. Each logger carries its office. The first office that cannot be set up
+    /// (no store, unreadable token) stops the command.
+    static func all(global: GlobalOptions, options: SyncOptions, logger: Logger) throws -> [SyncSetup] {
+        try perOffice(global: global, options: options, logger: logger).map { try $0.setup.get() }
+    }
+
+    /// Each office's setup, or why it cannot be set up, so that `banli sync` can still sync the others.
+    static func perOffice(
+        global: GlobalOptions, options: SyncOptions, logger: Logger
+    ) throws -> [(office: String?, setup: Result<SyncSetup, any Error>)] {
+        let config = try global.loadConfig()
+        guard global.store == nil, !config.hubs.isEmpty else {
+            let target = SyncTarget(config: config)
+            return [(nil, Result { try SyncSetup(store: global.openStore(), config: config, target: target, options: options, logger: logger) })]
+        }
+        let entries = try global.office.map { [try config.hubEntry($0)] } ?? config.hubs
+        if entries.count > 1, options.hubURL != nil || options.tokenFile != nil {
+            throw BanliError(.usage, "--hub-url and --token-file name one hub, and the config has several offices; add --office KEY.")
+        }
+        return entries.map { e in
+            var log = logger
+            log[metadataKey: "office"] = "\(e.office)"
+            return (e.office, Result {
+                let store = try config.checking("hub[\(e.office)].store") { try Store.open(at: e.store) }
+                return try SyncSetup(store: store, config: config, target: SyncTarget(entry: e), options: options, logger: log)
+            })
+        }
+    }
+
+    /// The one hub of a single-office setup.
     init(global: GlobalOptions, options: SyncOptions, logger: Logger) throws {
-        config = try global.loadConfig()
-        let path = try global.storePath()
-        store = try global.openStore()
+        let all = try Self.all(global: global, options: options, logger: logger)
+        guard all.count == 1 else { throw OfficeSet.chooseOne(try global.loadConfig()) }
+        self = all[0]
+    }
+
+    init(store: Store, config: BanliConfig, target: SyncTarget, options: SyncOptions, logger: Logger) throws {
+        self.config = config
+        self.store = store
+        office = target.office
+        let path = store.path
         guard !store.info.isHub else {
             throw BanliError(.usage, "\(path) is the hub's store; 'banli sync' and 'banli daemon' run at bureaus.")
         }
-        if let site = config.site, site != store.info.site {
-            throw BanliError(.config, "The config says site '\(site)' but the store \(path) belongs to '\(store.info.site)'; "
+        if let site = target.site, site != store.info.site {
+            let office = target.office.map { " for office '\($0)'" } ?? ""
+            throw BanliError(.config, "The config says site '\(site)'\(office) but the store \(path) belongs to '\(store.info.site)'; "
                                  + "fix 'site' in \(config.path ?? "the config").")
         }
-        guard let url = try options.hubURL ?? config.hubURL ?? store.setting("hubUrl") else {
+        guard let url = try options.hubURL ?? target.url ?? store.setting("hubUrl") else {
             throw BanliError(.usage, "No hub URL; set hub_url in the config file or pass --hub-url.")
         }
         let hubURL = try HubURL.validate(url)
@@ -46,20 +124,21 @@ struct SyncSetup {
                              + "use https://, or set allow_plain_http = true in \(config.path ?? GlobalOptions.defaultConfigPath).")
         }
         let env = ProcessInfo.processInfo.environment
-        guard let tokenPath = try options.tokenFile ?? config.tokenFile ?? store.setting("tokenFile")
+        guard let tokenPath = try options.tokenFile ?? target.tokenFile ?? store.setting("tokenFile")
             ?? env["CREDENTIALS_DIRECTORY"].map({ $0 + "/token" }) else {
             throw BanliError(.usage, "No token file; set token_file in the config file or pass --token-file.")
         }
-        let token = try config.checking(options.tokenFile == nil && config.tokenFile != nil ? "token_file" : "") { try UnitToken(path: tokenPath) }
+        let tokenKey = options.tokenFile == nil && target.tokenFile != nil ? target.key("token_file") : ""
+        let token = try config.checking(tokenKey) { try UnitToken(path: tokenPath) }
         self.token = token
         if let i = options.interval, i < 0.2 {
             throw BanliError(.usage, "--interval must be at least 0.2 seconds.")
         }
-        interval = options.interval ?? config.interval
-        let site = store.info.site, transportOptions = config.transport
+        interval = options.interval ?? target.interval
+        let site = store.info.site, transportOptions = target.transport
         let transport = CurlTransport(baseURL: hubURL, site: site, options: transportOptions) { token.value }
         makeWaitTransport = { CurlTransport(baseURL: hubURL, site: site, options: transportOptions) { token.value } }
-        engine = SyncEngine(store: store, transport: transport, limit: config.batchLimit, logger: logger)
+        engine = SyncEngine(store: store, transport: transport, limit: target.batchLimit, logger: logger)
     }
 }
 

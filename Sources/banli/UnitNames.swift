@@ -8,9 +8,12 @@ struct UnitNames {
     var names: [String: String] = [:]
     /// Each unit's aliases (简称) by site.
     var aliases: [String: [String]] = [:]
+    /// The hub's own directory entry (the office's name): never a unit a clerk means.
+    var hubSite: String?
 
     init(store: Store) throws {
         let hubSite = store.info.hubSite
+        self.hubSite = hubSite
         for f in try store.directoryFields() {
             guard let site = f.entity.site else { continue }
             let value = f.visibleValue(hubSite: hubSite)
@@ -39,6 +42,7 @@ struct UnitNames {
         for (site, aka) in aliases { for a in aka where !a.isEmpty { d[a] = site } }
         for (site, name) in names where !name.isEmpty { d[name] = site }
         for site in names.keys { d[site] = site }
+        if let hubSite { d = d.filter { $0.value != hubSite } }
         return d
     }
 

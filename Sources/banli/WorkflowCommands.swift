@@ -13,7 +13,7 @@ struct WorkflowContext {
     let deadlines: Deadlines
 
     init(global: GlobalOptions, id: String) throws {
-        store = try global.openStore()
+        store = try global.openStore(holding: id)
         _ = try Identifier.validItemId(id)
         guard let v = try store.item(id), v.kind != nil || !v.assignments.isEmpty else {
             throw BanliError(.notFound, "This store holds no item \(id); check the id with 'banli item list' (a bureau sees an item after it syncs).")

@@ -29,8 +29,8 @@ import Testing
         return w
     }()
 
-    func stats(_ unit: String?, everB: Set<EntityKey> = []) throws -> Statistics {
-        Statistics.compute(items: try OfficeSample.views(Self.year), unit: unit, year: 2020, today: Self.today, deadlines: Deadlines(), everB: everB)
+    func stats(_ unit: String?) throws -> Statistics {
+        Statistics.compute(items: try OfficeSample.views(Self.year), unit: unit, year: 2020, today: Self.today, deadlines: Deadlines())
     }
 
     @Test func theHubWideReportCountsItemsAndItsPartsNeverExceedIt() throws {
@@ -60,12 +60,13 @@ import Testing
         #expect(s.categories[.b] == 0 && s.categories[.a] == 2)
         #expect(s.followUp == Statistics.FollowUp(wasB: 1, nowA: 1))
         #expect(s.text(unitName: nil).contains("纳入B类1件，其中已转为A类1件。"))
-        // A category that was B only in the history (the unit rewrote its own to A) counts through `everB`.
+        // A category that was B only in the history (the unit rewrote its own to A) counts through `wasCategoryB`.
         var rewritten = Self.year
         rewritten.append((.assignment(item: "zx-2020-2", site: "fgw"), "replyCategory", .string("A")))
-        let views = try OfficeSample.views(rewritten)
-        let fromHistory = Statistics.compute(items: views, unit: "fgw", year: 2020, today: Self.today, deadlines: Deadlines(),
-                                             everB: [.assignment(item: "zx-2020-2", site: "fgw")])
+        var views = try OfficeSample.views(rewritten)
+        let i = try #require(views.firstIndex { $0.id == "zx-2020-2" })
+        views[i].assignments["fgw"]?.wasCategoryB = true
+        let fromHistory = Statistics.compute(items: views, unit: "fgw", year: 2020, today: Self.today, deadlines: Deadlines())
         #expect(fromHistory.followUp == Statistics.FollowUp(wasB: 1, nowA: 1))
         #expect(try stats("fgw").followUp == Statistics.FollowUp())
         let json = s.json

@@ -148,7 +148,7 @@ import Testing
         #expect(ids == ["zx-2020-1", "zx-2020-2", "zx-2020-8", "zx-2020-15"], "\(text)")
         #expect(try cli.ok(h(["item", "list", "--status", "replied"])).trimmingCharacters(in: .whitespacesAndNewlines) == "没有符合条件的承办件。")
         try refused(cli, h(["item", "list", "--unit", "县财政局"]), mentions: "Unknown unit '县财政局'")
-        try refused(cli, h(["report", "--unit", "zzz", "--year", "2020"]), mentions: "Unit 'zzz' is not in the directory")
+        try refused(cli, h(["report", "--unit", "zzz", "--year", "2020"]), mentions: "Unknown unit 'zzz'")
         // At a bureau, --role 主办 is this unit's own rows, not fgw's 主办 row on an item jxj cooperates on.
         try bureau(cli)
         let own = try cli.ok(["item", "list", "--role", "主办", "--json", "--store", "jxj.db"])
