@@ -14,6 +14,8 @@ extension Ledger {
     /// Columns clerks' sheets carry that import reads past: a row counter, remarks, attachments.
     /// 序号 especially must never be taken for the item's number.
     public static let ignorableHeaders = ["序号", "备注", "说明", "附件"]
+    /// The column naming each row's office (交办机关) in a ledger exported across several offices.
+    public static let officeHeader = "交办机关"
 
     /// The header of an assignment field column; labels an item column already uses get 本单位 in front
     /// (办理时限 is both the item's and the unit's deadline).
@@ -71,6 +73,8 @@ extension Ledger {
         list.append((.ignored("status"), ["状态", "status"]))
         list.append((.ignored("overdue"), ["逾期", "overdue"]))
         for h in ignorableHeaders { list.append((.ignored(h), [h])) }
+        // Read by `splitByOffice` before a file reaches the reader, which then passes over it.
+        list.append((.ignored("office"), [officeHeader, "office"]))
         return list
     }()
 

@@ -23,8 +23,31 @@ extension Ledger {
     /// Like `importRows`, with units named through `resolveUnit` (site, full name or alias to site; throws a sentence
     /// for an unknown name, which the import prefixes with the cell).
     public static func importLedger(csv: String, resolveUnit: @escaping @Sendable (String) throws -> String) throws -> LedgerImport {
-        var reader = try Reader(records: CSV.records(csv), resolve: resolveUnit)
+        try importLedger(records: CSV.records(csv), resolveUnit: resolveUnit)
+    }
+
+    /// Like `importLedger(csv:resolveUnit:)`, from records already read (one office's share of a file, on its own lines).
+    public static func importLedger(records: [CSV.Record], resolveUnit: @escaping @Sendable (String) throws -> String) throws -> LedgerImport {
+        var reader = Reader(records: records, resolve: resolveUnit)
         return try reader.run()
+    }
+
+    /// A ledger exported across several offices, split by its 交办机关 column: each office's records (the lines above the
+    /// header, the header, and the rows naming that office), in the file's order and on the file's line numbers, so that
+    /// errors name the lines a clerk sees. Nil when the file has no such column; rows with an empty cell come under "".
+    public static func splitByOffice(_ records: [CSV.Record]) -> [(office: String, records: [CSV.Record])]? {
+        let key = normalize(officeHeader)
+        guard let h = records.firstIndex(where: { $0.fields.contains { normalize($0) == key } }),
+              let column = records[h].fields.firstIndex(where: { normalize($0) == key }) else { return nil }
+        let head = Array(records[...h])
+        var order: [String] = []
+        var rows: [String: [CSV.Record]] = [:]
+        for r in records[(h + 1)...] where r.fields.contains(where: { !$0.trimmedWhitespace.isEmpty }) {
+            let office = column < r.fields.count ? r.fields[column].trimmedWhitespace : ""
+            if rows[office] == nil { order.append(office) }
+            rows[office, default: []].append(r)
+        }
+        return order.map { (office: $0, records: head + rows[$0]!) }
     }
 
     /// One import pass over the records.

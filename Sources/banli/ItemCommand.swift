@@ -166,7 +166,7 @@ struct FieldTarget: ParsableArguments {
     }
 
     private func site(_ store: Store) throws -> String {
-        if let unit { return try Identifier.validSite(unit) }
+        if let unit { return try (try? UnitNames(store: store).site(named: unit)) ?? Identifier.validSite(unit) }
         guard !store.info.isHub else {
             throw BanliError(.usage, "'\(field)' belongs to a unit's row; add --unit SITE.")
         }

@@ -17,27 +17,54 @@ struct ImportCommand: ParsableCommand {
         guard let enc = TextEncoding(name: encoding) else {
             throw BanliError(.usage, "--encoding takes utf-8 or gb18030, not '\(encoding)'.")
         }
-        let store = try global.openStore()
+        let offices = try global.openOffices()
         guard let data = FileManager.default.contents(atPath: file) else {
             throw BanliError(.io, "Cannot read \(file); check the path and its permissions.")
         }
-        let text: String
-        do { text = try TextEncoding.decode(Array(data), as: enc) } catch let e as BanliError { throw BanliError(e.code, "\(file): \(e.message)") }
-        let units = try UnitNames(store: store)
         let deadlines = try global.loadConfig().deadlines
-        let items = Dictionary(try store.items().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let plan: LedgerPlan
-        let imported: LedgerImport
+        // Every office's share is read and checked before any store is written: a bad cell anywhere imports nothing.
+        var plans: [(office: Office, imported: LedgerImport, plan: LedgerPlan)] = []
         do {
-            imported = try Ledger.importLedger(csv: text) { try units.site(named: $0) }
-            // Compared with the store: unchanged values are not written again; a bureau writes only its own columns.
-            plan = try Ledger.plan(imported, items: items, site: store.info.site, hubSite: store.info.hubSite, deadlines: deadlines)
+            let text: String
+            do { text = try TextEncoding.decode(Array(data), as: enc) } catch let e as BanliError { throw BanliError(e.code, "\(file): \(e.message)") }
+            for (office, records) in try shares(of: CSV.records(text), among: offices) {
+                let units = try UnitNames(store: office.store)
+                let items = Dictionary(try office.store.items().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                let imported = try Ledger.importLedger(records: records) { try units.site(named: $0) }
+                // Compared with the store: unchanged values are not written again; a bureau writes only its own columns.
+                let plan = try Ledger.plan(imported, items: items, site: office.store.info.site, hubSite: office.store.info.hubSite,
+                                           deadlines: deadlines)
+                plans.append((office, imported, plan))
+            }
         } catch let e as BanliError {
             throw BanliError(e.code, "\(file) \(e.message) Nothing was imported.")
         }
-        if !plan.writes.isEmpty { try store.write(plan.writes) }
-        Output.line("Imported \(imported.items.count) items and \(imported.assignments) assignments from \(file): "
-            + "\(plan.writes.count) fields written, \(plan.unchanged) unchanged.")
+        for p in plans {
+            if !p.plan.writes.isEmpty { try p.office.store.write(p.plan.writes) }
+            let from = offices.hasEntries ? "\(file) (\(p.office.label))" : file
+            Output.line("Imported \(p.imported.items.count) items and \(p.imported.assignments) assignments from \(from): "
+                + "\(p.plan.writes.count) fields written, \(p.plan.unchanged) unchanged.")
+        }
+    }
+
+    /// Which office's store each row goes to: by the file's 交办机关 column (an export across offices), else the one office.
+    private func shares(of records: [CSV.Record], among offices: OfficeSet) throws -> [(Office, [CSV.Record])] {
+        guard let split = Ledger.splitByOffice(records) else {
+            guard offices.offices.count == 1 else { throw OfficeSet.chooseOne(try global.loadConfig()) }
+            return [(offices.offices[0], records)]
+        }
+        let header = records.first { $0.fields.contains(Ledger.officeHeader) }?.line ?? 1
+        return try split.map { share in
+            guard let office = offices.office(named: share.office) else {
+                let lines = share.records.filter { $0.line > header }.map { String($0.line) }.prefix(10).joined(separator: ", ")
+                let known = offices.offices.map(\.label).joined(separator: "、")
+                throw BanliError(.corruptInput, share.office.isEmpty
+                    ? "line \(lines): the 交办机关 cell is empty; write one of \(known)."
+                    : "line \(lines): 交办机关 '\(share.office.prefix(40))' is not "
+                        + (offices.hasEntries && offices.offices.count == 1 ? "the office chosen with --office (\(known))." : "one of \(known)."))
+            }
+            return (office, share.records)
+        }
     }
 }
 

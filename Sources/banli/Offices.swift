@@ -33,8 +33,8 @@ struct OfficeSet {
     let offices: [Office]
     /// True when the config has `[[hub]]` entries: lists and exports then name each row's office.
     let hasEntries: Bool
-    /// The header of the office column in lists and exports.
-    static let columnHeader = "交办机关"
+    /// The header of the office column in lists and exports (the ledger's, so that an export imports again).
+    static let columnHeader = Ledger.officeHeader
 
     /// Opens the stores: --store alone is one store; --office one entry; else every entry, or the top-level store.
     static func open(_ global: GlobalOptions) throws -> OfficeSet {
@@ -48,6 +48,11 @@ struct OfficeSet {
             try Office(store: config.checking("hub[\(e.office)].store") { try Store.open(at: e.store) }, entry: e)
         }
         return OfficeSet(offices: offices, hasEntries: true)
+    }
+
+    /// The office a ledger's 交办机关 cell names, by its name or its key.
+    func office(named text: String) -> Office? {
+        offices.first { $0.name == text || $0.key == text }
     }
 
     /// The site a clerk means by `text` (site, full name or alias), from the first office whose directory knows it.

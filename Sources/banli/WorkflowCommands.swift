@@ -27,9 +27,9 @@ struct WorkflowContext {
     func actingSite(_ unit: String?) throws -> String {
         if store.info.isHub {
             guard let unit else { throw BanliError(.usage, "At the hub, name the unit this is recorded for with --unit SITE (代录).") }
-            return try Identifier.validSite(unit)
+            return try UnitNames(store: store).site(named: unit)
         }
-        if let unit, unit != store.info.site {
+        if let unit, unit != store.info.site, (try? UnitNames(store: store).site(named: unit)) != store.info.site {
             throw BanliError(.permissionDenied, "Refused: this store belongs to unit '\(store.info.site)', which acts only for itself, not for '\(unit)'.")
         }
         return store.info.site
@@ -40,7 +40,7 @@ struct WorkflowContext {
         guard store.info.isHub else {
             throw BanliError(.permissionDenied, "Refused: only the office (the hub's store) does this; a bureau asks the office instead.")
         }
-        return try Identifier.validSite(unit)
+        return try (try? UnitNames(store: store).site(named: unit)) ?? Identifier.validSite(unit)
     }
 
     /// Writes the step in one transaction and prints what changed.
