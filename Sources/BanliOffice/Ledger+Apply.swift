@@ -75,11 +75,53 @@ extension Ledger {
             }
             writes.append(w)
         }
+        if isHub {
+            for (key, text) in officeRefusals(imported, items: items) { refuse(key, text) }
+        }
         guard problems.isEmpty else {
             let what = problems.count == 1 ? "1 cell was refused" : "\(problems.count) cells were refused"
             throw BanliError(.corruptInput, "\(what): " + problems.joined(separator: "; ") + ".")
         }
         return LedgerPlan(writes: writes, unchanged: unchanged)
+    }
+
+    /// What `item new` and `item assign` refuse, for the items of an office's assignment list as they would stand after
+    /// the import: a kind its id contradicts (rd- 建议, zx- 提案), more than one 主办 or 独办 unit, a deadline before 交办.
+    static func officeRefusals(_ imported: LedgerImport, items: [String: ItemView]) -> [(key: String, text: String)] {
+        let written = Dictionary(imported.writes.map { (FieldKey($0.entity, $0.field), $0.value) }, uniquingKeysWith: { a, _ in a })
+        func value(_ e: EntityKey, _ f: String) -> JSONValue? { written[FieldKey(e, f)] ?? currentValue(e, f, in: items) }
+        func date(_ e: EntityKey, _ f: String) -> ISODate? { value(e, f)?.stringValue.flatMap(ISODate.init) }
+        func place(_ e: EntityKey, _ f: String) -> String { imported.origins[FieldKey(e, f)]?.place ?? "\(e) \(f)" }
+        var out: [(key: String, text: String)] = []
+        for id in imported.items {
+            let item = EntityKey.item(id: id)
+            if let kind = value(item, "kind")?.stringValue.flatMap(ItemKind.init(rawValue:)) {
+                do { try Workflow.requireKind(kind, matches: id) } catch let e as BanliError {
+                    out.append(("kind " + id, "\(place(item, "kind")): \(e.message)"))
+                } catch {}
+            }
+            var sites = Set(items[id]?.assignedSites ?? [])
+            for w in imported.writes { if case .assignment(id, let site) = w.entity { sites.insert(site) } }
+            let leads = sites.sorted().filter { site in
+                let row = EntityKey.assignment(item: id, site: site)
+                let role = value(row, "role")?.stringValue.flatMap(Role.init(rawValue:))
+                return value(row, "active") != .bool(false) && (role == .lead || role == .sole)
+            }
+            if leads.count > 1 {
+                out.append(("leads " + id, "\(place(.assignment(item: id, site: leads[1]), "role")): item \(id) would have \(leads.count) "
+                    + "主办 or 独办 units (\(leads.joined(separator: ", "))); an item has one, so make the others 会办 or 协办"))
+            }
+            guard let assigned = date(item, "assignedAt") else { continue }
+            let deadlines = [(item, "dueAt")] + sites.sorted().flatMap { site in
+                [(EntityKey.assignment(item: id, site: site), "dueAt"), (EntityKey.assignment(item: id, site: site), "opinionDueAt")]
+            }
+            for (entity, field) in deadlines where written[FieldKey(entity, field)] != nil || written[FieldKey(item, "assignedAt")] != nil {
+                if let due = date(entity, field), due < assigned {
+                    out.append(("due \(entity) \(field)", "\(place(entity, field)): the deadline \(due) is before 交办 (\(assigned))"))
+                }
+            }
+        }
+        return out
     }
 
     /// Why the workflow refuses a bureau's changed value of its own row, or nil.
