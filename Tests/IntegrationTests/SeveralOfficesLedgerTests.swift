@@ -9,32 +9,8 @@ import Testing
 @Suite struct SeveralOfficesLedgerTests {
     @Test func anExportAcrossOfficesImportsBackIntoEachOfficesStore() throws {
         let cli = BanliProcess(directory: try BanliProcess.temporaryDirectory(), environment: ["BANLI_TODAY": "2020-12-31"])
-        for (hub, name, site) in [("city.db", "市政协提案委", "jyj"), ("county.db", "县政协提案委", "xjy")] {
-            try cli.ok(["hub", "init", "--store", hub, "--name", name])
-            try cli.ok(["hub", "add-unit", site, "--name", "县教育局", "--store", hub, "--token-file", "\(site).token"])
-            try cli.ok(["item", "new", "zx-2020-30", "--kind", "提案", "--number", "30", "--year", "2020", "--title", "\(name)第30号", "--store", hub])
-            try cli.ok(["item", "assign", "zx-2020-30", site, "--role", "主办", "--at", "2020-03-10", "--store", hub])
-        }
-        try """
-            [[hub]]
-            office = "city-zx"
-            url = "http://127.0.0.1:9"
-            token_file = "jyj.token"
-            store = "city-jyj.db"
-            site = "jyj"
-
-            [[hub]]
-            office = "county-zx"
-            url = "http://127.0.0.1:10"
-            token_file = "xjy.token"
-            store = "county-xjy.db"
-            site = "xjy"
-            """.write(toFile: cli.directory + "/banli.toml", atomically: true, encoding: .utf8)
-        func b(_ args: [String]) -> [String] { args + ["--config", "banli.toml"] }
-        for (hub, office) in [("city.db", "city-zx"), ("county.db", "county-zx")] {
-            try cli.ok(b(["init", "--office", office, "--name", "县教育局"]))
-            try cli.ok(b(["apply", "-", "--office", office]), stdin: try cli.ok(["dump", "--json", "--store", hub]))
-        }
+        try TwoOfficesOffline.setUp(cli)
+        let b = TwoOfficesOffline.bureau
         try cli.ok(b(["item", "accept", "zx-2020-30", "--at", "2020-03-12", "--office", "city-zx"]))
         try cli.ok(b(["export", "--output", "all.csv"]))
         func rows(_ file: String) throws -> [[String]] {

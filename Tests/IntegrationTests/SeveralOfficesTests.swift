@@ -243,35 +243,9 @@ import Testing
     /// no hub process needed): the city's and the county's 提案 30, the bureau `jyj` at the city and `xjy` at the county.
     @Test func conflictsNameTheirOfficeAndResolveFindsTheirStore() throws {
         let cli = BanliProcess(directory: try BanliProcess.temporaryDirectory(), environment: ["BANLI_TODAY": "2020-12-31"])
-        for (hub, name, site) in [("city.db", "市政协提案委", "jyj"), ("county.db", "县政协提案委", "xjy")] {
-            try cli.ok(["hub", "init", "--store", hub, "--name", name])
-            try cli.ok(["hub", "add-unit", site, "--name", "县教育局", "--store", hub, "--token-file", "\(site).token"])
-            try cli.ok(["item", "new", "zx-2020-30", "--kind", "提案", "--number", "30", "--year", "2020", "--title", "关于第30号的提案", "--store", hub])
-            try cli.ok(["item", "assign", "zx-2020-30", site, "--role", "主办", "--at", "2020-03-10", "--store", hub])
-        }
-        try """
-            [[hub]]
-            office = "city-zx"
-            url = "http://127.0.0.1:9"
-            token_file = "jyj.token"
-            store = "city-jyj.db"
-            site = "jyj"
-
-            [[hub]]
-            office = "county-zx"
-            url = "http://127.0.0.1:10"
-            token_file = "xjy.token"
-            store = "county-xjy.db"
-            site = "xjy"
-            """.write(toFile: cli.directory + "/banli.toml", atomically: true, encoding: .utf8)
-        func b(_ args: [String]) -> [String] { args + ["--config", "banli.toml"] }
-        func exchange(_ hub: String, _ office: String) throws {
-            try cli.ok(b(["apply", "-", "--office", office]), stdin: try cli.ok(["dump", "--json", "--store", hub]))
-        }
-        try cli.ok(b(["init", "--office", "city-zx", "--name", "县教育局"]))
-        try cli.ok(b(["init", "--office", "county-zx", "--name", "县教育局"]))
-        try exchange("city.db", "city-zx")
-        try exchange("county.db", "county-zx")
+        try TwoOfficesOffline.setUp(cli)
+        let b = TwoOfficesOffline.bureau
+        func exchange(_ hub: String, _ office: String) throws { try TwoOfficesOffline.exchange(cli, hub: hub, office: office) }
         // The city office enters progress for the unit (代录) while the clerk writes it too: a conflict in the city's store.
         try cli.ok(["item", "set", "zx-2020-30", "progress", "市里代录", "--unit", "jyj", "--store", "city.db"])
         try cli.ok(b(["item", "set", "zx-2020-30", "progress", "本单位填报", "--office", "city-zx"]))
