@@ -52,32 +52,6 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-extension Store {
-    /// The office's settings, from the hub's own directory entry.
-    func officeSettings() throws -> OfficeSettings {
-        var values = FieldValues()
-        for spec in FieldCatalogue.fields(of: .unit) {
-            let v = try field(.unit(site: info.hubSite), spec.name)?.visibleValue(hubSite: info.hubSite)
-            if let v, v != .null { values[spec.name] = v }
-        }
-        return OfficeSettings(hubEntry: values)
-    }
-
-    /// The store's items, each assignment of `year`'s items marked when its category was B at some time (read from the
-    /// history), so that a B reply followed up until it became A still counts in the B类 follow-up.
-    func itemsWithCategoryHistory(year: Int) throws -> [ItemView] {
-        var views = try items()
-        for i in views.indices where (views[i].year ?? views[i].assignedAt?.year) == year {
-            for h in try history(ofItem: views[i].id) where h.field == "replyCategory" || h.field == "finalCategory" {
-                guard (try? JSONValue.parse(h.value))?.stringValue == ReplyCategory.b.rawValue,
-                      case .assignment(_, let site)? = try? EntityKey(parsing: h.entity) else { continue }
-                views[i].assignments[site]?.wasCategoryB = true
-            }
-        }
-        return views
-    }
-}
-
 /// `banli hub settings`: the office's jurisdiction and name, kept on the hub's directory entry so that bureaus
 /// print the same words (reports, the 征询意见表).
 struct HubSettingsCommand: ParsableCommand, HubSubcommand {

@@ -27,17 +27,7 @@ import Testing
 
     var closed: [(EntityKey, String, JSONValue)] { [(Self.item, "closedAt", .string("2020-07-01"))] }
 
-    /// The workflow refusal `body` throws, or nil when it goes through.
-    func refusal(_ body: () throws -> Any) -> String? {
-        do {
-            _ = try body()
-            return nil
-        } catch let e as BanliError {
-            return e.code == .workflow ? e.message : "unexpected \(e.code): \(e.message)"
-        } catch {
-            return "unexpected \(error)"
-        }
-    }
+    func refusal(_ body: () throws -> Any) -> String? { workflowRefusal(body) }
 
     @Test func setOnAClosedItemIsRefusedLikeTheVerbs() throws {
         let v = try view(closed)

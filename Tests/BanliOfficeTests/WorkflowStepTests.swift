@@ -37,17 +37,7 @@ import Testing
         }
     }
 
-    /// The refusal `body` throws: a workflow error, whose message the clerk reads.
-    func refusal(_ body: () throws -> Any) -> String? {
-        do {
-            _ = try body()
-            return nil
-        } catch let e as BanliError {
-            return e.code == .workflow ? e.message : "unexpected \(e.code): \(e.message)"
-        } catch {
-            return "unexpected \(error)"
-        }
-    }
+    func refusal(_ body: () throws -> Any) -> String? { workflowRefusal(body) }
 
     func day(_ s: String) -> ISODate { ISODate(s)! }
 
