@@ -34,8 +34,9 @@ extension Ledger {
 
     /// A ledger exported across several offices, split by its 交办机关 column: each office's records (the lines above the
     /// header, the header, and the rows naming that office), in the file's order and on the file's line numbers, so that
-    /// errors name the lines a clerk sees. Nil when the file has no such column; rows with an empty cell come under "".
-    public static func splitByOffice(_ records: [CSV.Record]) -> [(office: String, records: [CSV.Record])]? {
+    /// errors name the lines a clerk sees, and the lines of its rows. Nil when the file has no such column; rows with an
+    /// empty cell come under "".
+    public static func splitByOffice(_ records: [CSV.Record]) -> [(office: String, records: [CSV.Record], rowLines: [Int])]? {
         let key = normalize(officeHeader)
         guard let h = records.firstIndex(where: { $0.fields.contains { normalize($0) == key } }),
               let column = records[h].fields.firstIndex(where: { normalize($0) == key }) else { return nil }
@@ -47,7 +48,7 @@ extension Ledger {
             if rows[office] == nil { order.append(office) }
             rows[office, default: []].append(r)
         }
-        return order.map { (office: $0, records: head + rows[$0]!) }
+        return order.map { (office: $0, records: head + rows[$0]!, rowLines: rows[$0]!.map(\.line)) }
     }
 
     /// One import pass over the records.

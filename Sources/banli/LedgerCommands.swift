@@ -53,10 +53,9 @@ struct ImportCommand: ParsableCommand {
             guard offices.offices.count == 1 else { throw OfficeSet.chooseOne(try global.loadConfig()) }
             return [(offices.offices[0], records)]
         }
-        let header = records.first { $0.fields.contains(Ledger.officeHeader) }?.line ?? 1
         return try split.map { share in
             guard let office = offices.office(named: share.office) else {
-                let lines = share.records.filter { $0.line > header }.map { String($0.line) }.prefix(10).joined(separator: ", ")
+                let lines = share.rowLines.prefix(10).map(String.init).joined(separator: ", ")
                 let known = offices.offices.map(\.label).joined(separator: "、")
                 throw BanliError(.corruptInput, share.office.isEmpty
                     ? "line \(lines): the 交办机关 cell is empty; write one of \(known)."
