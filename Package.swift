@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -60,6 +61,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "BanliPostgres",
+            dependencies: [
+                "BanliCore", "BanliProtocol", "BanliHubStorage", "BanliSecrets",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
             name: "BanliSync",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliStore", "BanliOps", "CCurl",
@@ -84,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "banli",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps", "BanliSync", "BanliHub",
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps", "BanliSync", "BanliHub", "BanliPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

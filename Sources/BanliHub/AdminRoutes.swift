@@ -17,8 +17,7 @@ struct AdminRoutes: Sendable {
     let metrics: HubMetrics
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/healthz") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}\n") }
-        router.head("/healthz") { _, _ in JSONResponse.ok("") }
+        HealthRoutes.register(on: router, storage: storage)
         router.get("/v1/status") { request, _ in
             try await authorize(request)
             return JSONResponse.ok(try await report().canonicalJSON + "\n")

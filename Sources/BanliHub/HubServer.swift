@@ -119,8 +119,8 @@ public struct HubServer: Sendable {
     }
 }
 
-/// Notices changes made to the hub's store by other processes (operators' commands), wakes
-/// long-polls, writes quiet exchanges' bookkeeping every second, and pings the systemd watchdog
+/// Notices changes made to the hub's store by other processes (operators' commands, other hub processes on
+/// PostgreSQL), wakes long-polls, writes quiet exchanges' bookkeeping every second, and pings the systemd watchdog
 /// while the hub is healthy.
 struct ChangePoller: Service {
     let storage: any HubStorage
@@ -130,12 +130,24 @@ struct ChangePoller: Service {
     func run() async throws {
         var last = (try? await storage.headChangeNumber()) ?? 0
         var lastPing = Date.distantPast
-        var ticks = 0
+        var lastFlush = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(250))
-            ticks += 1
-            if ticks % 4 == 0 { try? await storage.flushUnitBook() }
-            if let seq = try? await storage.headChangeNumber() {
+            let seq: Int64?
+            do {
+                let head = last
+                seq = try await cancelWhenGracefulShutdown { try await storage.nextChange(after: head, within: .seconds(1)) }
+            } catch is CancellationError {
+                break
+            } catch {
+                // The store is unreachable: /healthz says so; look again shortly, and stop pinging the watchdog.
+                seq = nil
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+            if ContinuousClock.now - lastFlush >= .seconds(1) {
+                try? await storage.flushUnitBook()
+                lastFlush = ContinuousClock.now
+            }
+            if let seq {
                 if seq != last {
                     last = seq
                     signal.signal()

@@ -50,8 +50,7 @@ struct SyncRoutes: Sendable {
     }
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/healthz") { _, _ in JSONResponse.ok("{\"status\":\"ok\"}\n") }
-        router.head("/healthz") { _, _ in JSONResponse.ok("") }
+        HealthRoutes.register(on: router, storage: storage)
         router.post("/v1/sync") { request, context in try await sync(request, context) }
         router.get("/v1/wait") { request, context in try await wait(request, context) }
     }

@@ -18,6 +18,12 @@ public protocol HubStorage: Sendable {
 
     /// The hub's last change number (0 before any change).
     func headChangeNumber() async throws -> Int64
+    /// Returns the head once it may have moved past `head` (another process wrote), or when `within` has passed.
+    /// The hub wakes its long-polls with it: SQLite polls the file, PostgreSQL listens for a notification.
+    func nextChange(after head: Int64, within: Duration) async throws -> Int64
+    /// Throws `BanliError(.storeUnavailable, …)` when the store cannot be used now (`/healthz` answers 503).
+    /// Cheap: the hub calls it on every health check.
+    func ping() async throws
     /// True when something `unit` may receive changed after `cursor`, not counting its own pushes (the long-poll).
     func hasChanges(for unit: String, after cursor: Int64) async throws -> Bool
 

@@ -39,6 +39,19 @@ public struct SQLiteHubStorage: HubStorage {
         try await store.reading { db in try Store.loadCounters(db).seq }
     }
 
+    public func nextChange(after head: Int64, within: Duration) async throws -> Int64 {
+        // Other processes (the office's commands) write the same file; nothing tells this one, so it looks.
+        let deadline = ContinuousClock.now + within
+        while true {
+            let seq = try await headChangeNumber()
+            if seq != head || ContinuousClock.now >= deadline { return seq }
+            try await Task.sleep(for: min(.milliseconds(250), deadline - ContinuousClock.now))
+        }
+    }
+
+    /// A local file: it is there while the process runs (a full disk or read-only store fails the write itself, with 503).
+    public func ping() async throws {}
+
     public func hasChanges(for unit: String, after cursor: Int64) async throws -> Bool {
         let store = self.store
         return try await store.reading { _ in try store.hasChanges(for: unit, after: cursor) }

@@ -1,0 +1,6 @@
+import PostgresNIO
+
+/// Placeholder while the backend is built.
+enum PostgresBackend {
+    static let driver = PostgresClient.self
+}
