@@ -6,8 +6,9 @@ DESTDIR ?=
 DEBS    := libcurl4-openssl-dev libsqlite3-dev libssl-dev
 # Only the tests need these: a browser and CJK fonts (the status page is checked as rendered), openssl
 # (the TLS test's CA), systemd (systemd-analyze verifies the units), Python with venv (schemathesis),
-# faketime (bureaus whose clocks are off), lintian and binutils (the .deb is checked and its binary's libraries read).
-TEST_DEBS := chromium fonts-wqy-zenhei openssl systemd python3 python3-venv faketime lintian binutils
+# faketime (bureaus whose clocks are off), lintian and binutils (the .deb is checked and its binary's libraries read),
+# PostgreSQL (the tests start their own servers in temporary folders) and nginx (the shipped front is run).
+TEST_DEBS := chromium fonts-wqy-zenhei openssl systemd python3 python3-venv faketime lintian binutils postgresql nginx
 # `make deb` needs dpkg-shlibdeps (the Depends line) and strip.
 DEB_TOOLS := dpkg-dev binutils
 # schemathesis (PyPI) checks the live hub against docs/openapi.yaml. It lives in a virtual environment
@@ -22,7 +23,7 @@ PYCRDT_STAMP := $(BENCH_VENV)/pycrdt-$(PYCRDT_VERSION).stamp
 # Where the tests find their tools. A test whose tool is missing fails and says how to get it.
 TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium \
 	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime \
-	BANLI_LINTIAN=/usr/bin/lintian BANLI_DEB="$(CURDIR)/$(DEB)"
+	BANLI_LINTIAN=/usr/bin/lintian BANLI_NGINX=/usr/sbin/nginx BANLI_POSTGRES_BIN=/usr/lib/postgresql/15/bin BANLI_DEB="$(CURDIR)/$(DEB)"
 # Release builds link the Swift runtime and Foundation statically: the installed binary needs only
 # libc, libstdc++, libgcc_s, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
 # 120,000 relative relocations (DT_RELR): 23 KB instead of 2.8 MB read at every start. No DWARF (symbols
@@ -95,6 +96,7 @@ deb: build
 	for u in systemd/*.service; do sed 's#/usr/local/bin/banli#/usr/bin/banli#g' $$u > $$R/lib/systemd/system/$${u#systemd/}; done; \
 	chmod 0644 $$R/lib/systemd/system/*.service $$R/DEBIAN/conffiles; \
 	install -m 0644 packaging/deb/copyright $$R/usr/share/doc/banli/copyright; \
+	install -D -m 0644 config/nginx-banli-hub.conf $$R/usr/share/doc/banli/examples/nginx-banli-hub.conf; \
 	gzip -9n -c packaging/deb/changelog > $$R/usr/share/doc/banli/changelog.Debian.gz; \
 	chmod 0644 $$R/usr/share/doc/banli/changelog.Debian.gz; \
 	install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm $$R/DEBIAN/; \

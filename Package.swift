@@ -41,7 +41,7 @@ let package = Package(
             dependencies: ["BanliCore", "BanliOffice", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .target(name: "BanliSecrets", dependencies: ["COpenSSL"]),
-        .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol"]),
+        .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol", "BanliOffice"]),
         .target(
             name: "BanliOps",
             dependencies: [

@@ -1,25 +1,12 @@
 import BanliCore
+import BanliHubStorage
 import GRDB
-
-/// What a local write did.
-public struct WriteOutcome: Sendable, Hashable {
-    public var entity: EntityKey
-    public var field: String
-    /// The visible value before the write.
-    public var previous: JSONValue
-    /// The value written.
-    public var value: JSONValue
-    /// The new write event.
-    public var dot: Dot
-    /// How many concurrent values the write superseded (2 or more: it resolved a conflict).
-    public var superseded: Int
-}
 
 extension Store {
     /// Writes `writes` in one transaction: permission check, new dot, state update, change number, history.
     /// Either every write lands or none does.
     @discardableResult
-    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws -> [WriteOutcome] {
+    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64) throws -> [WriteOutcome] {
         let info = self.info
         let checked = try writes.map { w -> (LocalWrite, FieldSpec) in
             let spec = try FieldCatalogue.require(w.entity.kind, w.field)
@@ -53,13 +40,5 @@ extension Store {
             try Store.saveCounters(db, clock: clock, seq: seq)
             return outcomes
         }
-    }
-
-    /// Writes one field.
-    @discardableResult
-    public func write(
-        _ entity: EntityKey, _ field: String, _ value: JSONValue, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()
-    ) throws -> WriteOutcome {
-        try write([LocalWrite(entity: entity, field: field, value: value)], nowMilliseconds: nowMilliseconds)[0]
     }
 }

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliHubStorage
 import BanliOffice
 import Foundation
 import GRDB
@@ -57,13 +58,6 @@ extension Store {
         }
     }
 
-    /// Every item as a view, sorted by id.
-    public func items() throws -> [ItemView] {
-        var out: [ItemView] = []
-        try forEachItem { out.append($0) }
-        return out
-    }
-
     /// Calls `body` with each item's view in id order, holding one item's fields at a time, so a
     /// hub with a hundred thousand items reports without loading them all.
     public func forEachItem(_ body: (ItemView) throws -> Void) throws {
@@ -94,12 +88,6 @@ extension Store {
         }
     }
 
-    /// One item as a view, or nil if the store holds nothing of it.
-    public func item(_ id: String) throws -> ItemView? {
-        let fields = try fields(ofItem: id)
-        return fields.isEmpty ? nil : ItemView(id: id, fields: fields, hubSite: info.hubSite)
-    }
-
     /// The history rows of one item, oldest first.
     public func history(ofItem id: String) throws -> [HistoryEntry] {
         try reading { db in
@@ -111,22 +99,6 @@ extension Store {
             }
         }
     }
-}
-
-/// One row of the append-only history.
-public struct HistoryEntry: Sendable, Hashable {
-    public var entity: String
-    public var field: String
-    /// The value written, canonical JSON.
-    public var value: String
-    /// The site that wrote it.
-    public var site: String
-    public var counter: UInt64
-    /// `local` or `received`.
-    public var origin: String
-    /// Where it came from.
-    public var via: String
-    public var recordedAt: String
 }
 
 extension Store {

@@ -6,7 +6,7 @@ import GRDB
 /// Unit registration and bearer tokens (hub only). Tokens are stored as SHA-256 hashes, never in clear.
 extension Store {
     /// Registers a unit in the directory and issues its token; returns the token, shown once.
-    public func addUnit(site: String, name: String, kind: String = "bureau", nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws -> String {
+    public func addUnit(site: String, name: String, kind: String, nowMilliseconds: UInt64) throws -> String {
         guard info.isHub else {
             throw BanliError(.permissionDenied, "Only the hub's store registers units; run this on the office's hub.")
         }

@@ -1,21 +1,8 @@
 import BanliCore
+import BanliHubStorage
 import BanliSecrets
 import Foundation
 import GRDB
-
-/// What a store knows about itself: its site, the hub it follows, and its identity.
-public struct SiteInfo: Sendable, Equatable {
-    /// This store's site name (`hub` for the office, e.g. `jxj` for a bureau).
-    public var site: String
-    /// The unit's display name, e.g. 市经信局.
-    public var name: String
-    /// The hub's site name, the natural author of office fields.
-    public var hubSite: String
-    /// True for the office's hub store.
-    public var isHub: Bool
-    /// A random id made when the store was created; a restored copy keeps it, a new store does not.
-    public var storeId: String
-}
 
 /// A Banli store: one SQLite file in WAL mode holding field states, history and the site's clock.
 ///

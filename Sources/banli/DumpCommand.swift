@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHubStorage
 import BanliOffice
 import BanliOps
 import BanliProtocol
@@ -46,7 +47,7 @@ struct ApplyCommand: ParsableCommand {
     @Argument(help: "A file of FieldState lines, or - for standard input.") var file: String
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openSQLiteStore()
         let data: Data
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHubStorage
 import BanliOffice
 import BanliStore
 import Foundation
@@ -54,8 +55,13 @@ struct GlobalOptions: ParsableArguments {
         throw BanliError(.usage, "No store given; pass --store PATH or set 'store' in \(config.path ?? Self.defaultConfigPath).")
     }
 
-    /// Opens the store; when the config named it, an error names that line.
-    func openStore() throws -> Store {
+    /// Opens the store the command's records are in; when the config named it, an error names that line.
+    func openStore() throws -> any RecordStore {
+        try openSQLiteStore()
+    }
+
+    /// Opens the SQLite store, for what only a SQLite store does (a bureau's sync, backups of the file).
+    func openSQLiteStore() throws -> Store {
         let config = try loadConfig()
         let path = try storePath()
         let key = store != nil ? "" : config.hubs.isEmpty ? "store" : "hub[\(office ?? config.hubs[0].office)].store"

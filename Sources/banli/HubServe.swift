@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHubStorage
 import BanliHub
 import BanliOffice
 import BanliOps
@@ -31,7 +32,7 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
                              + "\(config.path ?? BanliConfig.hubDefaultPath).")
         }
         let path = try global.storePath()
-        let store = try global.openStore()
+        let store = try global.openSQLiteStore()
         guard store.info.isHub else {
             throw BanliError(.usage, "\(path) is a bureau store; run 'banli hub serve' on the hub's store.")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHubStorage
 import BanliOffice
 import BanliStore
 import Foundation
@@ -127,7 +128,7 @@ struct FieldTarget: ParsableArguments {
     @Flag(help: "Clear the field (write null) instead of giving a value.") var clear = false
 
     /// The entity, the value, and the item as it stands, checked against the catalogue and this store's permissions.
-    func resolve(_ store: Store) throws -> (entity: EntityKey, value: JSONValue, view: ItemView) {
+    func resolve(_ store: any RecordStore) throws -> (entity: EntityKey, value: JSONValue, view: ItemView) {
         let entity = try resolveEntity(store: store)
         let spec = try FieldCatalogue.require(entity.kind, field)
         let v: JSONValue
@@ -143,7 +144,7 @@ struct FieldTarget: ParsableArguments {
     }
 
     /// Finds the entity from the field name and the --unit/--contact options.
-    func resolveEntity(store: Store) throws -> EntityKey {
+    func resolveEntity(store: any RecordStore) throws -> EntityKey {
         let id = try Identifier.validItemId(self.id)
         let kinds = FieldCatalogue.kinds(having: field)
         guard !kinds.isEmpty else {
@@ -165,7 +166,7 @@ struct FieldTarget: ParsableArguments {
         throw BanliError(.usage, "'\(field)' is not a field of items, assignments, contacts or feedback.")
     }
 
-    private func site(_ store: Store) throws -> String {
+    private func site(_ store: any RecordStore) throws -> String {
         if let unit { return try (try? UnitNames(store: store).site(named: unit)) ?? Identifier.validSite(unit) }
         guard !store.info.isHub else {
             throw BanliError(.usage, "'\(field)' belongs to a unit's row; add --unit SITE.")
@@ -174,7 +175,7 @@ struct FieldTarget: ParsableArguments {
     }
 
     /// Writes a correction (office only): the value beyond the workflow's rules, and the reason beside it.
-    func correct(_ store: Store, reason: String) throws {
+    func correct(_ store: any RecordStore, reason: String) throws {
         guard store.info.isHub else {
             throw BanliError(.permissionDenied, "Refused: only the office (the hub's store) corrects beyond the workflow; a bureau asks the office.")
         }

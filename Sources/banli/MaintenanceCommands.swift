@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHubStorage
 import BanliOffice
 import BanliPages
 import BanliStore
@@ -14,7 +15,7 @@ struct BackupCommand: ParsableCommand {
     @Argument(help: "The backup file to create.") var destination: String
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openSQLiteStore()
         try store.backup(to: destination)
         Output.line("Backed up \(store.path) to \(destination).")
         if store.info.isHub {

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliHubStorage
 import BanliOffice
 import BanliStore
 import Foundation
@@ -9,16 +10,24 @@ struct Office {
     let key: String
     /// 交办机关 as clerks read it: the entry's `name`, else the hub's own directory name, else the key.
     let name: String
-    let store: Store
+    let store: any RecordStore
     /// The `[[hub]]` entry; nil for the top-level hub_url or a bare --store.
     let entry: HubEntry?
 
-    init(store: Store, entry: HubEntry?) throws {
+    init(store: any RecordStore, entry: HubEntry?) throws {
         self.store = store
         self.entry = entry
         key = entry?.office ?? store.info.hubSite
         let hubName = try UnitNames(store: store)[store.info.hubSite]
         name = entry?.name ?? (hubName.isEmpty ? key : hubName)
+    }
+
+    /// The bureau's SQLite store: a bureau's records are always in one.
+    func bureauStore() throws -> Store {
+        guard let sqlite = store as? Store else {
+            throw BanliError(.usage, "\(store.path) is the hub's database; this command reads a bureau's store.")
+        }
+        return sqlite
     }
 
     /// "city-zx（市政协提案委）", as messages name an office.
@@ -72,17 +81,17 @@ struct OfficeSet {
 
     /// The one store that holds `id`. Two offices may number items alike (city and county 提案 30), so when several
     /// hold it the clerk names one with --office.
-    func store(holding id: String) throws -> Store {
+    func store(holding id: String) throws -> any RecordStore {
         try pick(offices.filter { try $0.store.item(id) != nil }, what: id)
     }
 
     /// The one store that holds `field` of `entity` (a conflict to settle): the unit's site tells two offices' items
     /// with one id apart when it differs per hub.
-    func store(holding entity: EntityKey, field: String) throws -> Store {
+    func store(holding entity: EntityKey, field: String) throws -> any RecordStore {
         try pick(offices.filter { try $0.store.field(entity, field) != nil }, what: "\(entity) \(field)")
     }
 
-    private func pick(_ holders: [Office], what: String) throws -> Store {
+    private func pick(_ holders: [Office], what: String) throws -> any RecordStore {
         if holders.count == 1 { return holders[0].store }
         if holders.isEmpty, offices.count == 1 { return offices[0].store }
         guard !holders.isEmpty else {
@@ -99,14 +108,14 @@ extension GlobalOptions {
     func openOffices() throws -> OfficeSet { try OfficeSet.open(self) }
 
     /// The store an item verb acts on: the one that holds `id` (several offices: the one holding it).
-    func openStore(holding id: String) throws -> Store {
+    func openStore(holding id: String) throws -> any RecordStore {
         guard store == nil, office == nil, try loadConfig().hubs.count > 1 else { return try openStore() }
         _ = try Identifier.validItemId(id)
         return try openOffices().store(holding: id)
     }
 
     /// The store holding `field` of `entity` (`resolve`); with one office, or --store/--office, that store.
-    func openStore(for entity: EntityKey, field: String) throws -> Store {
+    func openStore(for entity: EntityKey, field: String) throws -> any RecordStore {
         guard store == nil, office == nil, try loadConfig().hubs.count > 1 else { return try openStore() }
         return try openOffices().store(holding: entity, field: field)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHubStorage
 import BanliHub
 import BanliOffice
 import BanliPages
@@ -22,7 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
         let set = try global.openOffices()
         if let store = set.offices.first?.store, store.info.isHub {
             let report = try await HubStatusReport.build(
-                storage: SQLiteHubStorage(store), nowMilliseconds: HybridLogicalClock.wallMilliseconds(),
+                storage: store.hubStorage(), nowMilliseconds: HybridLogicalClock.wallMilliseconds(),
                 staleAfterSeconds: config.staleAfterIntervals * config.unitInterval, deadlines: config.deadlines)
             if json { Output.json(canonical: report.canonicalJSON) } else { Output.line(HubStatusText.render(report)) }
             if report.totals.failing > 0 { throw ExitCode(Self.failingExitCode) }
@@ -31,7 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
         var failing = false
         var sections: [JSONValue] = []
         for (i, office) in set.offices.enumerated() {
-            let store = office.store
+            let store = try office.bureauStore()
             let health = try store.syncHealth()
             let backlog = try store.backlog()
             let rejected = try store.rejectedWrites()

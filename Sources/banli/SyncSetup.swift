@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHubStorage
 import BanliOffice
 import BanliOps
 import BanliStore
@@ -79,7 +80,7 @@ struct SyncSetup {
         let config = try global.loadConfig()
         guard global.store == nil, !config.hubs.isEmpty else {
             let target = SyncTarget(config: config)
-            return [(nil, Result { try SyncSetup(store: global.openStore(), config: config, target: target, options: options, logger: logger) })]
+            return [(nil, Result { try SyncSetup(store: global.openSQLiteStore(), config: config, target: target, options: options, logger: logger) })]
         }
         let entries = try global.office.map { [try config.hubEntry($0)] } ?? config.hubs
         if entries.count > 1, options.hubURL != nil || options.tokenFile != nil {

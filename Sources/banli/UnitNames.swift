@@ -1,4 +1,5 @@
 import BanliCore
+import BanliHubStorage
 import BanliStore
 
 /// The unit directory as clerks name units: display names, aliases, and the one resolver from what a clerk
@@ -11,7 +12,7 @@ struct UnitNames {
     /// The hub's own directory entry (the office's name): never a unit a clerk means.
     var hubSite: String?
 
-    init(store: Store) throws {
+    init(store: any RecordStore) throws {
         let hubSite = store.info.hubSite
         self.hubSite = hubSite
         for f in try store.directoryFields() {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanliCore
+import BanliHubStorage
 import BanliOffice
 import BanliPages
 import BanliStore
@@ -7,7 +8,7 @@ import Foundation
 
 /// What every workflow command needs: the store, the item, who acts, and today.
 struct WorkflowContext {
-    let store: Store
+    let store: any RecordStore
     let view: ItemView
     let today: ISODate
     let deadlines: Deadlines

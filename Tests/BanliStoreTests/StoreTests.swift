@@ -107,7 +107,7 @@ func temporaryDirectory() throws -> String {
     }
 
     @Test func tokensAreStoredHashed() throws {
-        let token = try hub.addUnit(site: "jxj", name: "市经信局", nowMilliseconds: now)
+        let token = try hub.addUnit(site: "jxj", name: "市经信局", kind: "bureau", nowMilliseconds: now)
         #expect(token.hasPrefix("bnl_") && token.count == 68)
         let raw = try String(contentsOfFile: dir + "/hub.db", encoding: .isoLatin1)
             + ((try? String(contentsOfFile: dir + "/hub.db-wal", encoding: .isoLatin1)) ?? "")

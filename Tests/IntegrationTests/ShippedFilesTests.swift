@@ -42,7 +42,7 @@ struct TestTool: Sendable {
             return given
         }
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        let dirs = [repositoryRoot.appendingPathComponent(".build/venv/bin").path] + path + ["/usr/bin", "/bin"]
+        let dirs = [repositoryRoot.appendingPathComponent(".build/venv/bin").path] + path + ["/usr/bin", "/bin", "/usr/sbin"]
         if let found = dirs.map({ "\($0)/\(name)" }).first(where: { fm.isExecutableFile(atPath: $0) }) { return found }
         throw Missing(description: "\(name) is not installed: \(install).")
     }
