@@ -73,7 +73,8 @@ final class NginxFront: @unchecked Sendable {
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGQUIT)
+            // Fast shutdown: a graceful one (SIGQUIT) would wait for the daemons' long-polls.
+            kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
     }
