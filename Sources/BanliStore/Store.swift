@@ -93,6 +93,9 @@ public final class Store: Sendable {
             guard let info else {
                 throw BanliError(.storeMissing, "\(path) is not an initialised Banli store; create it with 'banli init' or 'banli hub init'.")
             }
+            if try pool.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM setting WHERE key = 'migrating')") ?? false }) {
+                throw BanliError(.storeMissing, "\(path) holds an interrupted 'banli hub migrate'; delete it and run the migration again.")
+            }
             return try Store(path: path, pool: pool, info: info, keyFile: keyFile)
         } catch let e as BanliError {
             throw e

@@ -73,7 +73,7 @@ extension Banli {
         "rotate-token", "remove-unit", "add-operator", "history", "backup", "reassign", "extend", "feedback",
         "rehandle", "close", "category", "accept", "return", "request-extension", "handler", "contact", "opinion",
         "reply", "track", "form",
-        "set-unit",
+        "set-unit", "migrate",
     ]
 
     static func isCommandWord(_ s: String) -> Bool { commandWords.contains(s) }

@@ -10,7 +10,7 @@ struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub", abstract: "Run and manage the office's hub.",
         subcommands: [HubInit.self, HubAddUnit.self, HubServe.self, HubRotateToken.self, HubAddOperator.self, HubStatus.self, HubRemoveUnit.self,
-                      HubSetUnit.self, HubSettingsCommand.self])
+                      HubSetUnit.self, HubSettingsCommand.self, HubMigrate.self])
 }
 
 /// `banli hub init`: a new hub store.
