@@ -7,8 +7,8 @@ DEBS    := libcurl4-openssl-dev libsqlite3-dev libssl-dev
 # Only the tests need these: a browser and CJK fonts (the status page is checked as rendered), openssl
 # (the TLS test's CA), systemd (systemd-analyze verifies the units), Python with venv (schemathesis),
 # faketime (bureaus whose clocks are off), lintian and binutils (the .deb is checked and its binary's libraries read),
-# PostgreSQL (the tests start their own servers in temporary folders) and nginx (the shipped front is run).
-TEST_DEBS := chromium fonts-wqy-zenhei openssl systemd python3 python3-venv faketime lintian binutils postgresql nginx
+# PostgreSQL (the tests start their own servers in temporary folders), nginx (the shipped front is run) and curl.
+TEST_DEBS := chromium fonts-wqy-zenhei openssl systemd python3 python3-venv faketime lintian binutils postgresql nginx curl
 # `make deb` needs dpkg-shlibdeps (the Depends line) and strip.
 DEB_TOOLS := dpkg-dev binutils
 # schemathesis (PyPI) checks the live hub against docs/openapi.yaml. It lives in a virtual environment

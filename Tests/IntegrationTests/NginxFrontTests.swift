@@ -116,17 +116,7 @@ final class NginxFront: @unchecked Sendable {
 
     /// curl through the front, for what `banli` never sends (an oversized body): status, headers and body.
     func curl(_ c: Cluster, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-s", "-i", "--cacert", c.dir + "/ca.pem"] + args
-        p.currentDirectoryURL = URL(fileURLWithPath: c.dir)
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try DebPackageTests.run(["/usr/bin/curl", "-s", "-i", "--cacert", c.dir + "/ca.pem"] + args, in: c.dir).out
     }
 
     @Test func bureausSyncThroughTheFrontPastADeadHubProcess() throws {
