@@ -66,6 +66,7 @@ final class UnavailableHub: @unchecked Sendable {
         let c = try Cluster(units: ["jxj", "fgw"])
         try c.cli.ok(["item", "new", "rd-2025-7", "--kind", "建议", "--number", "7", "--year", "2025", "--title", "t", "--store", "hub.db"])
         try c.cli.ok(["item", "assign", "rd-2025-7", "jxj", "--role", "lead", "--store", "hub.db"])
+        try c.cli.ok(["item", "assign", "rd-2025-7", "fgw", "--role", "cooperating", "--store", "hub.db"])
         try c.startHub()
         return c
     }
@@ -123,16 +124,17 @@ final class UnavailableHub: @unchecked Sendable {
         guard case .object(let o) = json else { Issue.record("status --json is not an object: \(json)"); return }
         #expect(o["hubUrl"] == .string(c.hubURL))
 
-        // A proxy answering 503 is failed over too, and the next `banli sync` starts at the URL that worked.
+        // A proxy answering 503 is failed over too (fgw has not synced yet, so it starts at the first URL), and the
+        // next `banli sync` starts at the URL that worked.
         let unavailable = UnavailableHub()
         defer { unavailable.stop() }
-        _ = try Self.config(c, "jxj", urls: [unavailable.url, c.hubURL])
-        try c.cli.ok(["item", "set", "rd-2025-7", "progress", "进展1", "--store", "jxj.db"])
-        #expect(try c.cli.ok(["--config", config, "sync", "--store", "jxj.db"]).hasPrefix("Synced with \(c.hubURL): "))
+        let fgw = try Self.config(c, "fgw", urls: [unavailable.url, c.hubURL])
+        #expect(try c.cli.ok(["--config", fgw, "sync", "--store", "fgw.db"]).hasPrefix("Synced with \(c.hubURL): "))
         #expect(unavailable.count == 1)
-        try c.cli.ok(["--config", config, "sync", "--store", "jxj.db"])
+        try c.cli.ok(["item", "set", "rd-2025-7", "progress", "进展1", "--store", "fgw.db"])
+        try c.cli.ok(["--config", fgw, "sync", "--store", "fgw.db"])
         #expect(unavailable.count == 1, "the second sync started at the URL that answered")
-        #expect(try c.value("hub", "assignment/rd-2025-7/jxj", "progress") == .string("进展1"))
+        #expect(try c.value("hub", "assignment/rd-2025-7/fgw", "progress") == .string("进展1"))
     }
 
     @Test func everyURLDownIsExitCode3NamingTheLast() throws {
