@@ -1,5 +1,6 @@
 import BanliCore
 import BanliStore
+import BanliSync
 import Foundation
 import Synchronization
 import Testing
@@ -72,9 +73,9 @@ final class UnavailableHub: @unchecked Sendable {
     }
 
     /// A bureau config for `unit` whose hub_url is `urls`, in the order given.
-    static func config(_ c: Cluster, _ unit: String, urls: [String]) throws -> String {
+    static func config(_ c: Cluster, _ unit: String, urls: [String], extra: String = "") throws -> String {
         let list = urls.map { "\"\($0)\"" }.joined(separator: ", ")
-        try "site = \"\(unit)\"\nhub_url = [\(list)]\ntoken_file = \"\(unit).token\"\n[network]\nconnect_timeout = 1\nrequest_timeout = 5\n"
+        try "site = \"\(unit)\"\n\(extra)hub_url = [\(list)]\ntoken_file = \"\(unit).token\"\n[network]\nconnect_timeout = 1\nrequest_timeout = 5\n"
             .write(toFile: c.dir + "/\(unit).toml", atomically: true, encoding: .utf8)
         return "\(unit).toml"
     }
@@ -191,7 +192,8 @@ final class UnavailableHub: @unchecked Sendable {
         proxy.setFaulty(false)
         defer { proxy.stop() }
         let proxyURL = "http://127.0.0.1:\(proxy.port)"
-        let config = try Self.config(c, "jxj", urls: [proxyURL, c.hubURL])
+        let metricsPort = freePort()
+        let config = try Self.config(c, "jxj", urls: [proxyURL, c.hubURL], extra: "metrics_listen = \"127.0.0.1:\(metricsPort)\"\n")
         let daemon = try Self.startDaemon(c, "jxj")
         defer { Self.stop(daemon) }
         #expect(c.waitFor(timeout: 20) { (try? c.value("jxj", "item/rd-2025-7", "title")) == .string("t") } != nil, "\(Self.log(c, "jxj"))")
@@ -212,6 +214,8 @@ final class UnavailableHub: @unchecked Sendable {
         let status = try c.cli.ok(["--config", config, "status", "--store", "jxj.db"])
         #expect(status.contains("hub URL in use:    \(c.hubURL)"), "\(status)")
         #expect(try c.dump("jxj", item: "rd-2025-7") == c.dump("hub", item: "rd-2025-7"))
+        let metrics = try CurlTransport(baseURL: "http://127.0.0.1:\(metricsPort)", token: "").get("/metrics", extraTimeout: 0, cancel: nil)
+        #expect(String(decoding: metrics.body, as: UTF8.self).contains("banli_hub_url_in_use{unit=\"jxj\",url=\"\(c.hubURL)\"} 1\n"))
     }
 
     /// A bad list fails `sync` and the daemon with one sentence naming the file, line and key, and exit code 2.
