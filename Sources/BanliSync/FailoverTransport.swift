@@ -91,15 +91,19 @@ public final class FailoverTransport: Transport, Sendable {
         try send(cancel: cancel) { try $0.get(path, extraTimeout: extraTimeout, cancel: cancel) }
     }
 
-    /// Sends through the current URL, moving on while it is not there.
+    /// Sends through the current URL, moving on while it is not there. A switch is logged once, when another URL
+    /// has answered: a hub down at every URL gives the caller's one failure line, not a switch per attempt.
     private func send(cancel: CancelFlag?, _ request: (any Transport) throws -> HTTPResult) throws -> HTTPResult {
+        var firstFailure: String?
+        let start = rotation.withLock { $0.current }
         while true {
             let index = rotation.withLock { $0.current }
             let answer: HTTPResult
             do {
                 answer = try request(transports[index])
             } catch let e as BanliError where e.code == .unreachable && cancel?.isCancelled != true {
-                guard moveOn(from: index, .unreachable, reason: e.message) else {
+                firstFailure = firstFailure ?? e.message
+                guard moveOn(from: index, .unreachable) else {
                     guard urls.count > 1 else { throw e }
                     throw BanliError(.unreachable, "None of the \(urls.count) hub URLs answered; the last: \(e.message)")
                 }
@@ -107,28 +111,21 @@ public final class FailoverTransport: Transport, Sendable {
             }
             guard let unavailable = HubURLRotation.failure(status: answer.status) else {
                 rotation.withLock { $0.succeeded() }
+                if let firstFailure, index != start { logger?.notice("switched to hub URL \(urls[index]): the previous one failed: \(firstFailure)") }
                 return answer
             }
+            firstFailure = firstFailure ?? "\(urls[index]) answered HTTP \(answer.status)"
             // Every URL unavailable: the last answer goes back as it is, so its own message reaches the operator.
-            guard moveOn(from: index, unavailable, reason: "\(urls[index]) answered HTTP \(answer.status)") else { return answer }
+            guard moveOn(from: index, unavailable) else { return answer }
         }
     }
 
-    /// Records the failure of `urls[index]` and logs the switch; false when every URL failed in a row.
-    private func moveOn(from index: Int, _ failure: HubURLRotation.Failure, reason: String) -> Bool {
-        let next = rotation.withLock { r -> HubURLRotation.Next? in
-            // Another thread (a prefetch) moved on already: follow it, and leave the switch to its log line.
-            guard r.current == index else { return nil }
-            return r.failed(failure)
-        }
-        switch next {
-        case nil:
-            return true
-        case .allFailed?:
-            return false
-        case .tryURL(let i)?:
-            logger?.notice("switched to hub URL \(urls[i]): the previous one failed: \(reason)")
-            return true
+    /// Records the failure of `urls[index]`; false when every URL failed in a row.
+    private func moveOn(from index: Int, _ failure: HubURLRotation.Failure) -> Bool {
+        rotation.withLock { r in
+            // Another thread (a prefetch) moved on already: follow it.
+            guard r.current == index else { return true }
+            return r.failed(failure) != .allFailed
         }
     }
 }

@@ -3,6 +3,7 @@ import BanliProtocol
 import BanliStore
 import BanliSync
 import Foundation
+import Logging
 import Synchronization
 import Testing
 import TestSupport
@@ -131,6 +132,21 @@ final class ScriptedTransport: Transport, @unchecked Sendable {
         #expect(t.baseURL == "http://a:1", "the next attempt starts where this one did")
     }
 
+    @Test func aSwitchIsLoggedOnceWhenTheNextURLAnswersAndNeverWhileEveryURLIsDown() throws {
+        let lines = LogLines()
+        let logger = Logger(label: "test") { _ in lines }
+        let all = [a, b, c]
+        b.behaviour.withLock { $0 = .refuse }
+        c.behaviour.withLock { $0 = .refuse }
+        let t = FailoverTransport(urls: all.map(\.baseURL), logger: logger) { url in all.first { $0.baseURL == url }! }
+        for _ in 0..<3 { _ = try? t.post("/v1/sync", json: "{}") }
+        #expect(lines.all.isEmpty, "a hub down at every URL is the caller's failure line, not switches: \(lines.all)")
+        c.behaviour.withLock { $0 = .answer(200) }
+        for _ in 0..<3 { _ = try t.post("/v1/sync", json: "{}") }
+        #expect(lines.all == ["notice: switched to hub URL http://c:1: the previous one failed: "
+                              + "The hub at http://a:1 is unreachable (Connection refused); check that it is running."])
+    }
+
     @Test func everyURLAnswering503GivesBackTheLastAnswer() throws {
         for s in [a, b, c] { s.behaviour.withLock { $0 = .answer(503) } }
         let t = failover()
@@ -167,6 +183,23 @@ final class ScriptedTransport: Transport, @unchecked Sendable {
         #expect(report.pulled > 0 && a.requests.withLock { $0 } == 1)
         #expect(try jxj.field(.item(id: "rd-2025-1"), "title")?.visibleValue(hubSite: "hub") == .string("建议"))
         #expect(try jxj.setting(SyncEngine.hubURLInUseSetting) == "inprocess://hub", "banli status and the next start read it")
+    }
+}
+
+/// Collects log lines as "level: message".
+final class LogLines: LogHandler, @unchecked Sendable {
+    private let lines = Mutex<[String]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    var all: [String] { lines.withLock { $0 } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lines.withLock { $0.append("\(event.level): \(event.message)") }
     }
 }
 
