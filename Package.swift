@@ -123,7 +123,7 @@ let package = Package(
             name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance"]
         ),
         .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
-        .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore", "BanliSync"]),
+        .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore", "BanliSync", "TestSupport"]),
         .testTarget(
             name: "BanliHubTests",
             dependencies: [

@@ -39,6 +39,9 @@ public final class SyncEngine: Sendable {
     /// How long `syncOnce` waits for another sync of the same store to finish.
     public let lockWait: Double
 
+    /// The store setting naming the hub URL of the last successful sync.
+    public static let hubURLInUseSetting = "hubUrlInUse"
+
     /// The clock offset above which a warning is logged.
     public static let clockWarningMs: Int64 = 60_000
 
@@ -129,6 +132,8 @@ public final class SyncEngine: Sendable {
                 """)
         }
         try store.recordSyncResult(error: nil, clockOffsetMs: report.clockOffsetMs)
+        // The URL that answered, for `banli status`, and for the next `banli sync` to start with (failover).
+        if try store.setting(Self.hubURLInUseSetting) != transport.baseURL { try store.setSetting(Self.hubURLInUseSetting, transport.baseURL) }
         return report
     }
 

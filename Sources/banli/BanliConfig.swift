@@ -26,7 +26,8 @@ struct BanliConfig {
     var deadlines = Deadlines()
     // Bureau
     var site: String?
-    var hubURL: String?
+    /// `hub_url`: the hub's URLs in failover order (one, usually); empty when unset.
+    var hubURLs: [String] = []
     var tokenFile: String?
     var interval: Double = 60
     var batchLimit = 500
@@ -50,12 +51,12 @@ struct BanliConfig {
 
     init() {}
 
-    private enum Kind { case string, number, integer, bool }
+    private enum Kind { case string, stringOrArray, number, integer, bool }
 
     /// Every key the config may hold, by section ("" = top level).
     private static let keys: [String: [String: Kind]] = [
         "": [
-            "site": .string, "store": .string, "hub_url": .string, "token_file": .string, "interval": .number,
+            "site": .string, "store": .string, "hub_url": .stringOrArray, "token_file": .string, "interval": .number,
             "batch_limit": .integer, "log_level": .string, "metrics_listen": .string, "listen": .string,
             "admin_listen": .string, "max_body_bytes": .integer, "key_file": .string,
             "stale_after_intervals": .number, "unit_interval": .number, "rate_limit": .number, "rate_burst": .number,
@@ -156,11 +157,8 @@ struct BanliConfig {
         if let s = c.site, !Identifier.isValid(s) {
             throw BanliError(.config, "\(where_("", "site")): '\(s)' is not a valid site name (lowercase letters, digits, '.', '_', '-').")
         }
-        c.hubURL = try string("hub_url")
-        if let u = c.hubURL, (try? HubURL.validate(u)) == nil {
-            throw BanliError(.config, "\(where_("", "hub_url")): must be http://HOST:PORT or https://HOST:PORT.")
-        }
         c.allowPlainHTTP = try bool("allow_plain_http") ?? false
+        c.hubURLs = try values["hub_url"].map { try hubURLs($0, at: where_("", "hub_url"), allowPlainHTTP: c.allowPlainHTTP) } ?? []
         c.tokenFile = try string("token_file")
         c.interval = try number("interval", 0.2...86_400) ?? c.interval
         c.batchLimit = try integer("batch_limit", 1...SyncRequestEnvelope.maxLimit) ?? c.batchLimit

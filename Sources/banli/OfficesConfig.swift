@@ -10,8 +10,8 @@ struct HubEntry: Sendable {
     var office: String
     /// The display name (市政协提案委); nil: the hub's own directory entry name.
     var name: String?
-    /// The hub's base URL, without a trailing slash.
-    var url: String
+    /// The hub's URLs, in failover order, without a trailing slash.
+    var urls: [String]
     var tokenFile: String
     var store: String
     /// This bureau's site name at that hub; nil: the top-level `site`, else whatever the store says.
@@ -69,11 +69,11 @@ extension BanliConfig {
                 guard let s = v.string else { throw BanliError(.config, "\(at(k)): must be a string in quotes.") }
                 return s.isEmpty ? nil : s
             }
+            func missing(_ k: String) -> BanliError {
+                BanliError(.config, "\(path) line \(block.header): this [[hub]] entry has no '\(k)'; every entry needs office, url, token_file and store.")
+            }
             func required(_ k: String) throws -> String {
-                guard let s = try string(k) else {
-                    throw BanliError(.config, "\(path) line \(block.header): this [[hub]] entry has no '\(k)'; "
-                                     + "every entry needs office, url, token_file and store.")
-                }
+                guard let s = try string(k) else { throw missing(k) }
                 return s
             }
             func number(_ k: String, _ range: ClosedRange<Double>) throws -> Double? {
@@ -87,13 +87,11 @@ extension BanliConfig {
             guard Identifier.isValid(office) else {
                 throw BanliError(.config, "\(at("office")): '\(office)' is not a valid office key (lowercase letters, digits, '.', '_', '-').")
             }
-            let rawURL = try required("url")
-            guard let url = try? HubURL.validate(rawURL) else {
-                throw BanliError(.config, "\(at("url")): must be http://HOST:PORT or https://HOST:PORT.")
-            }
+            let urls = try values["url"].map { try hubURLs($0, at: at("url"), allowPlainHTTP: defaults.allowPlainHTTP) } ?? []
+            guard !urls.isEmpty else { throw missing("url") }
             let store = try required("store")
             var entry = HubEntry(
-                office: office, name: try string("name"), url: url, tokenFile: try required("token_file"), store: store,
+                office: office, name: try string("name"), urls: urls, tokenFile: try required("token_file"), store: store,
                 site: try string("site") ?? defaults.site, interval: try number("interval", 0.2...86_400) ?? defaults.interval,
                 batchLimit: defaults.batchLimit, transport: defaults.transport)
             if let s = try string("site"), !Identifier.isValid(s) {
@@ -117,16 +115,37 @@ extension BanliConfig {
             if let other = seen.store[storeKey] {
                 throw BanliError(.config, "\(at("store")): the store \(store) is already used \(other); each office needs its own store.")
             }
-            if let other = seen.url[url] {
-                throw BanliError(.config, "\(at("url")): the hub \(url) is already used \(other); each office is one hub.")
+            for url in urls {
+                if let other = seen.url[url] {
+                    throw BanliError(.config, "\(at("url")): the hub \(url) is already used \(other); each office is one hub.")
+                }
             }
             let here = "by office '\(office)' at line \(line)"
             seen.office[office] = "at line \(line)"
             seen.store[storeKey] = here
-            seen.url[url] = here
+            for url in urls { seen.url[url] = here }
             entries.append(entry)
         }
         return entries
+    }
+
+    /// `hub_url`, or a `[[hub]]` entry's `url`: one URL in quotes (an empty string: unset) or an array of them, tried in
+    /// order (failover). `at` names the file, line and key in the errors.
+    static func hubURLs(_ value: TOMLValueConvertible, at: String, allowPlainHTTP: Bool) throws -> [String] {
+        if let s = value.string {
+            guard !s.isEmpty else { return [] }
+            guard let url = try? HubURL.validate(s) else { throw BanliError(.config, "\(at): must be http://HOST:PORT or https://HOST:PORT.") }
+            return [url]
+        }
+        guard let array = value.array else {
+            throw BanliError(.config, "\(at): must be a URL in quotes, or a list of them such as [\"https://hub-a:8480\", \"https://hub-b:8480\"].")
+        }
+        var strings: [String] = []
+        for (i, element) in array.enumerated() {
+            guard let s = element.string else { throw BanliError(.config, "\(at): element \(i + 1) must be a URL in quotes.") }
+            strings.append(s)
+        }
+        return try HubURL.validateList(strings, key: at, allowPlainHTTP: allowPlainHTTP)
     }
 
     /// The entry for `office`, or an error listing the offices there are.

@@ -5,6 +5,7 @@ import BanliHub
 import BanliOffice
 import BanliPages
 import BanliStore
+import BanliSync
 import Foundation
 
 /// `banli status`: this bureau's sync health, or at the hub every unit's.
@@ -50,6 +51,7 @@ struct StatusCommand: AsyncParsableCommand {
                 }),
                 "conflicts": .int(Int64(conflicts.count)),
                 "clockOffsetMs": health.clockOffsetMs.map(JSONValue.int) ?? .null,
+                "hubUrl": try store.setting(SyncEngine.hubURLInUseSetting).map(JSONValue.string) ?? .null,
             ]
             if health.lastError != nil { failing = true }
             if set.hasEntries {
@@ -78,6 +80,7 @@ struct StatusCommand: AsyncParsableCommand {
         Output.line("  last sync attempt: \(time(health.lastAttemptAt).displayText.isEmpty ? "never" : time(health.lastAttemptAt).displayText)")
         Output.line("  last success:      \(time(health.lastSuccessAt).displayText.isEmpty ? "never" : time(health.lastSuccessAt).displayText)")
         if let e = health.lastError { Output.line("  last error:        \(e)") }
+        if let url = try? store.setting(SyncEngine.hubURLInUseSetting) { Output.line("  hub URL in use:    \(url) (the last that answered)") }
         let oldest = backlog.oldestAt.map { ", the oldest written \(Int(Date().timeIntervalSince($0)))s ago" } ?? ""
         Output.line("  waiting to push:   \(backlog.count) field states" + oldest)
         Output.line("  open conflicts:    \(conflicts)")
@@ -110,6 +113,7 @@ enum BureauMetrics {
     /// Every gauge once, with a sample per office's store, labelled `office` when the config names offices.
     static func render(stores: [(office: String?, store: Store)]) throws -> String {
         var samples: [(name: String, help: String, values: [String])] = []
+        var inUse: [String] = []
         for (office, store) in stores {
             let health = try store.syncHealth()
             let backlog = try store.backlog()
@@ -131,7 +135,10 @@ enum BureauMetrics {
                 if samples.count <= i { samples.append((name, help, [])) }
                 samples[i].values.append("\(name){\(labels)} \(value)")
             }
+            // A URL holds no quote or backslash (HubURL.validate), so it needs no escaping as a label value.
+            if let url = try store.setting(SyncEngine.hubURLInUseSetting) { inUse.append("banli_hub_url_in_use{\(labels),url=\"\(url)\"} 1") }
         }
+        if !inUse.isEmpty { samples.append(("banli_hub_url_in_use", "The hub URL of the last successful sync (failover).", inUse)) }
         return samples.map { "# HELP \($0.name) \($0.help)\n# TYPE \($0.name) gauge\n" + $0.values.map { $0 + "\n" }.joined() }.joined()
     }
 }

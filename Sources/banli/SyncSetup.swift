@@ -10,7 +10,8 @@ import Logging
 
 /// Options shared by `sync` and `daemon`: flags override the config file.
 struct SyncOptions: ParsableArguments {
-    @Option(name: .customLong("hub-url"), help: "The hub's URL (overrides hub_url).") var hubURL: String?
+    @Option(name: .customLong("hub-url"), help: "The hub's URL (overrides hub_url); repeat it for several URLs of one hub (failover).")
+    var hubURLs: [String] = []
     @Option(name: .customLong("token-file"), help: "This unit's token file (overrides token_file).") var tokenFile: String?
     @Option(help: "Seconds between periodic syncs (overrides interval).") var interval: Double?
 }
@@ -20,7 +21,8 @@ struct SyncTarget {
     /// The `[[hub]]` entry's office; nil for the top-level hub_url.
     var office: String?
     var site: String?
-    var url: String?
+    /// The hub's URLs in failover order; empty: the store's setting.
+    var urls: [String]
     var tokenFile: String?
     var interval: Double
     var batchLimit: Int
@@ -28,7 +30,7 @@ struct SyncTarget {
 
     init(config: BanliConfig) {
         site = config.site
-        url = config.hubURL
+        urls = config.hubURLs
         tokenFile = config.tokenFile
         interval = config.interval
         batchLimit = config.batchLimit
@@ -38,7 +40,7 @@ struct SyncTarget {
     init(entry: HubEntry) {
         office = entry.office
         site = entry.site
-        url = entry.url
+        urls = entry.urls
         tokenFile = entry.tokenFile
         interval = entry.interval
         batchLimit = entry.batchLimit
@@ -83,7 +85,7 @@ struct SyncSetup {
             return [(nil, Result { try SyncSetup(store: global.openSQLiteStore(), config: config, target: target, options: options, logger: logger) })]
         }
         let entries = try global.office.map { [try config.hubEntry($0)] } ?? config.hubs
-        if entries.count > 1, options.hubURL != nil || options.tokenFile != nil {
+        if entries.count > 1, !options.hubURLs.isEmpty || options.tokenFile != nil {
             throw BanliError(.usage, "--hub-url and --token-file name one hub, and the config has several offices; add --office KEY.")
         }
         return entries.map { e in
@@ -116,11 +118,18 @@ struct SyncSetup {
             throw BanliError(.config, "The config says site '\(site)'\(office) but the store \(path) belongs to '\(store.info.site)'; "
                                  + "fix 'site' in \(config.path ?? "the config").")
         }
-        guard let url = try options.hubURL ?? target.url ?? store.setting("hubUrl") else {
+        let urls: [String]
+        if !options.hubURLs.isEmpty {
+            urls = try HubURL.validateFlags(options.hubURLs, allowPlainHTTP: config.allowPlainHTTP)
+        } else if !target.urls.isEmpty {
+            urls = target.urls  // checked when the config was read
+        } else if let stored = try store.setting("hubUrl") {
+            urls = try HubURL.validateList(HubURL.list(stored: stored), key: "The hub URL stored in \(path) by 'banli init --hub-url'",
+                                           allowPlainHTTP: config.allowPlainHTTP)
+        } else {
             throw BanliError(.usage, "No hub URL; set hub_url in the config file or pass --hub-url.")
         }
-        let hubURL = try HubURL.validate(url)
-        if hubURL.hasPrefix("http://"), !HubURL.isLoopback(hubURL), !config.allowPlainHTTP {
+        for hubURL in urls where hubURL.hasPrefix("http://") && !HubURL.isLoopback(hubURL) && !config.allowPlainHTTP {
             throw BanliError(.config, "The hub URL \(hubURL) is plain HTTP off this machine, so this unit's token would cross the network in clear text; "
                              + "use https://, or set allow_plain_http = true in \(config.path ?? GlobalOptions.defaultConfigPath).")
         }
@@ -137,8 +146,14 @@ struct SyncSetup {
         }
         interval = options.interval ?? target.interval
         let site = store.info.site, transportOptions = target.transport
-        let transport = CurlTransport(baseURL: hubURL, site: site, options: transportOptions) { token.value }
-        makeWaitTransport = { CurlTransport(baseURL: hubURL, site: site, options: transportOptions) { token.value } }
+        // Start with the URL that answered last (the daemon's previous run, or the last `banli sync`), else the first.
+        let start = try store.setting(SyncEngine.hubURLInUseSetting).flatMap(urls.firstIndex(of:)) ?? 0
+        let transport = FailoverTransport(urls: urls, start: start, logger: logger) { url in
+            CurlTransport(baseURL: url, site: site, options: transportOptions) { token.value }
+        }
+        if urls.count > 1 { logger.info("hub URLs in failover order: \(urls.joined(separator: ", ")); using \(transport.baseURL)") }
+        // The long-poll follows the URL in use.
+        makeWaitTransport = { CurlTransport(baseURL: transport.baseURL, site: site, options: transportOptions) { token.value } }
         engine = SyncEngine(store: store, transport: transport, limit: target.batchLimit, logger: logger)
     }
 }
