@@ -24,11 +24,12 @@ PYCRDT_STAMP := $(BENCH_VENV)/pycrdt-$(PYCRDT_VERSION).stamp
 TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium \
 	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime \
 	BANLI_LINTIAN=/usr/bin/lintian BANLI_NGINX=/usr/sbin/nginx BANLI_POSTGRES_BIN=/usr/lib/postgresql/15/bin BANLI_DEB="$(CURDIR)/$(DEB)"
-# Release builds link the Swift runtime and Foundation statically: the installed binary needs only
+# Release builds (in .build-release, so that one can run beside the debug build in .build) link the Swift runtime
+# and Foundation statically: the installed binary needs only
 # libc, libstdc++, libgcc_s, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
 # 120,000 relative relocations (DT_RELR): 23 KB instead of 2.8 MB read at every start. No DWARF (symbols
 # stay, so backtraces and perf still name functions): 10 % less compile time and half the binary.
-RELEASE := -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
+RELEASE := --scratch-path .build-release -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
 # The Debian package. Its version is banliVersion in the sources (the one place it is written) plus the
 # packaging revision; packaging/deb/changelog's first entry must name the same version.
@@ -45,7 +46,7 @@ deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS)"
 
 test-deps:
-	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS) $(TEST_DEBS)"
+	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS) $(TEST_DEBS) $(DEB_TOOLS)"
 
 # Every tool the tests use: the Debian packages, then schemathesis in the venv.
 test-tools: test-deps $(SCHEMATHESIS_STAMP)
@@ -110,12 +111,18 @@ deb: build
 	dpkg-deb --root-owner-group -Zgzip --build $$R $(DEB)
 	@echo "Built $(DEB). Install it on a Debian 12 server with: apt install ./$(notdir $(DEB))"
 
-# One build, one test run: the summary lines come from swift test. Suites run one after another:
-# the stale-window checks must not share 2 cores with the load test. The .deb is built first (release
-# build): DebPackageTests installs it on this machine, which CI throws away. Cold on 2 idle cores (measured):
-# release build 552 s, debug build 386 s, tests 257 s (DebPackageTests 21 s); the whole .ci/run 1230 s.
-test: test-tools deb
-	$(SWIFT) build --build-tests
+# One build of each kind, one test run: the summary lines come from swift test. The .deb's release build
+# (DebPackageTests installs it on this machine, which CI throws away) runs beside the debug build: each has
+# serial stretches (a module chain, a link) that the other fills, on 2 cores. Its log is printed only if it
+# fails. Suites run one after another: the stale-window checks must not share 2 cores with the load test.
+test: test-tools
+	@mkdir -p .build
+	$(SWIFT) package resolve
+	@$(MAKE) --no-print-directory deb > .build/deb-build.log 2>&1 & deb=$$!; \
+	$(SWIFT) build --build-tests; built=$$?; \
+	wait $$deb; packaged=$$?; \
+	if [ $$packaged != 0 ]; then tail -n 40 .build/deb-build.log; echo "banli: the .deb build failed (log: .build/deb-build.log)." >&2; fi; \
+	[ $$built = 0 ] && [ $$packaged = 0 ] && tail -n 1 .build/deb-build.log
 	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel
 
 # A real hub and three bureau daemons in a temporary folder, replaying a year of handling.
