@@ -1,19 +1,6 @@
 import BanliCore
+import BanliSecrets
 import GRDB
-
-/// What a local write did.
-public struct WriteOutcome: Sendable, Hashable {
-    public var entity: EntityKey
-    public var field: String
-    /// The visible value before the write.
-    public var previous: JSONValue
-    /// The value written.
-    public var value: JSONValue
-    /// The new write event.
-    public var dot: Dot
-    /// How many concurrent values the write superseded (2 or more: it resolved a conflict).
-    public var superseded: Int
-}
 
 extension Store {
     /// Writes `writes` in one transaction: permission check, new dot, state update, change number, history.
