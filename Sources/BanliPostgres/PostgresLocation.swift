@@ -161,8 +161,7 @@ public struct PostgresLocation: Sendable, Equatable {
             guard let data = FileManager.default.contents(atPath: passwordFile), let text = String(data: data, encoding: .utf8) else {
                 throw BanliError(.config, "Cannot read the password file \(passwordFile) (password_file); check that it exists and this user may read it.")
             }
-            let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let password = line.hasSuffix("\r") ? String(line.dropLast()) : line
+            let password = String(text.prefix { !$0.isNewline })
             guard !password.isEmpty else {
                 throw BanliError(.config, "The password file \(passwordFile) (password_file) is empty; put the password on its first line.")
             }

@@ -115,22 +115,29 @@ public final class PostgresServer: @unchecked Sendable {
         }
     }
 
-    /// Runs a program; throws with its output when it fails.
+    /// Runs a program; throws with its output when it fails. With posix_spawn and waitpid rather than `Process`,
+    /// whose `waitUntilExit` was seen here never to notice a child's exit (a zombie `runuser`, the test hung).
     @discardableResult
     static func run(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw PostgresServerError("\(path) \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)): \(text)")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("banli-pg-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw PostgresServerError("Cannot start \(path): error \(spawned).") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        // Exited normally with status 0 (WIFEXITED and WEXITSTATUS, which Swift does not import).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw PostgresServerError("\(path) \(arguments.joined(separator: " ")) failed (wait status \(status)): \(text)")
         }
         return text
     }
