@@ -170,7 +170,9 @@ public final class PostgresHubStorage: HubStorage, Sendable {
     /// Runs `body` in a transaction on a pooled connection; failures become Banli errors (`.storeUnavailable` when the
     /// database cannot be used now). PostgreSQL rolls back whatever a failed transaction did.
     @discardableResult
-    func transaction<T: Sendable>(_ isolation: Isolation = .readCommitted, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        _ isolation: Isolation = .readCommitted, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await Self.transaction(client, isolation, location: location, logger: logger, body)
     }
 
