@@ -40,7 +40,7 @@ let package = Package(
             name: "BanliPages",
             dependencies: ["BanliCore", "BanliOffice", .product(name: "Mustache", package: "swift-mustache")]
         ),
-        .target(name: "BanliSecrets", dependencies: ["COpenSSL"]),
+        .target(name: "BanliSecrets", dependencies: ["BanliCore", "COpenSSL"]),
         .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol", "BanliOffice"]),
         .target(
             name: "BanliOps",
@@ -123,6 +123,13 @@ let package = Package(
             name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance"]
         ),
         .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
+        .testTarget(
+            name: "BanliPostgresTests",
+            dependencies: [
+                "BanliCore", "BanliProtocol", "BanliHubStorage", "BanliPostgres", "HubStorageConformance", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore", "BanliSync", "TestSupport"]),
         .testTarget(
             name: "BanliHubTests",

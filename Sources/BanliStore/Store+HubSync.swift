@@ -1,4 +1,5 @@
 import BanliCore
+import BanliSecrets
 import BanliHubStorage
 import BanliProtocol
 import Foundation

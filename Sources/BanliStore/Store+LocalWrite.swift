@@ -1,5 +1,6 @@
 import BanliCore
 import BanliHubStorage
+import BanliSecrets
 import GRDB
 
 extension Store {

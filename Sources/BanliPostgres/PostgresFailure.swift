@@ -1,0 +1,47 @@
+import BanliCore
+import PostgresNIO
+
+/// Turns driver and server failures into Banli's errors: a database that cannot be used now becomes
+/// `.storeUnavailable` (the hub answers 503 with `Retry-After`); the sentence names the database, redacted.
+enum PostgresFailure {
+    /// Thrown when no pooled connection came in time (the server is down or refusing connections).
+    struct LeaseTimeout: Error {}
+
+    /// SQLSTATE classes and codes that mean "try again later": connection exceptions (08), insufficient resources (53),
+    /// operator intervention (57: shutdown, cannot connect now), serialization failures and deadlocks (40001, 40P01).
+    static func isTransient(sqlState: String) -> Bool {
+        sqlState.hasPrefix("08") || sqlState.hasPrefix("53") || sqlState.hasPrefix("57P") || sqlState == "40001" || sqlState == "40P01"
+    }
+
+    /// The Banli error for `error`, raised while working on `location`.
+    static func banliError(_ error: any Error, location: PostgresLocation) -> any Error {
+        if error is BanliError || error is CancellationError { return error }
+        let db = location.redacted
+        if error is LeaseTimeout {
+            return BanliError(.storeUnavailable, "The database \(db) gave no connection within \(PostgresHubStorage.leaseTimeout); "
+                              + "the server is down, unreachable or refusing connections; try again once it is back.")
+        }
+        if let e = error as? PSQLError, e.code == .server, let state = e.serverInfo?[.sqlState] {
+            let message = e.serverInfo?[.message] ?? state
+            if isTransient(sqlState: state) {
+                return BanliError(.storeUnavailable, "The database \(db) cannot serve now (\(message), SQLSTATE \(state)); try again shortly.")
+            }
+            if state.hasPrefix("28") {
+                return BanliError(.config, "The database \(db) refused the login (\(message)); check the user, password_file or .pgpass, and pg_hba.conf.")
+            }
+            if state == "3D000" {
+                return BanliError(.storeMissing, "The database \(db) does not exist (\(message)); create it (createdb) and run 'banli hub init --store …'.")
+            }
+            return BanliError(.io, "The database \(db) refused a statement (\(message), SQLSTATE \(state)).")
+        }
+        return BanliError(.storeUnavailable, "The database \(db) cannot be reached (\(cause(error))); try again once it is back.")
+    }
+
+    /// A short cause for logs and messages, without queries or bound values.
+    static func cause(_ error: any Error) -> String {
+        guard let e = error as? PSQLError else { return "\(error)" }
+        if let message = e.serverInfo?[.message] { return message }
+        if let underlying = e.underlying { return "\(e.code): \(underlying)" }
+        return "\(e.code)"
+    }
+}
