@@ -40,6 +40,8 @@ struct BanliConfig {
     var adminListen: String?
     var maxBodyBytes = 8 << 20
     var keyFile: String?
+    /// The hub database's password file (a PostgreSQL store; its first line).
+    var passwordFile: String?
     var staleAfterIntervals: Double = 3
     var tlsCertFile: String?
     var tlsKeyFile: String?
@@ -58,7 +60,7 @@ struct BanliConfig {
         "": [
             "site": .string, "store": .string, "hub_url": .stringOrArray, "token_file": .string, "interval": .number,
             "batch_limit": .integer, "log_level": .string, "metrics_listen": .string, "listen": .string,
-            "admin_listen": .string, "max_body_bytes": .integer, "key_file": .string,
+            "admin_listen": .string, "max_body_bytes": .integer, "key_file": .string, "password_file": .string,
             "stale_after_intervals": .number, "unit_interval": .number, "rate_limit": .number, "rate_burst": .number,
             "allow_plain_http": .bool,
         ],
@@ -171,6 +173,7 @@ struct BanliConfig {
         c.adminListen = try listenAddress("admin_listen")
         c.maxBodyBytes = try integer("max_body_bytes", 1024...(1 << 30)) ?? c.maxBodyBytes
         c.keyFile = try string("key_file")
+        c.passwordFile = try string("password_file")
         c.staleAfterIntervals = try number("stale_after_intervals", 1...1000) ?? c.staleAfterIntervals
         c.unitInterval = try number("unit_interval", 0.2...86_400) ?? c.unitInterval
         c.rateLimit = try number("rate_limit", 0...100_000) ?? c.rateLimit

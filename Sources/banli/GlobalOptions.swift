@@ -2,6 +2,7 @@ import ArgumentParser
 import BanliCore
 import BanliHubStorage
 import BanliOffice
+import BanliPostgres
 import BanliStore
 import Foundation
 import Synchronization
@@ -55,15 +56,32 @@ struct GlobalOptions: ParsableArguments {
         throw BanliError(.usage, "No store given; pass --store PATH or set 'store' in \(config.path ?? Self.defaultConfigPath).")
     }
 
-    /// Opens the store the command's records are in; when the config named it, an error names that line.
+    /// Opens the store the command's records are in (a SQLite file, or the hub's PostgreSQL database); when the config
+    /// named it, an error names that line.
     func openStore() throws -> any RecordStore {
-        try openSQLiteStore()
+        guard let location = try postgresLocation() else { return try openSQLiteStore() }
+        let config = try loadConfig()
+        return try config.checking(store != nil ? "" : "store") {
+            try PostgresRecords.open(location, keyFile: config.keyFile, logger: LogSetup.quiet)
+        }
+    }
+
+    /// The hub's PostgreSQL database when the store is a `postgresql://` URL (--store, or `store` in hub.toml), else nil.
+    func postgresLocation() throws -> PostgresLocation? {
+        let path = try storePath()
+        guard PostgresLocation.isPostgres(path) else { return nil }
+        let config = try loadConfig()
+        return try config.checking(store != nil ? "" : "store") { try PostgresLocation(parsing: path, passwordFile: config.passwordFile) }
     }
 
     /// Opens the SQLite store, for what only a SQLite store does (a bureau's sync, backups of the file).
     func openSQLiteStore() throws -> Store {
         let config = try loadConfig()
         let path = try storePath()
+        if PostgresLocation.isPostgres(path) {
+            throw BanliError(.usage, "This command works on a SQLite store, and the hub's store is a PostgreSQL database; "
+                             + "use PostgreSQL's tools for it (docs/operations.md §8).")
+        }
         let key = store != nil ? "" : config.hubs.isEmpty ? "store" : "hub[\(office ?? config.hubs[0].office)].store"
         return try config.checking(key) { try Store.open(at: path, keyFile: config.keyFile) }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BanliCore
 import BanliHubStorage
 import BanliOffice
+import BanliPostgres
 import BanliStore
 import Foundation
 
@@ -26,6 +27,13 @@ struct HubInit: ParsableCommand, HubSubcommand {
     var name = "交办机关"
 
     func run() throws {
+        if let location = try global.postgresLocation() {
+            let config = try global.loadConfig()
+            let hub = try PostgresRecords.open(location, keyFile: config.keyFile, logger: LogSetup.quiet,
+                                               create: PostgresHubStorage.NewHub(site: site, name: name))
+            Output.line("Created the hub in \(hub.path) (site \(site)); store id \(hub.info.storeId).")
+            return
+        }
         let path = try global.storePath()
         let store = try Store.create(at: path, site: site, name: name, hubSite: site, isHub: true, keyFile: global.loadConfig().keyFile)
         try store.write(.unit(site: site), "name", .string(name))

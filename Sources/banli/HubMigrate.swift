@@ -2,6 +2,7 @@ import ArgumentParser
 import BanliCore
 import BanliHubStorage
 import BanliOps
+import BanliPostgres
 import BanliStore
 import Foundation
 
@@ -9,26 +10,47 @@ import Foundation
 struct HubMigrate: AsyncParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Copy the hub's store into a new, empty store (a SQLite file), keeping the hub id, change numbers, tokens and history.",
-        discussion: "Stop the hub first. Bureaus then continue with the copy as with the original: a quiet exchange, no resync.")
+        abstract: "Copy the hub's store into a new, empty one (a SQLite file or a PostgreSQL database), keeping the hub id, change numbers, "
+            + "tokens and history.",
+        discussion: "Stop the hub first (every process). Bureaus then continue with the copy as with the original: a quiet exchange, no resync.")
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "The new store: a SQLite file that does not exist yet.")
+    @Option(help: "The new store: a SQLite file that does not exist yet, or postgresql://USER@HOST:PORT/DB of an empty database.")
     var to: String
 
     func run() async throws {
-        let source = try global.openSQLiteStore()
-        guard source.info.isHub else { throw BanliError(.usage, "\(source.path) is a bureau store; only the hub's store migrates.") }
-        // The copy is consistent only while nothing writes: the hub (and any other command holding the lock) is stopped.
-        let lock = try StoreLock.acquire(store: source.path, purpose: .service, waitingUpTo: 0)
+        let config = try global.loadConfig()
+        let target: any HubTableSink
+        let targetName: String
+        if PostgresLocation.isPostgres(to) {
+            let location = try PostgresLocation(parsing: to, passwordFile: config.passwordFile)
+            target = PostgresHubTableSink(location: location, logger: LogSetup.quiet)
+            targetName = location.redacted
+        } else {
+            target = SQLiteHubTableSink(path: to)
+            targetName = to
+        }
+        let source: any HubTableSource
+        let records = try global.openStore()
+        guard records.info.isHub else { throw BanliError(.usage, "\(records.path) is a bureau store; only the hub's store migrates.") }
+        var lock: StoreLock?
+        if let sqlite = records as? Store {
+            // The copy is consistent only while nothing writes: the hub (and any other command holding the lock) is stopped.
+            lock = try StoreLock.acquire(store: sqlite.path, purpose: .service, waitingUpTo: 0)
+            source = try SQLiteHubTableSource(sqlite)
+        } else if let postgres = records as? PostgresRecords {
+            // Several processes may serve it: the copy checks at its end that the hub's change number did not move.
+            source = PostgresHubTableSource(postgres.storage)
+        } else {
+            throw BanliError(.usage, "\(records.path) cannot be copied.")
+        }
         defer { withExtendedLifetime(lock) {} }
-        let target = SQLiteHubTableSink(path: to)
-        let count = try await target.copyTables(from: SQLiteHubTableSource(source))
-        let seq = try source.counters().seq
-        Output.line("Copied hub \(source.info.site) (hub id \(source.info.storeId), change number \(seq)) to \(to): "
+        let header = try await source.header()
+        let count = try await target.copyTables(from: source)
+        Output.line("Copied hub \(header.site) (hub id \(header.storeId), change number \(header.seq)) to \(targetName): "
                     + "\(count.fields) field states, \(count.history) history rows, \(count.access) access rows, \(count.units) units' bookkeeping, "
                     + "\(count.unitTokens) unit tokens, \(count.operatorTokens) operator tokens.")
-        Output.line("Point hub.toml's store at \(to) and start the hub; bureaus continue with a quiet exchange.")
+        Output.line("Point hub.toml's store at the copy and start the hub; bureaus continue with a quiet exchange.")
     }
 }

@@ -4,9 +4,11 @@ import BanliHubStorage
 import BanliHub
 import BanliOffice
 import BanliOps
+import BanliPostgres
 import BanliStore
 import BanliSync
 import Foundation
+import Logging
 import Metrics
 import Prometheus
 
@@ -31,22 +33,6 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
                              + "set [tls] cert_file and key_file, listen on 127.0.0.1 behind the nginx proxy, or set allow_plain_http = true in "
                              + "\(config.path ?? BanliConfig.hubDefaultPath).")
         }
-        let path = try global.storePath()
-        let store = try global.openSQLiteStore()
-        guard store.info.isHub else {
-            throw BanliError(.usage, "\(path) is a bureau store; run 'banli hub serve' on the hub's store.")
-        }
-        // For the hub's whole life: a second hub (or a daemon) on this store is refused, naming this PID.
-        let lock = try StoreLock.acquire(store: store.path, purpose: .service, waitingUpTo: 0)
-        defer { withExtendedLifetime(lock) {} }
-        if !admin.isLoopback, try store.operatorHashes().isEmpty {
-            throw BanliError(.usage, "The admin listener \(admin) is not on loopback, so it needs an operator token; "
-                             + "make one with 'banli hub add-operator NAME' first.")
-        }
-        let logger = try LogSetup.bootstrap(level: config.logLevel)
-        if plainOffLoopback {
-            logger.warning("plain HTTP on \(listen) (allow_plain_http = true): bureaus' tokens cross the network in clear text; prefer [tls] or nginx")
-        }
         var settings = HubSettings(listen: listen, adminListen: admin)
         settings.maxBodyBytes = config.maxBodyBytes
         settings.staleAfterSeconds = config.staleAfterIntervals * config.unitInterval
@@ -57,9 +43,35 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
         if let cert = config.tlsCertFile, let key = config.tlsKeyFile {
             settings.tls = HubTLS(certFile: cert, keyFile: key, clientCAFile: config.tlsClientCAFile)
         }
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        try await HubServer(storage: SQLiteHubStorage(store), settings: settings, logger: logger, metrics: HubMetrics(registry: registry)).run()
+        let needsOperator = BanliError(.usage, "The admin listener \(admin) is not on loopback, so it needs an operator token; "
+                                       + "make one with 'banli hub add-operator NAME' first.")
+        func serve(_ storage: any HubStorage, _ logger: Logger) async throws {
+            if plainOffLoopback {
+                logger.warning("plain HTTP on \(listen) (allow_plain_http = true): bureaus' tokens cross the network in clear text; prefer [tls] or nginx")
+            }
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            try await HubServer(storage: storage, settings: settings, logger: logger, metrics: HubMetrics(registry: registry)).run()
+        }
+        // PostgreSQL: several hub processes serve one database at once, so no store lock.
+        if let location = try global.postgresLocation() {
+            let logger = try LogSetup.bootstrap(level: config.logLevel)
+            try await PostgresHubStorage.withStorage(location, keyFile: config.keyFile, logger: logger) { storage in
+                if !admin.isLoopback, try await storage.operatorTokenHashes().isEmpty { throw needsOperator }
+                try await serve(storage, logger)
+            }
+            return
+        }
+        let path = try global.storePath()
+        let store = try global.openSQLiteStore()
+        guard store.info.isHub else {
+            throw BanliError(.usage, "\(path) is a bureau store; run 'banli hub serve' on the hub's store.")
+        }
+        // For the hub's whole life: a second hub (or a daemon) on this store is refused, naming this PID.
+        let lock = try StoreLock.acquire(store: store.path, purpose: .service, waitingUpTo: 0)
+        defer { withExtendedLifetime(lock) {} }
+        if !admin.isLoopback, try store.operatorHashes().isEmpty { throw needsOperator }
+        try await serve(SQLiteHubStorage(store), try LogSetup.bootstrap(level: config.logLevel))
     }
 }
 

@@ -167,4 +167,7 @@ enum LogSetup {
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: l) }
         return Logger(label: "banli")
     }
+
+    /// For a command's database client: a command's errors reach the user as its one sentence, not as log lines.
+    static var quiet: Logger { Logger(label: "banli") { _ in SwiftLogNoOpLogHandler() } }
 }
