@@ -23,7 +23,7 @@ PYCRDT_STAMP := $(BENCH_VENV)/pycrdt-$(PYCRDT_VERSION).stamp
 # Where the tests find their tools. A test whose tool is missing fails and says how to get it.
 TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium \
 	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime \
-	BANLI_LINTIAN=/usr/bin/lintian BANLI_NGINX=/usr/sbin/nginx BANLI_POSTGRES_BIN=/usr/lib/postgresql/15/bin BANLI_DEB="$(CURDIR)/$(DEB)"
+	BANLI_LINTIAN=/usr/bin/lintian BANLI_NGINX=/usr/sbin/nginx BANLI_DEB="$(CURDIR)/$(DEB)"
 # Release builds (in .build-release, so that one can run beside the debug build in .build) link the Swift runtime
 # and Foundation statically: the installed binary needs only
 # libc, libstdc++, libgcc_s, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
