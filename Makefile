@@ -29,7 +29,8 @@ TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROM
 # libc, libstdc++, libgcc_s, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
 # 120,000 relative relocations (DT_RELR): 23 KB instead of 2.8 MB read at every start. No DWARF (symbols
 # stay, so backtraces and perf still name functions): 10 % less compile time and half the binary.
-RELEASE := --scratch-path .build-release -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
+RELEASE := --scratch-path .build-release -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 \
+	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
 # The Debian package. Its version is banliVersion in the sources (the one place it is written) plus the
 # packaging revision; packaging/deb/changelog's first entry must name the same version.
