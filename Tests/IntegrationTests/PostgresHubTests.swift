@@ -9,13 +9,16 @@ final class PostgresHubCluster: @unchecked Sendable {
     let cli: BanliProcess
     let server: PostgresServer
     let url: String
+    /// The database's name on the server.
+    let database: String
     private(set) var hubs: [Int: Process] = [:]
     var dir: String { cli.directory }
 
     init(server: PostgresServer, units: [String]) throws {
         self.server = server
         cli = BanliProcess(directory: try BanliProcess.temporaryDirectory())
-        url = server.url(database: try server.createDatabase())
+        database = try server.createDatabase()
+        url = server.url(database: database)
         try "store = \"\(url)\"\nkey_file = \"\(cli.directory)/hub.key\"\n".write(toFile: cli.directory + "/hub.toml", atomically: true, encoding: .utf8)
         try hub(["hub", "init", "--name", "省政府督查室"])
         for u in units { try hub(["hub", "add-unit", u, "--name", "单位\(u)", "--token-file", "\(u).token"]) }
@@ -202,4 +205,85 @@ final class PostgresHubCluster: @unchecked Sendable {
         try c.cli.ok(["hub", "migrate", "--store", url, "--to", "back.db"])
         #expect(try c.dump("back") == c.dump("hub"))
     }
+
+    @Test func aDatabaseRestoredFromAnOlderDumpIsHealedByItsBureaus() throws {
+        let server = try PostgresServer.shared()
+        let c = try PostgresHubCluster(server: server, units: ["jxj", "fgw"])
+        try c.hub(["item", "new", "zx-2025-40", "--kind", "proposal", "--number", "40", "--year", "2025", "--title", "提案40"])
+        try c.hub(["item", "assign", "zx-2025-40", "jxj", "--role", "lead"])
+        try c.hub(["item", "assign", "zx-2025-40", "fgw", "--role", "assisting"])
+        let port = freePort()
+        try c.startHub(port: port)
+        try c.bureau("jxj", ports: [port])
+        try c.bureau("fgw", ports: [port])
+        try c.cli.ok(["sync", "--store", "jxj.db"])
+        try c.cli.ok(["sync", "--store", "fgw.db"])
+        let database = c.database
+        try server.pgDump(database: database, to: c.dir + "/old.sql")
+
+        // After the dump: a unit's write and an office write, both seen by the bureaus.
+        try c.cli.ok(["item", "set", "zx-2025-40", "progress", "已召开座谈会", "--store", "jxj.db"])
+        try c.cli.ok(["sync", "--store", "jxj.db"])
+        try c.hub(["item", "set", "zx-2025-40", "title", "关于完善社区养老服务的提案"])
+        try c.cli.ok(["sync", "--store", "fgw.db"])
+        try c.cli.ok(["sync", "--store", "jxj.db"])
+
+        // The database comes back from the older dump, as after a restore or a standby promoted without the last commits.
+        c.stopHub(port)
+        try server.psql(database: "postgres", sql: "DROP DATABASE \(database)")
+        try server.psql(database: "postgres", sql: "CREATE DATABASE \(database)")
+        try server.psql(database: database, sql: "\\i \(c.dir)/old.sql")
+        #expect(!(try c.hub(["item", "show", "zx-2025-40"]).contains("已召开座谈会")), "the dump predates the write")
+        try c.startHub(port: port)
+        for _ in 0..<2 {
+            for unit in ["jxj", "fgw"] { try c.cli.ok(["sync", "--store", "\(unit).db"]) }
+        }
+        let healed = try c.hub(["item", "show", "zx-2025-40"])
+        #expect(healed.contains("已召开座谈会") && healed.contains("关于完善社区养老服务的提案"), "\(healed)")
+        #expect(try c.line("fgw", containing: "已召开座谈会") && c.line("jxj", containing: "关于完善社区养老服务的提案"))
+    }
+
+    /// kill -9 of either hub process at seeded random moments while both bureaus' daemons sync and clerks write.
+    @Test func killingEitherProcessLosesNothing() throws {
+        var random = SplitMix64(seed: 20_261_130)
+        let c = try PostgresHubCluster(server: try PostgresServer.shared(), units: ["jxj", "fgw"])
+        try c.hub(["item", "new", "zx-2025-50", "--kind", "proposal", "--number", "50", "--year", "2025", "--title", "提案50"])
+        try c.hub(["item", "assign", "zx-2025-50", "jxj", "--role", "lead"])
+        try c.hub(["item", "assign", "zx-2025-50", "fgw", "--role", "assisting"])
+        let ports = [freePort(), freePort()]
+        for p in ports { try c.startHub(port: p) }
+        try c.bureau("jxj", ports: ports)
+        try c.bureau("fgw", ports: ports.reversed())
+        for unit in ["jxj", "fgw"] { try c.cli.ok(["sync", "--store", "\(unit).db"]) }
+        var daemons: [Process] = []
+        defer { for d in daemons where d.isRunning { d.terminate(); d.waitUntilExit() } }
+        for unit in ["jxj", "fgw"] {
+            let d = Process()
+            d.executableURL = URL(fileURLWithPath: BanliProcess.binary)
+            d.arguments = ["daemon", "--store", "\(unit).db", "--interval", "1"]
+            d.currentDirectoryURL = URL(fileURLWithPath: c.dir)
+            d.standardOutput = FileHandle.nullDevice
+            d.standardError = FileHandle.nullDevice
+            try d.run()
+            daemons.append(d)
+        }
+        for round in 0..<20 {
+            try c.cli.ok(["item", "set", "zx-2025-50", "progress", "第\(round)轮进展", "--store", "jxj.db"])
+            try c.cli.ok(["item", "set", "zx-2025-50", "opinion", "第\(round)轮会办意见", "--store", "fgw.db"])
+            Thread.sleep(forTimeInterval: Double(random.next() % 600) / 1000)
+            let victim = ports[Int(random.next() % 2)]
+            c.kill9(victim)
+            Thread.sleep(forTimeInterval: Double(random.next() % 400) / 1000)
+            try c.startHub(port: victim)
+        }
+        // Every last write reaches the hub and the other bureau.
+        let converged = c.waitFor(timeout: 60) {
+            let hub = (try? c.hub(["item", "show", "zx-2025-50"])) ?? ""
+            return hub.contains("第19轮进展") && hub.contains("第19轮会办意见")
+                && (try? c.line("fgw", containing: "第19轮进展")) == true && (try? c.line("jxj", containing: "第19轮会办意见")) == true
+        }
+        #expect(converged != nil, "the stores did not converge: \(c.hubLog(ports[0]).suffix(600))")
+        #expect(daemons.allSatisfy { $0.isRunning }, "no daemon stopped")
+    }
 }
+
