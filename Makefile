@@ -32,6 +32,13 @@ TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROM
 RELEASE := --scratch-path .build-release -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 \
 	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
+# The binary the package holds: the release build, or with DEB_CONFIG=debug (what `make test` packages) the same
+# static, stripped binary compiled without optimisation, so that it builds in half the time beside the tests; the package
+# and its install are what DebPackageTests checks, the optimiser is what `make bench` runs.
+DEB_CONFIG ?= release
+DEB_BUILD = $(if $(filter debug,$(DEB_CONFIG)),--scratch-path .build-static --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 \
+	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs,$(RELEASE))
+
 # The Debian package. Its version is banliVersion in the sources (the one place it is written) plus the
 # packaging revision; packaging/deb/changelog's first entry must name the same version.
 VERSION := $(shell grep -rhos 'let banliVersion = "[^"]*"' Sources | head -n 1 | cut -d '"' -f 2)
@@ -83,14 +90,15 @@ debug: deps
 # .build/release for symbolising a backtrace), the configs as conffiles (postinst gives them group banli),
 # the units with ExecStart=/usr/bin/banli, and the Depends line dpkg-shlibdeps reads from the binary.
 # gzip: 13 s for the 76 MB binary where xz takes minutes on 2 busy cores, for a 30 % larger file.
-deb: build
+deb: deps
+	$(SWIFT) build $(DEB_BUILD) --product banli
 	@[ -n "$(VERSION)" ] || { echo "banli: no 'let banliVersion = \"…\"' in Sources; the package takes its version from there." >&2; exit 1; }
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEB_TOOLS)"
 	@top="$$(sed -n '1s/^banli (\([^)]*\)).*/\1/p' packaging/deb/changelog)"; [ "$$top" = "$(DEB_VERSION)" ] || { \
 	  echo "banli: packaging/deb/changelog starts with $$top, but the package is $(DEB_VERSION); add an entry." >&2; exit 1; }
 	rm -rf .build/deb && install -d -m 0755 .build/deb/root/DEBIAN .build/deb/src/debian
 	set -e; R=.build/deb/root; \
-	install -D -m 0755 "$$($(SWIFT) build $(RELEASE) --show-bin-path)/banli" $$R/usr/bin/banli; \
+	install -D -m 0755 "$$($(SWIFT) build $(DEB_BUILD) --show-bin-path)/banli" $$R/usr/bin/banli; \
 	strip --strip-unneeded --remove-section=.comment --remove-section=.note $$R/usr/bin/banli; \
 	install -d -m 0755 $$R/etc/banli $$R/lib/systemd/system $$R/usr/share/doc/banli; \
 	install -m 0640 config/*.toml $$R/etc/banli/; \
@@ -112,19 +120,20 @@ deb: build
 	dpkg-deb --root-owner-group -Zgzip --build $$R $(DEB)
 	@echo "Built $(DEB). Install it on a Debian 12 server with: apt install ./$(notdir $(DEB))"
 
-# One build of each kind, one test run: the summary lines come from swift test. The .deb's release build
-# (DebPackageTests installs it on this machine, which CI throws away) runs beside the debug build: each has
-# serial stretches (a module chain, a link) that the other fills, on 2 cores. Its log is printed only if it
-# fails. Suites run one after another: the stale-window checks must not share 2 cores with the load test.
+# One debug build, then one run of every test. The package DebPackageTests installs (on this machine, which CI
+# throws away) is built beside the tests, which mostly wait on processes and sockets, and it is unoptimised for that
+# (DEB_CONFIG=debug, above); its log is printed only if it fails. DebPackageTests and the stale-window checks
+# (MonitoringTests) run once it is built, on a quiet machine. Suites run one after another.
+LATE_SUITES := DebPackageTests|MonitoringTests
 test: test-tools
+	$(SWIFT) build --build-tests
 	@mkdir -p .build
-	$(SWIFT) package resolve
-	@$(MAKE) --no-print-directory deb > .build/deb-build.log 2>&1 & deb=$$!; \
-	$(SWIFT) build --build-tests; built=$$?; \
+	@$(MAKE) --no-print-directory deb DEB_CONFIG=debug > .build/deb-build.log 2>&1 & deb=$$!; \
+	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel --skip '$(LATE_SUITES)'; tested=$$?; \
 	wait $$deb; packaged=$$?; \
 	if [ $$packaged != 0 ]; then tail -n 40 .build/deb-build.log; echo "banli: the .deb build failed (log: .build/deb-build.log)." >&2; fi; \
-	[ $$built = 0 ] && [ $$packaged = 0 ] && tail -n 1 .build/deb-build.log
-	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel
+	[ $$tested = 0 ] && [ $$packaged = 0 ] && tail -n 1 .build/deb-build.log
+	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel --filter '$(LATE_SUITES)'
 
 # A real hub and three bureau daemons in a temporary folder, replaying a year of handling.
 # Fault injection: many rounds of kill -9 of syncs, daemons and the hub (the test suite runs 8).
