@@ -138,11 +138,16 @@ final class Cluster: @unchecked Sendable {
 
     /// Waits until `condition` holds, up to `timeout` seconds; returns the seconds it took, or nil.
     func waitFor(timeout: Double, _ condition: () throws -> Bool) rethrows -> Double? {
-        let start = Date()
-        while Date().timeIntervalSince(start) < timeout {
-            if try condition() { return Date().timeIntervalSince(start) }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return nil
+        try waitUntil(timeout: timeout, condition)
     }
+}
+
+/// Waits until `condition` holds, up to `timeout` seconds; returns the seconds it took, or nil.
+func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Double? {
+    let start = Date()
+    while Date().timeIntervalSince(start) < timeout {
+        if try condition() { return Date().timeIntervalSince(start) }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return nil
 }

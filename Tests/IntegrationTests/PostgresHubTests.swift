@@ -52,7 +52,7 @@ final class PostgresHubCluster: @unchecked Sendable {
         p.standardError = log
         try p.run()
         hubs[port] = p
-        let ready = waitFor(timeout: 30) { (try? self.health(port))?.hasPrefix("HTTP/1.1 200") == true }
+        let ready = waitUntil(timeout: 30) { (try? self.health(port))?.hasPrefix("HTTP/1.1 200") == true }
         #expect(ready != nil, "the hub on port \(port) did not start: \(hubLog(port))")
     }
 
@@ -75,15 +75,6 @@ final class PostgresHubCluster: @unchecked Sendable {
     /// `GET /healthz` of the process on `port`: status line, headers and body.
     func health(_ port: Int) throws -> String {
         try DebPackageTests.run(["/usr/bin/curl", "-s", "-i", "--max-time", "5", "http://127.0.0.1:\(port)/healthz"], in: dir).out
-    }
-
-    func waitFor(timeout: Double, _ condition: () throws -> Bool) rethrows -> Double? {
-        let start = Date()
-        while Date().timeIntervalSince(start) < timeout {
-            if try condition() { return Date().timeIntervalSince(start) }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return nil
     }
 
     /// A field's visible value in a bureau's store, through `item show --json`-free dump lines.
@@ -170,7 +161,7 @@ final class PostgresHubCluster: @unchecked Sendable {
         let refused = try c.cli.run(["sync", "--store", "fgw.db"])
         #expect(refused.status == 3 && refused.stderr.contains("503"), "\(refused.stderr)")
         try server.start()
-        #expect(c.waitFor(timeout: 30) { (try? c.health(b))?.hasPrefix("HTTP/1.1 200") == true } != nil, "\(c.hubLog(b))")
+        #expect(waitUntil(timeout: 30) { (try? c.health(b))?.hasPrefix("HTTP/1.1 200") == true } != nil, "\(c.hubLog(b))")
         try c.cli.ok(["sync", "--store", "jxj.db"])
         try c.cli.ok(["sync", "--store", "fgw.db"])
         #expect(try c.line("fgw", containing: "已答复"))
@@ -277,7 +268,7 @@ final class PostgresHubCluster: @unchecked Sendable {
             try c.startHub(port: victim)
         }
         // Every last write reaches the hub and the other bureau.
-        let converged = c.waitFor(timeout: 60) {
+        let converged = waitUntil(timeout: 60) {
             let hub = (try? c.hub(["item", "show", "zx-2025-50"])) ?? ""
             return hub.contains("第19轮进展") && hub.contains("第19轮会办意见")
                 && (try? c.line("fgw", containing: "第19轮进展")) == true && (try? c.line("jxj", containing: "第19轮会办意见")) == true
