@@ -144,7 +144,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["BanliCore", "BanliProtocol", "BanliOffice", "BanliOps", "BanliStore", "BanliSync", "banli", "TestSupport"],
+            dependencies: [
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliOps", "BanliHubStorage", "BanliStore", "BanliPostgres", "BanliSync", "banli",
+                "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Fixtures"]
         ),
     ],

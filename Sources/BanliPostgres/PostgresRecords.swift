@@ -9,7 +9,7 @@ import PostgresNIO
 import Synchronization
 
 /// The hub's PostgreSQL database as the commands' `RecordStore`. Commands are synchronous: each method waits for its
-/// queries, which run on the database client's own threads. The client runs for this object's life.
+/// queries, which run on threads of their own (`BridgeExecutor`). The client runs for this object's life.
 public final class PostgresRecords: RecordStore {
     /// The hub's storage, for what the server reads (the status report) and for async callers.
     public let storage: PostgresHubStorage
@@ -36,7 +36,7 @@ public final class PostgresRecords: RecordStore {
         let (stop, done) = AsyncStream<Void>.makeStream()
         let opened = Mutex<Result<(PostgresHubStorage, String), any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
-        let task = Task.detached {
+        let task = Task.detached(executorPreference: BridgeExecutor.shared) {
             do {
                 try await PostgresHubStorage.withStorage(location, keyFile: keyFile, logger: logger, create: create) { storage in
                     let name = try await storage.hubName()
@@ -61,7 +61,7 @@ public final class PostgresRecords: RecordStore {
     func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
         let result = Mutex<Result<T, any Error>?>(nil)
         let finished = DispatchSemaphore(value: 0)
-        Task.detached {
+        Task.detached(executorPreference: BridgeExecutor.shared) {
             let r: Result<T, any Error>
             do { r = .success(try await work()) } catch { r = .failure(error) }
             result.withLock { $0 = r }

@@ -1,4 +1,5 @@
 import BanliCore
+import BanliHubStorage
 import BanliProtocol
 import BanliStore
 import BanliSync
@@ -36,14 +37,14 @@ import Testing
         var synced: Bool
     }
 
-    @Test func aHostileUnitNeverReachesBeyondItsItemsAndFields() throws {
-        let c = try Cluster(units: ["jxj", "swj", "evil"])
+    @Test(arguments: HubBackend.allCases) func aHostileUnitNeverReachesBeyondItsItemsAndFields(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "swj", "evil"], backend: backend)
         for (n, item) in Self.items.enumerated() {
-            try c.cli.ok(["item", "new", item.id, "--kind", "建议", "--number", "\(n + 1)", "--year", "2025", "--title", "建议\(n + 1)",
-                          "--store", "hub.db"])
-            for (unit, role) in item.units { try c.cli.ok(["item", "assign", item.id, unit, "--role", role, "--store", "hub.db"]) }
+            try c.cli.ok(["item", "new", item.id, "--kind", "建议", "--number", "\(n + 1)", "--year", "2025", "--title", "建议\(n + 1)"]
+                         + c.atHub)
+            for (unit, role) in item.units { try c.cli.ok(["item", "assign", item.id, unit, "--role", role] + c.atHub) }
         }
-        try c.cli.ok(["item", "set", "rd-2025-4", "active", "false", "--unit", "evil", "--store", "hub.db"])
+        try c.cli.ok(["item", "set", "rd-2025-4", "active", "false", "--unit", "evil"] + c.atHub)
         try c.startHub()
         defer { c.stopHub() }
         for u in ["jxj", "swj", "evil"] { try c.sync(u) }
@@ -66,14 +67,14 @@ import Testing
             let w = writer.writes.randomElement(using: &rng)!
             let value = w.field == "finalCategory" ? ["A", "B", "C", "D"].randomElement(using: &rng)!
                 : w.field == "opinionDueAt" ? "2099-0\(Int.random(in: 1...9, using: &rng))-1\(round % 10)" : "r\(round)-\(writer.author)"
-            var args = ["item", "set", w.id, w.field, value, "--store", "\(writer.store).db"]
+            var args = ["item", "set", w.id, w.field, value] + c.at(writer.store)
             if let unit = w.unit { args += ["--unit", unit] }
             try c.cli.ok(args)
             let entity = w.unit.map { "assignment/\(w.id)/\($0)" } ?? "item/\(w.id)"
             ledger["\(entity) \(w.field)"] = HonestWrite(author: writer.author, entity: entity, field: w.field, value: value, synced: writer.author == "hub")
 
             // 2. A hostile push built from what the hub holds now.
-            let known = try c.store("hub").allFields()
+            let known = try c.records("hub").allFields()
             let changes = (0..<Int.random(in: 1...6, using: &rng)).map { _ in Self.hostileState(known: known, rng: &rng) }
             let body = #"{"protocol":1,"site":"evil","cursor":0,"limit":50,"changes":[\#(changes.joined(separator: ","))]}"#
             let r = try evil.post("/v1/sync", json: body)
@@ -108,11 +109,11 @@ import Testing
 
     /// Every honest write is the only value of its field at its author's store, and at the hub once synced.
     static func checkHonestWrites(_ c: Cluster, _ ledger: [String: HonestWrite], round: Int) throws {
-        let hub = try c.store("hub")
-        var stores: [String: Store] = [:]
+        let hub = try c.records("hub")
+        var stores: [String: any RecordStore] = [:]
         for w in ledger.values {
             let entity = try EntityKey(parsing: w.entity)
-            let author = w.author == "hub" ? hub : try stores[w.author] ?? c.store(w.author)
+            let author = w.author == "hub" ? hub : try stores[w.author] ?? c.records(w.author)
             stores[w.author] = author
             var places = [(w.author, author)]
             if w.synced, w.author != "hub" { places.append(("hub", hub)) }
@@ -131,7 +132,7 @@ import Testing
             guard let item = f.entity.itemId else { continue }
             #expect(evilItems.contains(item), "round \(round): the hostile unit holds \(f.entity) \(f.field)")
         }
-        for f in try c.store("hub").allFields() {
+        for f in try c.records("hub").allFields() {
             if f.entity.site == "evil", let item = f.entity.itemId {
                 #expect(evilItems.contains(item), "round \(round): the hub holds \(f.entity) \(f.field) for the hostile unit")
             }

@@ -14,16 +14,16 @@ import Testing
 
     struct Write { var store: String; var entity: EntityKey; var field: String; var dot: Dot }
 
-    @Test func killNineAnywhereLosesNothingAndConverges() throws {
+    @Test(arguments: HubBackend.allCases) func killNineAnywhereLosesNothingAndConverges(backend: HubBackend) throws {
         let units = ["jxj", "fgw", "swj"]
-        let c = try Cluster(units: units)
+        let c = try Cluster(units: units, backend: backend)
         let items = ["zx-2025-90", "rd-2025-39"]
         for (n, id) in items.enumerated() {
             let kind = id.hasPrefix("rd-") ? "suggestion" : "proposal"  // the kind the id names (issue 15)
-            try c.cli.ok(["item", "new", id, "--kind", kind, "--number", "\(90 + n)", "--year", "2025", "--title", "题\(id)", "--store", "hub.db"])
-            try c.cli.ok(["item", "assign", id, "jxj", "--role", "lead", "--at", "2025-03-20", "--store", "hub.db"])
-            try c.cli.ok(["item", "assign", id, "fgw", "--role", "cooperating", "--at", "2025-03-20", "--store", "hub.db"])
-            try c.cli.ok(["item", "assign", id, "swj", "--role", "cooperating", "--at", "2025-03-20", "--store", "hub.db"])
+            try c.cli.ok(["item", "new", id, "--kind", kind, "--number", "\(90 + n)", "--year", "2025", "--title", "题\(id)"] + c.atHub)
+            try c.cli.ok(["item", "assign", id, "jxj", "--role", "lead", "--at", "2025-03-20"] + c.atHub)
+            try c.cli.ok(["item", "assign", id, "fgw", "--role", "cooperating", "--at", "2025-03-20"] + c.atHub)
+            try c.cli.ok(["item", "assign", id, "swj", "--role", "cooperating", "--at", "2025-03-20"] + c.atHub)
         }
         try c.startHub()
         for u in units { try c.sync(u) }
@@ -41,12 +41,12 @@ import Testing
                 let item = items.randomElement(using: &rng)!
                 let field = ["progress", "handler", "phone"].randomElement(using: &rng)!
                 let site = store == "hub" ? units.randomElement(using: &rng)! : store
-                var args = ["item", "set", item, field, "r\(round)-\(k)-\(store)", "--store", "\(store).db"]
+                var args = ["item", "set", item, field, "r\(round)-\(k)-\(store)"] + c.at(store)
                 if store == "hub" { args += ["--unit", site] }
                 try c.cli.ok(args)
                 let entity = EntityKey.assignment(item: item, site: site)
                 let writer = store == "hub" ? "hub" : store
-                let dot = try c.store(store).field(entity, field)!.state.siblings.filter { $0.site == writer }.map(\.dot).max { $0.counter < $1.counter }!
+                let dot = try c.records(store).field(entity, field)!.state.siblings.filter { $0.site == writer }.map(\.dot).max { $0.counter < $1.counter }!
                 writes.append(Write(store: store, entity: entity, field: field, dot: dot))
             }
             // One fault: the first three rounds take one kind each, so a short run has all three.
@@ -97,7 +97,7 @@ import Testing
         for _ in 0..<2 { for u in units { try c.sync(u) } }
         c.stopHub()
 
-        let hub = try c.store("hub")
+        let hub = try c.records("hub")
         var lost = 0
         for w in writes {
             let state = try hub.field(w.entity, w.field)?.state
@@ -111,7 +111,7 @@ import Testing
                 #expect(try c.dump(u, item: item) == c.dump("hub", item: item), "\(u) converged on \(item)")
             }
         }
-        print("chaos: rounds=\(Self.rounds) seed=\(Self.seed) kills: sync=\(syncKills) daemon=\(daemonKills) hub=\(hubKills)"
+        print("chaos (\(backend.rawValue)): rounds=\(Self.rounds) seed=\(Self.seed) kills: sync=\(syncKills) daemon=\(daemonKills) hub=\(hubKills)"
               + " (syncs done before their kill=\(syncsDoneBeforeKill)) hub-interrupted-syncs=\(failedSyncs) writes=\(writes.count) lost=\(lost)")
         #expect(syncKills > 0, "no sync was killed mid-exchange (\(syncsDoneBeforeKill) finished first)")
         #expect(daemonKills > 0 && hubKills > 0, "daemon kills=\(daemonKills), hub kills=\(hubKills)")

@@ -1,8 +1,12 @@
 import BanliCore
+import BanliHubStorage
+import BanliPostgres
 import BanliStore
 import BanliSync
 import Foundation
+import Logging
 import Testing
+import TestSupport
 
 /// A free TCP port on loopback (bound, then released).
 func freePort() -> Int {
@@ -11,9 +15,19 @@ func freePort() -> Int {
     return bound.port
 }
 
+/// Where a test hub keeps its records: a SQLite file beside the bureaus' (the default), or a database of its own on the
+/// tests' PostgreSQL server, named by hub.toml.
+enum HubBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
 /// A real hub process and bureau stores in a temporary folder, on loopback ports.
 final class Cluster: @unchecked Sendable {
     let cli: BanliProcess
+    let backend: HubBackend
+    /// The hub's database on the shared server (PostgreSQL only).
+    let database: String?
     let port: Int
     let adminPort: Int
     private(set) var hub: Process?
@@ -23,16 +37,30 @@ final class Cluster: @unchecked Sendable {
     var dir: String { cli.directory }
     var hubURL: String { "http://127.0.0.1:\(port)" }
 
-    init(units: [String], hubConfig: String? = nil) throws {
+    /// What names the hub's store to a command: the SQLite file, or hub.toml, which names the database and the key file.
+    var atHub: [String] { backend == .sqlite ? ["--store", "hub.db"] : ["--config", "hub.toml"] }
+
+    init(units: [String], hubConfig: String? = nil, backend: HubBackend = .sqlite) throws {
         cli = BanliProcess(directory: try BanliProcess.temporaryDirectory())
+        self.backend = backend
         port = freePort()
         adminPort = freePort()
-        try cli.ok(["hub", "init", "--store", "hub.db", "--name", "市政府督查室"])
+        switch backend {
+        case .sqlite:
+            database = nil
+        case .postgres:
+            let server = try PostgresServer.shared()
+            let name = try server.createDatabase()
+            database = name
+            try ("store = \"\(server.url(database: name))\"\nkey_file = \"\(cli.directory)/hub.key\"\n" + (hubConfig ?? ""))
+                .write(toFile: cli.directory + "/hub.toml", atomically: true, encoding: .utf8)
+        }
+        try cli.ok(["hub", "init", "--name", "市政府督查室"] + atHub)
         for u in units {
-            try cli.ok(["hub", "add-unit", u, "--name", "单位\(u)", "--store", "hub.db", "--token-file", "\(u).token"])
+            try cli.ok(["hub", "add-unit", u, "--name", "单位\(u)", "--token-file", "\(u).token"] + atHub)
             try cli.ok(["init", "--site", u, "--name", "单位\(u)", "--store", "\(u).db", "--hub-url", hubURL, "--token-file", "\(u).token"])
         }
-        if let hubConfig { try hubConfig.write(toFile: dir + "/hub.toml", atomically: true, encoding: .utf8) }
+        if backend == .sqlite, let hubConfig { try hubConfig.write(toFile: dir + "/hub.toml", atomically: true, encoding: .utf8) }
     }
 
     deinit {
@@ -57,8 +85,8 @@ final class Cluster: @unchecked Sendable {
     private func launchHub() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
-        var args = ["hub", "serve", "--store", "hub.db", "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(adminPort)"]
-        if FileManager.default.fileExists(atPath: dir + "/hub.toml") { args = ["--config", "hub.toml"] + args }
+        var args = ["hub", "serve", "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(adminPort)"] + atHub
+        if backend == .sqlite, FileManager.default.fileExists(atPath: dir + "/hub.toml") { args = ["--config", "hub.toml"] + args }
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -102,19 +130,36 @@ final class Cluster: @unchecked Sendable {
         try String(contentsOfFile: dir + "/\(unit).token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Opens a store in-process (read-mostly; WAL lets the processes keep writing).
+    /// What names a store to a command: the hub's (`atHub`), or a bureau's SQLite file.
+    func at(_ store: String) -> [String] { store == "hub" ? atHub : ["--store", "\(store).db"] }
+
+    /// Opens a SQLite store in-process (read-mostly; WAL lets the processes keep writing).
     func store(_ name: String) throws -> Store {
-        try Store.open(at: dir + "/\(name).db")
+        precondition(name != "hub" || backend == .sqlite, "the hub's records are in PostgreSQL: use records(\"hub\")")
+        return try Store.open(at: dir + "/\(name).db")
     }
+
+    /// Opens a store's records in-process: a bureau's SQLite file, or the hub's on either backend (one client to the
+    /// database, kept until the database is replaced).
+    func records(_ name: String) throws -> any RecordStore {
+        guard name == "hub", let database else { return try store(name) }
+        if let open = hubRecords { return open }
+        let url = try PostgresServer.shared().url(database: database)
+        let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let open = try PostgresRecords.open(PostgresLocation(parsing: url), keyFile: dir + "/hub.key", logger: quiet)
+        hubRecords = open
+        return open
+    }
+    private var hubRecords: PostgresRecords?
 
     /// The visible value of a field at a store.
     func value(_ store: String, _ entity: String, _ field: String) throws -> JSONValue? {
-        try self.store(store).field(EntityKey(parsing: entity), field)?.visibleValue(hubSite: "hub")
+        try records(store).field(EntityKey(parsing: entity), field)?.visibleValue(hubSite: "hub")
     }
 
     /// Every field line of a store whose entity belongs to `item`.
     func dump(_ store: String, item: String? = nil) throws -> [String] {
-        try cli.ok(["dump", "--json", "--store", "\(store).db"]).split(separator: "\n").map(String.init).filter { line in
+        try cli.ok(["dump", "--json"] + at(store)).split(separator: "\n").map(String.init).filter { line in
             guard let item else { return true }
             return line.contains("/\(item)\"") || line.contains("/\(item)/")
         }
@@ -134,6 +179,39 @@ final class Cluster: @unchecked Sendable {
         try p.run()
         daemons[unit] = p
         return p
+    }
+
+    /// Keeps a copy of the hub's store as `name` (the hub stopped): its SQLite file with the WAL, or a pg_dump.
+    func backUpHub(as name: String) throws {
+        if let database { return try PostgresServer.shared().pgDump(database: database, to: dir + "/\(name).sql") }
+        for ext in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: dir + "/hub.db\(ext)") {
+            try? FileManager.default.removeItem(atPath: dir + "/\(name)\(ext)")
+            try FileManager.default.copyItem(atPath: dir + "/hub.db\(ext)", toPath: dir + "/\(name)\(ext)")
+        }
+    }
+
+    /// Puts the copy `name` back in place of the hub's store (the hub stopped), as an operator restoring a backup does.
+    func restoreHub(from name: String) throws {
+        try loseHub()
+        if let database {
+            try PostgresServer.shared().psql(database: database, sql: "\\i \(dir)/\(name).sql")
+            return
+        }
+        for ext in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: dir + "/\(name)\(ext)") {
+            try FileManager.default.copyItem(atPath: dir + "/\(name)\(ext)", toPath: dir + "/hub.db\(ext)")
+        }
+    }
+
+    /// The hub's store is gone (the hub stopped): the SQLite file deleted, or the database dropped and created empty.
+    func loseHub() throws {
+        if let database {
+            hubRecords = nil
+            let server = try PostgresServer.shared()
+            try server.psql(database: "postgres", sql: "DROP DATABASE \(database) WITH (FORCE)")
+            try server.createDatabase(database)
+            return
+        }
+        for ext in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir + "/hub.db\(ext)") }
     }
 
     /// Waits until `condition` holds, up to `timeout` seconds; returns the seconds it took, or nil.

@@ -9,11 +9,11 @@ import Testing
 @Suite(.serialized) struct NetworkFaultTests {
     /// Through a proxy that drops, cuts, stalls and answers 502/503, bureaus retry and converge;
     /// no write is lost and none is applied twice.
-    @Test func faultyNetworkLosesNothingAndAppliesNothingTwice() throws {
-        let c = try Cluster(units: ["jxj", "fgw"])
-        try c.cli.ok(["item", "new", "zx-2025-90", "--kind", "proposal", "--number", "90", "--year", "2025", "--title", "t", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "zx-2025-90", "jxj", "--role", "lead", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "zx-2025-90", "fgw", "--role", "cooperating", "--store", "hub.db"])
+    @Test(arguments: HubBackend.allCases) func faultyNetworkLosesNothingAndAppliesNothingTwice(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "fgw"], backend: backend)
+        try c.cli.ok(["item", "new", "zx-2025-90", "--kind", "proposal", "--number", "90", "--year", "2025", "--title", "t"] + c.atHub)
+        try c.cli.ok(["item", "assign", "zx-2025-90", "jxj", "--role", "lead"] + c.atHub)
+        try c.cli.ok(["item", "assign", "zx-2025-90", "fgw", "--role", "cooperating"] + c.atHub)
         try c.startHub()
         defer { c.stopHub() }
         // Each bureau first receives the item it writes to (since issue 15, item set needs the item, as the verbs do).
@@ -45,16 +45,16 @@ import Testing
         #expect(try c.value("hub", "assignment/zx-2025-90/jxj", "progress") == .string("进展22"))
         #expect(try c.value("hub", "assignment/zx-2025-90/fgw", "phone") == .string("0714-23"))
         // Each pushed write was recorded once at the hub, however often it was retried.
-        let received = try c.store("hub").history(ofItem: "zx-2025-90").filter { $0.origin == "received" }
+        let received = try c.records("hub").history(ofItem: "zx-2025-90").filter { $0.origin == "received" }
         let dots = received.map { "\($0.entity) \($0.field) \($0.site) \($0.counter)" }
         #expect(Set(dots).count == dots.count, "a write was applied twice")
     }
 
     /// A clerk writing in a loop while the daemon syncs: nothing fails with "database is locked", nothing is lost.
-    @Test func clerkWritesWhileTheDaemonSyncs() throws {
-        let c = try Cluster(units: ["jxj"])
-        try c.cli.ok(["item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025", "--title", "t", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "rd-2025-1", "jxj", "--role", "lead", "--store", "hub.db"])
+    @Test(arguments: HubBackend.allCases) func clerkWritesWhileTheDaemonSyncs(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj"], backend: backend)
+        try c.cli.ok(["item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025", "--title", "t"] + c.atHub)
+        try c.cli.ok(["item", "assign", "rd-2025-1", "jxj", "--role", "lead"] + c.atHub)
         try c.startHub()
         defer { c.stopHub() }
         let daemon = try c.startDaemon("jxj", interval: 0.3)
@@ -73,10 +73,10 @@ import Testing
     /// 200 bureaus at the same moment, as 200 daemons would be: each on its own thread and its own
     /// connection, released together. They sync (pull, push, confirm) all at once, then all 200 hold a
     /// long-poll at the hub at the same time; one office write wakes every one, and every unit receives it.
-    @Test func twoHundredBureausAtOnce() throws {
+    @Test(arguments: HubBackend.allCases) func twoHundredBureausAtOnce(backend: HubBackend) throws {
         let n = Int(ProcessInfo.processInfo.environment["BANLI_LOAD_UNITS"] ?? "") ?? 200
-        let c = try Cluster(units: [])
-        let hub = try c.store("hub")
+        let c = try Cluster(units: [], backend: backend)
+        let hub = try c.records("hub")
         var tokens: [String: String] = [:]
         for i in 0..<n {
             let site = "u\(i)"
@@ -153,8 +153,8 @@ import Testing
     }
 
     /// One unit over its rate gets 429; another unit is still served.
-    @Test func rateLimitIsPerUnit() throws {
-        let c = try Cluster(units: ["jxj", "fgw"], hubConfig: "rate_limit = 1\nrate_burst = 3\n")
+    @Test(arguments: HubBackend.allCases) func rateLimitIsPerUnit(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "fgw"], hubConfig: "rate_limit = 1\nrate_burst = 3\n", backend: backend)
         try c.startHub()
         defer { c.stopHub() }
         let jxj = CurlTransport(baseURL: c.hubURL, token: try c.token("jxj"))

@@ -24,9 +24,9 @@ import Testing
     }
 
     func setUp(_ c: Cluster) throws {
-        try c.cli.ok(["item", "new", "zx-2025-90", "--kind", "proposal", "--number", "90", "--year", "2025", "--title", "提案90", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "zx-2025-90", "jxj", "--role", "lead", "--at", "2025-03-20", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "zx-2025-90", "fgw", "--role", "cooperating", "--store", "hub.db"])
+        try c.cli.ok(["item", "new", "zx-2025-90", "--kind", "proposal", "--number", "90", "--year", "2025", "--title", "提案90"] + c.atHub)
+        try c.cli.ok(["item", "assign", "zx-2025-90", "jxj", "--role", "lead", "--at", "2025-03-20"] + c.atHub)
+        try c.cli.ok(["item", "assign", "zx-2025-90", "fgw", "--role", "cooperating"] + c.atHub)
         try c.sync("jxj")
         try c.sync("fgw")
     }
@@ -34,18 +34,18 @@ import Testing
     /// After a hub restore, bureaus hold dots the hub no longer knows, including the hub's own. The hub
     /// takes back each unit's own writes from that unit and its own authenticated writes from anyone,
     /// while a forged hub write is still refused.
-    @Test func hubRestoredFromAnOldBackupLosesNothingAndStillRefusesForgery() throws {
-        let c = try Cluster(units: ["jxj", "fgw"])
+    @Test(arguments: HubBackend.allCases) func hubRestoredFromAnOldBackupLosesNothingAndStillRefusesForgery(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "fgw"], backend: backend)
         try c.startHub()
         try setUp(c)
         c.stopHub()
-        try copyStore(c, "hub", to: ".bak")
+        try c.backUpHub(as: "hub.bak")
         try c.startHub()
 
         // After the backup: the office retitles 90 and assigns a new item; the units answer.
-        try c.cli.ok(["item", "set", "zx-2025-90", "title", "关于促进民营经济高质量发展的提案", "--store", "hub.db"])
-        try c.cli.ok(["item", "new", "zx-2025-91", "--kind", "proposal", "--number", "91", "--year", "2025", "--title", "提案91", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "zx-2025-91", "jxj", "--role", "sole", "--store", "hub.db"])
+        try c.cli.ok(["item", "set", "zx-2025-90", "title", "关于促进民营经济高质量发展的提案"] + c.atHub)
+        try c.cli.ok(["item", "new", "zx-2025-91", "--kind", "proposal", "--number", "91", "--year", "2025", "--title", "提案91"] + c.atHub)
+        try c.cli.ok(["item", "assign", "zx-2025-91", "jxj", "--role", "sole"] + c.atHub)
         try c.sync("jxj")
         try c.cli.ok(["item", "set", "zx-2025-90", "replyText", "答复全文", "--store", "jxj.db"])
         try c.cli.ok(["item", "set", "zx-2025-91", "acceptedAt", "2025-03-25", "--store", "jxj.db"])
@@ -57,7 +57,7 @@ import Testing
 
         // Disaster: the hub comes back from the old backup.
         c.stopHub()
-        try restoreStore(c, "hub", from: ".bak")
+        try c.restoreHub(from: "hub.bak")
         try c.startHub()
         defer { c.stopHub() }
         #expect(try c.value("hub", "item/zx-2025-91", "title") == nil, "the backup predates item 91")
@@ -76,7 +76,7 @@ import Testing
                 "relayed copies of fgw's writes are not the clerk's problem")
 
         // A new office write after the restore never reuses a dot.
-        let w = try c.store("hub").write(.item(id: "zx-2025-90"), "supervisor", .string("杨早容"))
+        let w = try c.records("hub").write(.item(id: "zx-2025-90"), "supervisor", .string("杨早容"))
         #expect(w.dot.counter > maxHubCounterSeen)
 
         // Forgery is still refused: a hub dot without a valid tag, and one with a tag copied from another write.
@@ -98,18 +98,18 @@ import Testing
     }
 
     /// A bureau that only pulled since the backup still gives the restored hub back the office's own writes.
-    @Test func hubRestoreRecoversOfficeWritesFromABureauThatOnlyPulled() throws {
-        let c = try Cluster(units: ["jxj", "fgw"])
+    @Test(arguments: HubBackend.allCases) func hubRestoreRecoversOfficeWritesFromABureauThatOnlyPulled(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "fgw"], backend: backend)
         try c.startHub()
         try setUp(c)
         c.stopHub()
-        try copyStore(c, "hub", to: ".bak")
+        try c.backUpHub(as: "hub.bak")
         try c.startHub()
-        try c.cli.ok(["item", "set", "zx-2025-90", "title", "改后的标题", "--store", "hub.db"])
-        try c.cli.ok(["item", "extend", "zx-2025-90", "fgw", "--due", "2025-06-30", "--store", "hub.db"])
+        try c.cli.ok(["item", "set", "zx-2025-90", "title", "改后的标题"] + c.atHub)
+        try c.cli.ok(["item", "extend", "zx-2025-90", "fgw", "--due", "2025-06-30"] + c.atHub)
         try c.sync("fgw")
         c.stopHub()
-        try restoreStore(c, "hub", from: ".bak")
+        try c.restoreHub(from: "hub.bak")
         try c.startHub()
         defer { c.stopHub() }
         #expect(try c.value("hub", "item/zx-2025-90", "title") == .string("提案90"))
@@ -126,23 +126,23 @@ import Testing
         let c = try Cluster(units: ["jxj"])
         try "key_file = \"other.key\"\n".write(toFile: c.dir + "/other.toml", atomically: true, encoding: .utf8)
         let r = try c.cli.run(["--config", "other.toml", "item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025",
-                               "--title", "t", "--store", "hub.db"])
+                               "--title", "t"] + c.atHub)
         #expect(r.status != 0 && r.stderr.contains("hub.db.key") && r.stderr.contains("other.key"), "\(r.stderr)")
     }
 
-    @Test func hubWhoseStoreWasDeletedIsRebuiltFromTheBureaus() throws {
-        let c = try Cluster(units: ["jxj", "fgw"])
+    @Test(arguments: HubBackend.allCases) func hubWhoseStoreWasDeletedIsRebuiltFromTheBureaus(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "fgw"], backend: backend)
         try c.startHub()
         try setUp(c)
         try c.cli.ok(["item", "set", "zx-2025-90", "replyText", "答复全文", "--store", "jxj.db"])
         try c.sync("jxj")
         c.stopHub()
-        for ext in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: c.dir + "/hub.db\(ext)") }
+        try c.loseHub()
         // The operator makes a new hub store (the key file was kept) and re-registers the units.
-        try c.cli.ok(["hub", "init", "--store", "hub.db", "--name", "市政府督查室"])
+        try c.cli.ok(["hub", "init", "--name", "市政府督查室"] + c.atHub)
         for u in ["jxj", "fgw"] {
             try FileManager.default.removeItem(atPath: c.dir + "/\(u).token")
-            try c.cli.ok(["hub", "add-unit", u, "--name", "单位\(u)", "--store", "hub.db", "--token-file", "\(u).token"])
+            try c.cli.ok(["hub", "add-unit", u, "--name", "单位\(u)", "--token-file", "\(u).token"] + c.atHub)
         }
         try c.startHub()
         defer { c.stopHub() }
@@ -153,17 +153,17 @@ import Testing
         #expect(try c.value("hub", "assignment/zx-2025-90/jxj", "replyText") == .string("答复全文"))
     }
 
-    @Test func bureauRestoredFromABackupGetsItsWritesBackAndNeverReusesADot() throws {
-        let c = try Cluster(units: ["jxj"])
+    @Test(arguments: HubBackend.allCases) func bureauRestoredFromABackupGetsItsWritesBackAndNeverReusesADot(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj"], backend: backend)
         try c.startHub()
         defer { c.stopHub() }
-        try c.cli.ok(["item", "new", "rd-2025-39", "--kind", "suggestion", "--number", "39", "--year", "2025", "--title", "建议39", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "rd-2025-39", "jxj", "--role", "lead", "--store", "hub.db"])
+        try c.cli.ok(["item", "new", "rd-2025-39", "--kind", "suggestion", "--number", "39", "--year", "2025", "--title", "建议39"] + c.atHub)
+        try c.cli.ok(["item", "assign", "rd-2025-39", "jxj", "--role", "lead"] + c.atHub)
         try c.sync("jxj")
         try copyStore(c, "jxj", to: ".bak")
         try c.cli.ok(["item", "set", "rd-2025-39", "replyText", "已答复", "--store", "jxj.db"])
         try c.sync("jxj")
-        let lost = try #require(try c.store("hub").field(.assignment(item: "rd-2025-39", site: "jxj"), "replyText")?.state.siblings.first)
+        let lost = try #require(try c.records("hub").field(.assignment(item: "rd-2025-39", site: "jxj"), "replyText")?.state.siblings.first)
 
         try restoreStore(c, "jxj", from: ".bak")
         #expect(try c.value("jxj", "assignment/rd-2025-39/jxj", "replyText") == nil)

@@ -4,11 +4,11 @@ import Testing
 /// schemathesis (PyPI) drives the live hub from docs/openapi.yaml: no 5xx, and every response
 /// conforms to the spec (status codes, headers, bodies, 405 with Allow, invalid input refused).
 @Suite(.serialized) struct SchemaTests {
-    @Test func liveHubConformsToTheOpenAPISpec() throws {
+    @Test(arguments: HubBackend.allCases) func liveHubConformsToTheOpenAPISpec(backend: HubBackend) throws {
         let st = try TestTool.schemathesis.path()
-        let c = try Cluster(units: ["jxj"])
-        try c.cli.ok(["item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025", "--title", "t", "--store", "hub.db"])
-        try c.cli.ok(["item", "assign", "rd-2025-1", "jxj", "--role", "lead", "--store", "hub.db"])
+        let c = try Cluster(units: ["jxj"], backend: backend)
+        try c.cli.ok(["item", "new", "rd-2025-1", "--kind", "建议", "--number", "1", "--year", "2025", "--title", "t"] + c.atHub)
+        try c.cli.ok(["item", "assign", "rd-2025-1", "jxj", "--role", "lead"] + c.atHub)
         try c.startHub()
         defer { c.stopHub() }
         let spec = repositoryRoot.appendingPathComponent("docs/openapi.yaml").path

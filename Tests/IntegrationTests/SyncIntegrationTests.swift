@@ -11,14 +11,14 @@ import Testing
     func newItem(_ c: Cluster, _ id: String, number: Int, assign: [(String, String)]) throws {
         // The kind the id names (rd- 建议, zx- 提案): a contradicting --kind is refused since issue 15.
         try c.cli.ok(["item", "new", id, "--kind", id.hasPrefix("rd-") ? "suggestion" : "proposal", "--number", "\(number)", "--year", "2025",
-                      "--title", "提案\(number)", "--proposer", "程玮", "--store", "hub.db"])
+                      "--title", "提案\(number)", "--proposer", "程玮"] + c.atHub)
         for (unit, role) in assign {
-            try c.cli.ok(["item", "assign", id, unit, "--role", role, "--at", "2025-03-20", "--store", "hub.db"])
+            try c.cli.ok(["item", "assign", id, unit, "--role", role, "--at", "2025-03-20"] + c.atHub)
         }
     }
 
-    @Test func concurrentEditsConvergeAndTheConflictIsVisibleEverywhere() throws {
-        let c = try Cluster(units: ["jxj", "fgw", "swj"])
+    @Test(arguments: HubBackend.allCases) func concurrentEditsConvergeAndTheConflictIsVisibleEverywhere(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "fgw", "swj"], backend: backend)
         try c.startHub()
         defer { c.stopHub() }
         try newItem(c, "zx-2025-90", number: 90, assign: [("jxj", "lead"), ("fgw", "cooperating"), ("swj", "cooperating")])
@@ -26,7 +26,7 @@ import Testing
 
         // Offline, the lead unit and the office (代录) record different progress; a cooperating unit gives its opinion.
         try c.cli.ok(["item", "set", "zx-2025-90", "progress", "已召开座谈会", "--store", "jxj.db"])
-        try c.cli.ok(["item", "set", "zx-2025-90", "progress", "代录：已走访", "--unit", "jxj", "--store", "hub.db"])
+        try c.cli.ok(["item", "set", "zx-2025-90", "progress", "代录：已走访", "--unit", "jxj"] + c.atHub)
         try c.cli.ok(["item", "set", "zx-2025-90", "opinion", "同意主办单位意见", "--store", "fgw.db"])
         let out = try c.sync("jxj")
         #expect(out.contains("1 new conflicts"))
@@ -34,7 +34,7 @@ import Testing
 
         let entity = "assignment/zx-2025-90/jxj"
         for store in ["hub", "jxj", "fgw", "swj"] {
-            let conflicts = try JSONValue.parse(c.cli.ok(["conflicts", "--json", "--store", "\(store).db"]))
+            let conflicts = try JSONValue.parse(c.cli.ok(["conflicts", "--json"] + c.at(store)))
             guard case .array(let list) = conflicts, list.count == 1, case .object(let o) = list[0] else {
                 Issue.record("\(store): expected one conflict, got \(conflicts.canonicalJSON)")
                 continue
@@ -52,13 +52,14 @@ import Testing
         try c.cli.ok(["resolve", entity, "progress", "已召开座谈会并走访", "--store", "jxj.db"])
         for u in ["jxj", "fgw", "swj"] { try c.sync(u) }
         for store in ["hub", "jxj", "fgw", "swj"] {
-            #expect(try c.cli.ok(["conflicts", "--json", "--store", "\(store).db"]) == "[]\n", "\(store)")
+            #expect(try c.cli.ok(["conflicts", "--json"] + c.at(store)) == "[]\n", "\(store)")
         }
     }
 
     /// Both plans of the replication filter (walking changes, or finding them from the unit's items) send the same.
-    @Test(arguments: ["seq", "items"]) func partialReplicationLateAssignmentAndReassignmentAway(plan: String) throws {
-        let c = try Cluster(units: ["jxj", "fgw"])
+    @Test(arguments: HubBackend.allCases, ["seq", "items"])
+    func partialReplicationLateAssignmentAndReassignmentAway(backend: HubBackend, plan: String) throws {
+        let c = try Cluster(units: ["jxj", "fgw"], backend: backend)
         c.environment["BANLI_PULL_PLAN"] = plan
         try c.startHub()
         defer { c.stopHub() }
@@ -77,7 +78,7 @@ import Testing
         try c.sync("fgw")
         for i in 0..<30 { try c.cli.ok(["item", "set", "rd-2025-39", "progress", "进展\(i)", "--store", "jxj.db"]) }
         try c.sync("jxj")
-        try c.cli.ok(["item", "assign", "rd-2025-65", "jxj", "--role", "会办", "--store", "hub.db"])
+        try c.cli.ok(["item", "assign", "rd-2025-65", "jxj", "--role", "会办"] + c.atHub)
         try c.sync("jxj")
         let whole = try c.dump("hub", item: "rd-2025-65")
         #expect(try c.dump("jxj", item: "rd-2025-65") == whole, "a unit assigned later receives the whole item")
@@ -85,12 +86,12 @@ import Testing
 
         // The office reassigns 39 away from jxj while jxj, not told yet, still writes to it: the hub refuses that
         // write and jxj keeps it visible locally; jxj receives active=false and nothing newer.
-        try c.cli.ok(["item", "set", "rd-2025-39", "active", "否", "--unit", "jxj", "--store", "hub.db"])
+        try c.cli.ok(["item", "set", "rd-2025-39", "active", "否", "--unit", "jxj"] + c.atHub)
         try c.cli.ok(["item", "set", "rd-2025-39", "progress", "仍在办理", "--store", "jxj.db"])
         let out = try c.sync("jxj")
         #expect(out.contains("1 rejected") && out.contains("reassigned away"))
         #expect(try c.value("jxj", "assignment/rd-2025-39/jxj", "active") == .bool(false))
-        try c.cli.ok(["item", "set", "rd-2025-39", "title", "改后的标题", "--store", "hub.db"])
+        try c.cli.ok(["item", "set", "rd-2025-39", "title", "改后的标题"] + c.atHub)
         try c.sync("jxj")
         #expect(try c.value("jxj", "item/rd-2025-39", "title") == .string("提案39"))
         // Once jxj knows (issue 15: item set obeys the workflow), it refuses such a write itself.
@@ -101,8 +102,8 @@ import Testing
         #expect(try c.value("jxj", "assignment/rd-2025-39/jxj", "progress") == .string("仍在办理"))
     }
 
-    @Test func forgedUnauthorizedFutureAndMalformedPushesAreRefused() throws {
-        let c = try Cluster(units: ["jxj", "fgw"], hubConfig: "max_body_bytes = 65536\n")
+    @Test(arguments: HubBackend.allCases) func forgedUnauthorizedFutureAndMalformedPushesAreRefused(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "fgw"], hubConfig: "max_body_bytes = 65536\n", backend: backend)
         try c.startHub()
         defer { c.stopHub() }
         try newItem(c, "zx-2025-90", number: 90, assign: [("jxj", "lead"), ("fgw", "cooperating")])
@@ -170,8 +171,8 @@ import Testing
         #expect(try CurlTransport(baseURL: c.hubURL, token: "x").get("/healthz", extraTimeout: 0, cancel: nil).status == 200)
     }
 
-    @Test func wrongTokenGets401AndAClearSentence() throws {
-        let c = try Cluster(units: ["jxj"])
+    @Test(arguments: HubBackend.allCases) func wrongTokenGets401AndAClearSentence(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj"], backend: backend)
         try c.startHub()
         defer { c.stopHub() }
         let r = try CurlTransport(baseURL: c.hubURL, token: "bnl_wrong").post("/v1/sync", json: #"{"protocol":1,"site":"jxj","cursor":0}"#)
@@ -187,7 +188,7 @@ import Testing
         #expect(!c.hubLog().contains("bnl_not_the_token"), "tokens never appear in logs")
         // Rotating the token: the old one stops working at once.
         let old = try c.token("jxj")
-        try c.cli.ok(["hub", "rotate-token", "jxj", "--store", "hub.db", "--token-file", "jxj.new"])
+        try c.cli.ok(["hub", "rotate-token", "jxj", "--token-file", "jxj.new"] + c.atHub)
         Thread.sleep(forTimeInterval: 1.1)
         #expect(try CurlTransport(baseURL: c.hubURL, token: old).post("/v1/sync", json: #"{"protocol":1,"site":"jxj","cursor":0}"#).status == 401)
         try c.cli.ok(["sync", "--store", "jxj.db", "--token-file", "jxj.new"])
@@ -195,8 +196,8 @@ import Testing
 
     /// The daemons' periodic sync is 5 minutes away, so a change that arrives at all within the
     /// 30-second ceiling was carried by the long-poll. How fast it is belongs to `make bench`.
-    @Test func longPollCarriesAChangeToAnotherUnit() throws {
-        let c = try Cluster(units: ["jxj", "fgw"])
+    @Test(arguments: HubBackend.allCases) func longPollCarriesAChangeToAnotherUnit(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj", "fgw"], backend: backend)
         try c.startHub()
         defer { c.stopHub() }
         try newItem(c, "zx-2025-90", number: 90, assign: [("jxj", "lead"), ("fgw", "cooperating")])
@@ -210,13 +211,13 @@ import Testing
         let took = try c.waitFor(timeout: 30) { try c.value("fgw", "assignment/zx-2025-90/jxj", "progress") == .string("已联系代表") }
         #expect(took != nil, "a unit's change reached the other unit without a periodic sync")
         // And from the office to a unit.
-        try c.cli.ok(["item", "set", "zx-2025-90", "title", "关于促进民营经济发展的提案", "--store", "hub.db"])
+        try c.cli.ok(["item", "set", "zx-2025-90", "title", "关于促进民营经济发展的提案"] + c.atHub)
         let took2 = try c.waitFor(timeout: 30) { try c.value("jxj", "item/zx-2025-90", "title") == .string("关于促进民营经济发展的提案") }
         #expect(took2 != nil, "the office's change reached the unit without a periodic sync")
     }
 
-    @Test func daemonSyncsOnItsOwnAndStopsCleanlyOnSIGTERM() throws {
-        let c = try Cluster(units: ["jxj"])
+    @Test(arguments: HubBackend.allCases) func daemonSyncsOnItsOwnAndStopsCleanlyOnSIGTERM(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj"], backend: backend)
         try c.startHub()
         defer { c.stopHub() }
         try newItem(c, "rd-2025-68", number: 68, assign: [("jxj", "sole")])
@@ -236,8 +237,8 @@ import Testing
         #expect(!log.contains(try c.token("jxj")), "the token never appears in logs")
     }
 
-    @Test func syncAgainstAStoppedHubFailsClearlyThenSucceedsWithNothingLost() throws {
-        let c = try Cluster(units: ["jxj"])
+    @Test(arguments: HubBackend.allCases) func syncAgainstAStoppedHubFailsClearlyThenSucceedsWithNothingLost(backend: HubBackend) throws {
+        let c = try Cluster(units: ["jxj"], backend: backend)
         try c.startHub()
         try newItem(c, "rd-2025-39", number: 39, assign: [("jxj", "lead")])
         try c.sync("jxj")
