@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 
 /// Several hub processes on one database: two `PostgresHubStorage` instances, each with its own client, are two processes.
-@Suite struct PostgresConcurrencyTests {
+@Suite(.offTheCooperativePool) struct PostgresConcurrencyTests {
     let server: PostgresServer
 
     init() throws { server = try PostgresServer.shared() }

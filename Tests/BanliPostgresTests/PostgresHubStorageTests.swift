@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 
 /// Every hub storage check on PostgreSQL, each in a fresh database.
-@Suite struct PostgresHubStorageTests {
+@Suite(.offTheCooperativePool) struct PostgresHubStorageTests {
     @Test(arguments: HubStorageConformance.checks)
     func conforms(_ check: HubStorageCheck) async throws {
         let factory = PostgresHubFactory()
@@ -22,7 +22,7 @@ import TestSupport
 }
 
 /// Creating, opening and migrating the hub's schema.
-@Suite struct PostgresSchemaTests {
+@Suite(.offTheCooperativePool) struct PostgresSchemaTests {
     let server: PostgresServer
 
     init() throws { server = try PostgresServer.shared() }

@@ -6,6 +6,23 @@ import Foundation
 import HubStorageConformance
 import Logging
 import TestSupport
+import Testing
+
+/// Runs each test's async work on `BridgeExecutor`'s threads. Swift's cooperative pool is as wide as the machine has
+/// cores, and the integration tests block its threads for minutes while processes run; a lease timer here would
+/// then fire late and report a healthy database as unavailable.
+struct OffTheCooperativePool: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        guard testCase != nil else { return try await function() }
+        try await withTaskExecutorPreference(BridgeExecutor.shared) { try await function() }
+    }
+}
+
+extension Trait where Self == OffTheCooperativePool {
+    static var offTheCooperativePool: Self { OffTheCooperativePool() }
+}
 
 /// A `PostgresHubStorage` kept open outside `withStorage`'s scope, for tests that hold several at once
 /// (two instances are two hub processes); `close()` shuts its client down.
