@@ -80,7 +80,7 @@ import TestSupport
         var missing = 0
         for item in items.map({ "zx-2025-\($0.number)" }) where lines(cz, item) != lines(hub, item) {
             missing += 1
-            Issue.record("cz differs from the hub on \(item): \(Set(lines(hub, item)).subtracting(lines(cz, item)).prefix(2))")
+            Issue.record("cz differs from the hub on \(item); the hub's lines cz lacks: \(Array(Set(lines(hub, item)).subtracting(lines(cz, item))))")
         }
         #expect(missing == 0)
         #expect(hub.filter { $0.contains("第\(rounds - 1)轮") }.count == writers.count, "every writer's last round reached the hub")
