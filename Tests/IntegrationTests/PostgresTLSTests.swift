@@ -7,21 +7,22 @@ import TestSupport
 /// pg_hba.conf that takes TCP logins only over TLS (`hostssl`), and certificates made with openssl in the test.
 @Suite(.serialized) struct PostgresTLSTests {
     /// A hub with unit jxj and one item in a database of a TLS-only server; the PKI (TLSTests' CA in ca.pem, an unrelated
-    /// CA in other-ca.pem) is in the cluster's folder. The server's certificate, signed by ca.pem, names only localhost.
+    /// CA in other-ca.pem) is in the cluster's folder. The server's certificate, signed by ca.pem, names localhost and
+    /// 127.0.0.1; the server also listens on 127.0.0.2, an address the certificate does not hold.
     func setUp() throws -> (PostgresHubCluster, PostgresServer, port: Int) {
         _ = try TestTool.openssl.path()  // fails the test, with how to install it, before any setup
         let pki = try BanliProcess.temporaryDirectory()
         let tls = TLSTests()
         try tls.makePKI(pki)
-        try "subjectAltName=DNS:localhost\n".write(toFile: pki + "/db.ext", atomically: true, encoding: .utf8)
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: pki + "/db.ext", atomically: true, encoding: .utf8)
         try tls.openssl(pki, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "db.key", "-out", "db.csr", "-subj", "/CN=localhost"])
         try tls.openssl(pki, ["x509", "-req", "-in", "db.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "db.pem",
                               "-days", "2", "-extfile", "db.ext"])
         let port = freePort()
         let server = try PostgresServer(
-            tcpPort: port, settings: ["ssl=on", "ssl_cert_file=server.pem", "ssl_key_file=server.key"],
+            tcpPort: port, settings: ["ssl=on", "ssl_cert_file=server.pem", "ssl_key_file=server.key", "listen_addresses=127.0.0.1,127.0.0.2"],
             files: ["server.pem": pki + "/db.pem", "server.key": pki + "/db.key"],
-            hba: ["local all all trust", "hostssl all all 127.0.0.1/32 trust", "hostssl all all ::1/128 trust"])
+            hba: ["local all all trust", "hostssl all all 127.0.0.0/8 trust", "hostssl all all ::1/128 trust"])
         try server.start()
         // Set up through the Unix socket (hub.toml); the tests reach the database over TCP with their own configs.
         let c = try PostgresHubCluster(server: server, units: ["jxj"])
@@ -55,10 +56,11 @@ import TestSupport
         let counts = sessions.split(separator: ",").compactMap { Int($0) }
         #expect(counts.count == 2 && counts[0] >= 1 && counts[1] == 0, "encrypted,plain sessions: \(sessions)")
 
-        // verify-full with the office's CA in sslrootcert, and the name the certificate holds.
+        // verify-full with the office's CA in sslrootcert, and a name, or an address, that the certificate holds.
         try config(c, "verify", host: "localhost", port: port, "?sslmode=verify-full&sslrootcert=ca.pem")
         try c.cli.ok(["--config", "verify.toml", "item", "set", "zx-2025-70", "title", "关于加强校园安全的提案"])
-        #expect(try c.cli.ok(["--config", "verify.toml", "item", "show", "zx-2025-70"]).contains("关于加强校园安全的提案"))
+        try config(c, "verifyip", host: "127.0.0.1", port: port, "?sslmode=verify-full&sslrootcert=ca.pem")
+        #expect(try c.cli.ok(["--config", "verifyip.toml", "item", "show", "zx-2025-70"]).contains("关于加强校园安全的提案"))
         try c.cli.ok(["sync", "--store", "jxj.db"])
         #expect(try c.line("jxj", containing: "关于加强校园安全的提案"))
     }
@@ -82,9 +84,9 @@ import TestSupport
         // The system's roots (no sslrootcert) do not know the office's CA either.
         try config(c, "systemroots", host: "localhost", port: port, "?sslmode=verify-full")
         try refused("systemroots", ["TLS handshake with the database", "not signed by an authority the system trusts", "sslrootcert"])
-        // The right authority, but a host name the certificate does not hold.
-        try config(c, "wronghost", host: "127.0.0.1", port: port, "?sslmode=verify-full&sslrootcert=ca.pem")
-        try refused("wronghost", ["TLS handshake with the database", "does not name the host 127.0.0.1"])
+        // The right authority, but an address the certificate does not hold.
+        try config(c, "wronghost", host: "127.0.0.2", port: port, "?sslmode=verify-full&sslrootcert=ca.pem")
+        try refused("wronghost", ["TLS handshake with the database", "does not name the host 127.0.0.2"])
         // No TLS to a server whose pg_hba.conf takes TCP logins only over TLS.
         try config(c, "plain", host: "127.0.0.1", port: port, "")
         try refused("plain", ["refused the login", "no encryption", "pg_hba.conf"])
