@@ -100,4 +100,16 @@ import TestSupport
         try refused("requireroot", ["sslrootcert applies only with sslmode=verify-full"])
         #expect(try c.hub(["dump", "--json"]) == before, "nothing was written")
     }
+
+    @Test func sslmodeRequireToAServerWithoutTLSSaysSo() throws {
+        let port = freePort()
+        let server = try PostgresServer(tcpPort: port)
+        try server.start()
+        defer { try? server.stop() }
+        let c = try PostgresHubCluster(server: server, units: ["jxj"])
+        try config(c, "require", host: "127.0.0.1", port: port, "?sslmode=require")
+        let r = try c.cli.run(["--config", "require.toml", "hub", "status"])
+        #expect(r.status != 0 && r.stderr.contains("does not offer TLS (sslmode=require); turn ssl on in its postgresql.conf")
+                && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
 }
