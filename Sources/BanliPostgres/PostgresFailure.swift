@@ -34,9 +34,10 @@ enum PostgresFailure {
                                   + "\(location.host ?? "in the URL"); connect by a name the certificate holds.")
             }
             if location.sslMode == .verifyFull, "\(tls)".contains("CERTIFICATE_VERIFY_FAILED") {
-                let trusted = location.sslRootCert.map { "an authority in \($0) (sslrootcert)" }
-                    ?? "an authority the system trusts; name the office's CA file with sslrootcert=/path/ca.pem in the URL"
-                return BanliError(.config, "The TLS handshake with the database \(db) failed: its certificate is not signed by \(trusted).")
+                let trusted = location.sslRootCert.map { "an authority in \($0) (sslrootcert)" } ?? "an authority the system trusts"
+                let hint = location.sslRootCert == nil ? "; name the office's CA file with sslrootcert=/path/ca.pem in the URL" : ""
+                return BanliError(.config, "The TLS handshake with the database \(db) failed: its certificate is not signed by \(trusted) "
+                                  + "(or is out of its validity dates)\(hint).")
             }
             return BanliError(.config, "The TLS handshake with the database \(db) failed (\(tls)); check sslmode and sslrootcert in the URL.")
         }
