@@ -1,4 +1,5 @@
 import BanliCore
+import NIOSSL
 import PostgresNIO
 
 /// Turns driver and server failures into Banli's errors: a database that cannot be used now becomes
@@ -6,6 +7,12 @@ import PostgresNIO
 enum PostgresFailure {
     /// Thrown when no pooled connection came in time (the server is down or refusing connections).
     struct LeaseTimeout: Error {}
+
+    /// The TLS failure in `error` (itself, or what the driver wrapped), if any.
+    static func tlsFailure(_ error: any Error) -> (any Error)? {
+        if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError { return error }
+        return (error as? PSQLError)?.underlying.flatMap(tlsFailure)
+    }
 
     /// SQLSTATE classes and codes that mean "try again later": connection exceptions (08), insufficient resources (53),
     /// operator intervention (57: shutdown, cannot connect now), serialization failures and deadlocks (40001, 40P01).
@@ -20,6 +27,23 @@ enum PostgresFailure {
         if error is LeaseTimeout {
             return BanliError(.storeUnavailable, "The database \(db) gave no connection within \(PostgresHubStorage.leaseTimeout); "
                               + "the server is down, unreachable or refusing connections; try again once it is back.")
+        }
+        if let tls = tlsFailure(error) {
+            if let extra = tls as? NIOSSLExtraError, extra == .failedToValidateHostname {
+                return BanliError(.config, "The TLS handshake with the database \(db) failed: its certificate does not name the host "
+                                  + "\(location.host ?? "in the URL"); connect by a name the certificate holds.")
+            }
+            if location.sslMode == .verifyFull, "\(tls)".contains("CERTIFICATE_VERIFY_FAILED") {
+                let trusted = location.sslRootCert.map { "an authority in \($0) (sslrootcert)" } ?? "an authority the system trusts"
+                let hint = location.sslRootCert == nil ? "; name the office's CA file with sslrootcert=/path/ca.pem in the URL" : ""
+                return BanliError(.config, "The TLS handshake with the database \(db) failed: its certificate is not signed by \(trusted) "
+                                  + "(or is out of its validity dates)\(hint).")
+            }
+            return BanliError(.config, "The TLS handshake with the database \(db) failed (\(tls)); check sslmode and sslrootcert in the URL.")
+        }
+        if let e = error as? PSQLError, e.code == .sslUnsupported {
+            return BanliError(.config, "The database \(db) does not offer TLS (sslmode=\(location.sslMode.rawValue)); "
+                              + "turn ssl on in its postgresql.conf, or use sslmode=disable on a network you trust.")
         }
         if let e = error as? PSQLError, e.code == .server, let state = e.serverInfo?[.sqlState] {
             let message = e.serverInfo?[.message] ?? state

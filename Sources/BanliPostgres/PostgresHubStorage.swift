@@ -239,6 +239,10 @@ public final class PostgresHubStorage: HubStorage, Sendable {
             if let t = error as? PostgresTransactionError {
                 throw PostgresFailure.banliError(t.closureError ?? t.commitError ?? t.beginError ?? error, location: location)
             }
+            // The pool only says that it gave no connection: one direct attempt names the cause (TLS, login, refused).
+            if error is PostgresFailure.LeaseTimeout, let failure = await location.connectionFailure() {
+                throw PostgresFailure.banliError(failure, location: location)
+            }
             throw PostgresFailure.banliError(error, location: location)
         }
     }

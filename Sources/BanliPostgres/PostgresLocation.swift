@@ -1,9 +1,10 @@
 import BanliCore
 import Foundation
+import Logging
 import NIOSSL
 import PostgresNIO
 
-/// Where a hub's PostgreSQL database is: `postgresql://user@host:port/db?sslmode=…` (also `postgres://`).
+/// Where a hub's PostgreSQL database is: `postgresql://user@host:port/db?sslmode=…&sslrootcert=…` (also `postgres://`).
 ///
 /// A host that is a path (`?host=/run/postgresql`, or `postgresql://user@%2Frun%2Fpostgresql/db`) names the
 /// folder of the server's Unix socket, `DIR/.s.PGSQL.PORT`. Passwords never come from the URL: they come from
@@ -22,7 +23,7 @@ public struct PostgresLocation: Sendable, Equatable {
         case disable
         /// TLS without checking the server's certificate.
         case require
-        /// TLS, the certificate checked against the system's trusted authorities and the host name.
+        /// TLS, the certificate checked against the trusted authorities (the system's, or `sslrootcert`'s) and the host name.
         case verifyFull = "verify-full"
     }
 
@@ -30,6 +31,8 @@ public struct PostgresLocation: Sendable, Equatable {
     public var user: String
     public var database: String
     public var sslMode: SSLMode
+    /// The PEM file of the authorities trusted for `verify-full` instead of the system's (libpq's `sslrootcert`), if any.
+    public var sslRootCert: String?
     /// The file whose first line is the password (`password_file`), if any.
     public var passwordFile: String?
 
@@ -100,6 +103,7 @@ public struct PostgresLocation: Sendable, Equatable {
             port = p
         }
         var sslMode = SSLMode.disable
+        var sslRootCert: String?
         var seen: Set<String> = []
         for pair in queryText.split(separator: "&", omittingEmptySubsequences: false) where !(pair.isEmpty && queryText.isEmpty) {
             guard let eq = pair.firstIndex(of: "=") else { throw Self.malformed("the parameter '\(pair)' has no '=value'") }
@@ -111,12 +115,19 @@ public struct PostgresLocation: Sendable, Equatable {
                     throw Self.malformed("sslmode '\(value)' is not supported; use disable, require or verify-full")
                 }
                 sslMode = mode
+            case "sslrootcert":
+                guard !value.isEmpty else { throw Self.malformed("sslrootcert is empty; give the path of a PEM file of trusted authorities") }
+                sslRootCert = value
             case "host":
                 guard host.isEmpty else { throw Self.malformed("it names the host twice (before the database and in ?host=); give it once") }
                 host = value
             default:
-                throw Self.malformed("the parameter '\(name)' is not supported; Banli reads only sslmode and host")
+                throw Self.malformed("the parameter '\(name)' is not supported; Banli reads only sslmode, sslrootcert and host")
             }
+        }
+        if sslRootCert != nil, sslMode != .verifyFull {
+            throw Self.malformed("sslrootcert applies only with sslmode=verify-full, which checks the server's certificate; "
+                                 + "add sslmode=verify-full or drop sslrootcert")
         }
         guard !host.isEmpty else {
             throw Self.malformed("it names no server; write postgresql://user@HOST:port/db, or ?host=/run/postgresql for a Unix socket")
@@ -134,6 +145,7 @@ public struct PostgresLocation: Sendable, Equatable {
         self.user = user
         self.database = database
         self.sslMode = sslMode
+        self.sslRootCert = sslRootCert
         self.passwordFile = passwordFile
     }
 
@@ -144,6 +156,7 @@ public struct PostgresLocation: Sendable, Equatable {
         case .tcp(let host, let port):
             let h = host.contains(":") ? "[\(host)]" : host
             return "postgresql://\(user)@\(h):\(port)/\(db)" + (sslMode == .disable ? "" : "?sslmode=\(sslMode.rawValue)")
+                + (sslRootCert.map { "&sslrootcert=\(Self.encoded($0))" } ?? "")
         case .socket(let dir, let port):
             return "postgresql://\(user)@:\(port)/\(db)?host=\(Self.encoded(dir))"
         }
@@ -172,6 +185,12 @@ public struct PostgresLocation: Sendable, Equatable {
         return PassFile.password(in: text, host: passFileHost, port: port, database: database, user: user)
     }
 
+    /// The server's host name or address, for a TCP endpoint.
+    var host: String? {
+        guard case .tcp(let host, _) = endpoint else { return nil }
+        return host
+    }
+
     var port: Int {
         switch endpoint {
         case .tcp(_, let port), .socket(_, let port): return port
@@ -196,10 +215,11 @@ public struct PostgresLocation: Sendable, Equatable {
             config = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
             switch sslMode {
             case .disable: break
-            case .require: config.tls = .require(Self.tls(verify: false))
+            case .require: config.tls = .require(try tls(verify: false))
             case .verifyFull:
-                config.tls = .require(Self.tls(verify: true))
-                config.options.tlsServerName = host
+                // No tlsServerName: postgres-nio sends the host as SNI, and NIOSSL checks the certificate against the
+                // host name, or against the address for an IP (which SNI may not carry).
+                config.tls = .require(try tls(verify: true))
             }
         }
         config.options.connectTimeout = .seconds(3)
@@ -216,20 +236,47 @@ public struct PostgresLocation: Sendable, Equatable {
         case .tcp(let host, let port):
             let tls: PostgresConnection.Configuration.TLS = switch sslMode {
             case .disable: .disable
-            case .require: .require(try NIOSSLContext(configuration: Self.tls(verify: false)))
-            case .verifyFull: .require(try NIOSSLContext(configuration: Self.tls(verify: true)))
+            case .require: .require(try NIOSSLContext(configuration: tls(verify: false)))
+            case .verifyFull: .require(try NIOSSLContext(configuration: tls(verify: true)))
             }
             config = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
-            if sslMode == .verifyFull { config.options.tlsServerName = host }
         }
         config.options.connectTimeout = .seconds(3)
         return config
     }
 
-    static func tls(verify: Bool) -> TLSConfiguration {
+    /// Why no connection can be made: one direct attempt, outside the pool (which only says that it gave none); nil
+    /// when it connects.
+    func connectionFailure() async -> (any Error)? {
+        var logger = Logger(label: "banli.postgres.probe")
+        logger.logLevel = .critical  // the caller reports what failed, in one sentence
+        do {
+            let config = try connectionConfiguration(password: try password())
+            try await PostgresConnection.connect(configuration: config, id: 0, logger: logger).close()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The client's TLS settings; with `verify` and `sslRootCert`, only that file's authorities are trusted (as libpq does).
+    func tls(verify: Bool) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         if !verify { tls.certificateVerification = .none }
+        if verify, let sslRootCert { tls.trustRoots = .certificates(try Self.trustedRoots(sslRootCert)) }
         return tls
+    }
+
+    /// The certificates of the PEM file `path` (`sslrootcert`); an unreadable file, or one holding none, is refused.
+    static func trustedRoots(_ path: String) throws -> [NIOSSLCertificate] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BanliError(.config, "Cannot read the CA file \(path) (sslrootcert in the PostgreSQL URL); check that it exists and this user may read it.")
+        }
+        guard let certificates = try? NIOSSLCertificate.fromPEMBytes(Array(data)), !certificates.isEmpty else {
+            throw BanliError(.config, "The CA file \(path) (sslrootcert in the PostgreSQL URL) holds no PEM certificate; "
+                             + "give the PEM file of the authority that signed the database server's certificate.")
+        }
+        return certificates
     }
 
     static func malformed(_ why: String) -> BanliError {

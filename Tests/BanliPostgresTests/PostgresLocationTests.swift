@@ -29,6 +29,27 @@ import TestSupport
         #expect(try PostgresLocation(parsing: tcp.redacted) == tcp)
     }
 
+    @Test func sslrootcertNamesTheTrustedAuthoritiesForVerifyFull() throws {
+        let location = try PostgresLocation(parsing: "postgresql://banli@db.example:5432/banli?sslmode=verify-full&sslrootcert=/etc/banli/%E5%8A%9E-ca.pem")
+        #expect(location.sslMode == .verifyFull && location.sslRootCert == "/etc/banli/办-ca.pem")
+        #expect(location.redacted == "postgresql://banli@db.example:5432/banli?sslmode=verify-full&sslrootcert=%2Fetc%2Fbanli%2F%E5%8A%9E-ca.pem")
+        #expect(try PostgresLocation(parsing: location.redacted) == location, "the redacted form reads back")
+        let either = try PostgresLocation(parsing: "postgresql://banli@db/banli?sslrootcert=ca.pem&sslmode=verify-full")
+        #expect(either.sslRootCert == "ca.pem", "in either order; a relative path is the working folder's, as libpq reads it")
+        #expect(try PostgresLocation(parsing: "postgresql://banli@db/banli?sslmode=verify-full").sslRootCert == nil)
+
+        for (url, why) in [
+            ("postgresql://banli@db/banli?sslmode=require&sslrootcert=/ca.pem", "sslrootcert applies only with sslmode=verify-full"),
+            ("postgresql://banli@db/banli?sslrootcert=/ca.pem", "sslrootcert applies only with sslmode=verify-full"),
+            ("postgresql://banli@db/banli?sslmode=verify-full&sslrootcert=", "sslrootcert is empty"),
+            ("postgresql://banli@db/banli?sslmode=verify-full&sslrootcert=/a.pem&sslrootcert=/b.pem", "'sslrootcert' is given twice"),
+            ("postgresql://banli@db/banli?sslmode=verify-full&sslrootcert=/ca%0A.pem", "decodes to a line break"),
+        ] {
+            let error = #expect(throws: BanliError.self, "\(url)") { try PostgresLocation(parsing: url) }
+            #expect(error?.code == .config && error?.message.contains(why) == true, "\(url): \(error?.message ?? "")")
+        }
+    }
+
     @Test func tellsPostgresFromSQLite() {
         #expect(PostgresLocation.isPostgres("postgresql://banli@db/banli"))
         #expect(PostgresLocation.isPostgres("POSTGRES://banli@db/banli"))

@@ -40,11 +40,11 @@ final class PostgresHubCluster: @unchecked Sendable {
                    + ports.flatMap { ["--hub-url", "http://127.0.0.1:\($0)"] })
     }
 
-    /// Starts a hub process on `port` and waits until it answers.
-    func startHub(port: Int) throws {
+    /// Starts a hub process on `port` (its store named by `config`, hub.toml unless told) and waits until it answers.
+    func startHub(port: Int, config: String = "hub.toml") throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: BanliProcess.binary)
-        p.arguments = ["--config", "hub.toml", "hub", "serve", "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(freePort())"]
+        p.arguments = ["--config", config, "hub", "serve", "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(freePort())"]
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         _ = FileManager.default.createFile(atPath: dir + "/hub-\(port).log", contents: nil)
         let log = FileHandle(forWritingAtPath: dir + "/hub-\(port).log")!

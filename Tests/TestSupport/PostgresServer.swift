@@ -15,6 +15,9 @@ public final class PostgresServer: @unchecked Sendable {
     public static let port = 5432
     static let bin = "/usr/lib/postgresql/15/bin"
 
+    /// Settings given to the server after Banli's test defaults (`-c NAME=VALUE`; later ones win), for example `ssl=on`.
+    public let settings: [String]
+
     private let lock = NSLock()
     private var running = false
 
@@ -38,17 +41,36 @@ public final class PostgresServer: @unchecked Sendable {
     nonisolated(unsafe) private static var sharedServer: PostgresServer?
 
     /// Creates the cluster (not started); `tcpPort` also makes it listen on 127.0.0.1.
-    public init(tcpPort: Int? = nil) throws {
+    ///
+    /// `settings` are `NAME=VALUE` server settings without spaces or quotes (`ssl=on`, `ssl_cert_file=server.pem`);
+    /// `files` are copied into the data directory (name there: source path), mode 0600 and owned by the server's user,
+    /// as it requires of a TLS key; `hba` replaces pg_hba.conf (which trusts every local and loopback login).
+    public init(tcpPort: Int? = nil, settings: [String] = [], files: [String: String] = [:], hba: [String]? = nil) throws {
         for tool in ["initdb", "pg_ctl", "postgres", "psql", "pg_dump", "createdb"] where !FileManager.default.isExecutableFile(atPath: "\(Self.bin)/\(tool)") {
             throw PostgresServerError("\(Self.bin)/\(tool) is missing; install Debian's postgresql package: apt-get install postgresql")
         }
         self.tcpPort = tcpPort
+        self.settings = settings
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("banli-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         if getuid() == 0 {
             try Self.run("/usr/bin/chown", ["postgres:postgres", directory])
         }
         try runAsOwner("initdb", ["-D", dataDirectory, "-U", user, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
+        for (name, source) in files {
+            try ownedFile(name, contents: try Data(contentsOf: URL(fileURLWithPath: source)))
+        }
+        if let hba { try ownedFile("pg_hba.conf", contents: Data((hba.joined(separator: "\n") + "\n").utf8)) }
+    }
+
+    /// Writes `name` into the data directory, mode 0600, owned by the user the server runs as.
+    private func ownedFile(_ name: String, contents: Data) throws {
+        let path = dataDirectory + "/" + name
+        try? FileManager.default.removeItem(atPath: path)
+        guard FileManager.default.createFile(atPath: path, contents: contents, attributes: [.posixPermissions: 0o600]) else {
+            throw PostgresServerError("Cannot write \(path).")
+        }
+        if getuid() == 0 { try Self.run("/usr/bin/chown", ["postgres:postgres", path]) }
     }
 
     deinit { try? stop() }
@@ -61,6 +83,7 @@ public final class PostgresServer: @unchecked Sendable {
         // fsync=off loses data only when the machine crashes; `stop()` (an immediate shutdown) keeps every commit.
         var options = "-c listen_addresses=\(listen) -c unix_socket_directories=\(directory) -c fsync=off -c max_connections=200 -p \(Self.port)"
         if let tcpPort { options += " -c port=\(tcpPort)" }
+        for setting in settings { options += " -c \(setting)" }
         try runAsOwner("pg_ctl", ["-D", dataDirectory, "-l", directory + "/server.log", "-w", "-t", "30", "-o", options, "start"])
         lock.withLock { running = true }
     }
