@@ -5,8 +5,11 @@ import PostgresNIO
 /// Turns driver and server failures into Banli's errors: a database that cannot be used now becomes
 /// `.storeUnavailable` (the hub answers 503 with `Retry-After`); the sentence names the database, redacted.
 enum PostgresFailure {
-    /// Thrown when no pooled connection came in time (the server is down or refusing connections).
-    struct LeaseTimeout: Error {}
+    /// Thrown when no pooled connection came in time: the server is down or refusing connections, or (`busy`) it
+    /// answers but every pooled connection stayed taken.
+    struct LeaseTimeout: Error {
+        var busy = false
+    }
 
     /// The TLS failure in `error` (itself, or what the driver wrapped), if any.
     static func tlsFailure(_ error: any Error) -> (any Error)? {
@@ -24,6 +27,10 @@ enum PostgresFailure {
     static func banliError(_ error: any Error, location: PostgresLocation) -> any Error {
         if error is BanliError || error is CancellationError { return error }
         let db = location.redacted
+        if let timeout = error as? LeaseTimeout, timeout.busy {
+            return BanliError(.storeUnavailable, "The database \(db) is busy: no pooled connection came free within "
+                              + "\(PostgresHubStorage.busyLeaseTimeout); try again shortly.")
+        }
         if error is LeaseTimeout {
             return BanliError(.storeUnavailable, "The database \(db) gave no connection within \(PostgresHubStorage.leaseTimeout); "
                               + "the server is down, unreachable or refusing connections; try again once it is back.")

@@ -6,7 +6,6 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 
 /// The hub's storage on PostgreSQL: several `banli hub serve` processes on one database, all serving at once.
 ///
@@ -36,9 +35,10 @@ public final class PostgresHubStorage: HubStorage, Sendable {
     let logger: Logger
     let signal: ChangeSignal
 
-    /// How long an operation waits for a pooled connection before answering `.storeUnavailable`, unless the
-    /// database is handing connections to others meanwhile: then the pool is busy, not the database down, and the
-    /// operation waits in the queue up to `busyLeaseTimeout` (a burst of bureaus, well inside their 60 s request timeout).
+    /// How long an operation waits for a pooled connection before it asks the database directly whether it is there. If
+    /// it is not, the operation answers `.storeUnavailable` with the cause; if it is, the pool is busy, not the database
+    /// down, and the operation waits in the queue up to `busyLeaseTimeout` (a burst of bureaus, well inside their 60 s
+    /// request timeout).
     static let leaseTimeout: Duration = .seconds(5)
     static let busyLeaseTimeout: Duration = .seconds(25)
 
@@ -204,27 +204,23 @@ public final class PostgresHubStorage: HubStorage, Sendable {
         _ client: PostgresClient, location: PostgresLocation, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let leased = Flag()
-        let grants = LeaseGrants.of(location)
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
                     try await client.withConnection { conn in
                         leased.set()
-                        grants.granted()
                         return try await body(conn)
                     }
                 }
                 // The pool queues a request while it cannot connect; give up on the lease, never on the work once leased.
                 group.addTask {
-                    let start = ContinuousClock.now
-                    while true {
-                        try await Task.sleep(for: leaseTimeout / 5)
-                        if leased.isSet { return nil }
-                        let waited = ContinuousClock.now - start
-                        guard waited < leaseTimeout || (waited < busyLeaseTimeout && grants.grantedWithin(leaseTimeout)) else {
-                            throw PostgresFailure.LeaseTimeout()
-                        }
-                    }
+                    try await Task.sleep(for: leaseTimeout)
+                    if leased.isSet { return nil }
+                    // The pool only says that it gave no connection: one direct attempt names the cause (TLS, login, refused).
+                    if let failure = await location.connectionFailure() { throw failure }
+                    try await Task.sleep(for: busyLeaseTimeout - leaseTimeout)
+                    if leased.isSet { return nil }
+                    throw PostgresFailure.LeaseTimeout(busy: true)
                 }
                 while let next = try await group.next() {
                     if let result = next {
@@ -238,10 +234,6 @@ public final class PostgresHubStorage: HubStorage, Sendable {
             // Unwrap a transaction's error: the body's failure (or the commit's) is what matters.
             if let t = error as? PostgresTransactionError {
                 throw PostgresFailure.banliError(t.closureError ?? t.commitError ?? t.beginError ?? error, location: location)
-            }
-            // The pool only says that it gave no connection: one direct attempt names the cause (TLS, login, refused).
-            if error is PostgresFailure.LeaseTimeout, let failure = await location.connectionFailure() {
-                throw PostgresFailure.banliError(failure, location: location)
             }
             throw PostgresFailure.banliError(error, location: location)
         }
@@ -471,29 +463,6 @@ public final class PostgresHubStorage: HubStorage, Sendable {
 }
 
 /// A flag set once, read from another task.
-/// When a database last handed out a pooled connection in this process: a lease that waits while others are served
-/// is queued behind a busy pool, not refused by a database that is down.
-final class LeaseGrants: Sendable {
-    private let last = Mutex<ContinuousClock.Instant?>(nil)
-    private static let all = Mutex<[String: LeaseGrants]>([:])
-
-    /// The record for the database at `location` (one per database, shared by its clients in this process).
-    static func of(_ location: PostgresLocation) -> LeaseGrants {
-        all.withLock { all in
-            if let known = all[location.redacted] { return known }
-            let grants = LeaseGrants()
-            all[location.redacted] = grants
-            return grants
-        }
-    }
-
-    func granted() { last.withLock { $0 = .now } }
-
-    func grantedWithin(_ interval: Duration) -> Bool {
-        last.withLock { $0.map { ContinuousClock.now - $0 < interval } ?? false }
-    }
-}
-
 final class Flag: @unchecked Sendable {
     // Unchecked: `value` is touched only under `lock`.
     private let lock = NSLock()

@@ -101,7 +101,8 @@ import TestSupport
 
         // A file whose third line holds an impossible date: refused whole, the database as it was.
         let bad = ledger([(41, "jxj", "fgw"), (42, "jxj", "fgw")])
-            .replacingOccurrences(of: "关于第42号事项的提案,单位jxj,单位fgw,2025-03-20", with: "关于第42号事项的提案,单位jxj,单位fgw,2025-02-30")
+            .replacingOccurrences(of: "关于第42号事项的提案,单位jxj,单位fgw,2025-03-20",
+                                  with: "关于第42号事项的提案,单位jxj,单位fgw,2025-02-30")
         try bad.write(toFile: c.dir + "/bad.csv", atomically: true, encoding: .utf8)
         let head = "SELECT seq || ',' || clock FROM hub"
         let (before, counters) = (try c.hub(["dump", "--json"]), try server.psql(database: c.database, sql: head))
