@@ -111,5 +111,24 @@ func capacityEstimate(sqlite: BackendCosts, postgres: PostgresFacts?, statesPerI
             : "More than half a core: measure again on the target machine before sizing it.")
 
         """
-    return s
+    return wrapped(s)
+}
+
+/// Markdown wrapped at 120 characters; a numbered item's continuation lines are indented under its text.
+func wrapped(_ text: String, width: Int = 120) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        guard line.count > width else { return String(line) }
+        let indent = line.first?.isNumber == true ? "   " : ""
+        var lines: [String] = []
+        var current = ""
+        for word in line.split(separator: " ") {
+            if !current.isEmpty, current.count + 1 + word.count > width {
+                lines.append(current)
+                current = indent + word
+            } else {
+                current += (current.isEmpty ? "" : " ") + word
+            }
+        }
+        return (lines + [current]).joined(separator: "\n")
+    }.joined(separator: "\n")
 }
