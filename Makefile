@@ -149,8 +149,10 @@ adversary: test-tools
 	$(TEST_TOOLS) BANLI_ADVERSARY_ROUNDS=$${ROUNDS:-2000} BANLI_ADVERSARY_SEED=$${SEED:-20261130} \
 	  $(SWIFT) test --skip-build --disable-xctest --filter AdversaryTests
 
-# Benchmarks (release build): prints the table and writes docs/performance.md.
+# Benchmarks (release build): prints the table and writes docs/performance.md. The PostgreSQL figures start their own
+# server from Debian's postgresql package (initdb into a temporary folder, as the tests do).
 bench: deps $(PYCRDT_STAMP)
+	@$(MAKE) --no-print-directory apt PACKAGES="postgresql"
 	$(SWIFT) build $(RELEASE) --product banli
 	$(SWIFT) build $(RELEASE) --product banli-bench
 	BANLI_BENCH_OUT=docs/performance.md BANLI_BENCH_PYTHON="$(CURDIR)/$(BENCH_VENV)/bin/python3" \

@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "BanliBench",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliStore", "BanliSync",
+                "BanliCore", "BanliProtocol", "BanliStore", "BanliSync", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -14,24 +14,12 @@ struct LoadResult {
 }
 
 /// Sends each connection's request again as soon as its answer is complete, for `duration` seconds.
-/// `requests[i]` is the whole HTTP request of connection i (keep-alive, Content-Length bodies).
-func runLoad(port: Int, requests: [[UInt8]], duration: Double) throws -> LoadResult {
+/// `requests[i]` is the whole HTTP request of connection i (keep-alive, Content-Length bodies); connection i goes to
+/// `ports[i % ports.count]`, so several hub processes share the simulated bureaus evenly.
+func runLoad(ports: [Int], requests: [[UInt8]], duration: Double) throws -> LoadResult {
     var fds: [Int32] = []
     defer { for fd in fds { close(fd) } }
-    for _ in requests {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard fd >= 0, ok == 0 else { throw BenchError("cannot connect to 127.0.0.1:\(port)") }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        fds.append(fd)
-    }
+    for i in requests.indices { fds.append(try connectLoopback(port: ports[i % ports.count])) }
     var inbound = Array(repeating: [UInt8](), count: fds.count)
     var result = LoadResult()
     var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -62,6 +50,25 @@ func runLoad(port: Int, requests: [[UInt8]], duration: Double) throws -> LoadRes
     return result
 }
 
+/// A TCP connection to 127.0.0.1:`port` with Nagle off.
+func connectLoopback(port: Int) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let ok = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard fd >= 0, ok == 0 else {
+        if fd >= 0 { close(fd) }
+        throw BenchError("cannot connect to 127.0.0.1:\(port)")
+    }
+    var one: Int32 = 1
+    setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    return fd
+}
+
 /// The status and total length of the first complete response in `bytes`, nil while incomplete.
 func completeResponse(_ bytes: [UInt8]) -> (status: Int, length: Int)? {
     guard bytes.count >= 12 else { return nil }
@@ -86,9 +93,9 @@ func httpPost(path: String, port: Int, token: String, json: String) -> [UInt8] {
     return Array(head.utf8) + body
 }
 
-/// A keep-alive HTTP/1.1 GET.
-func httpGet(path: String, port: Int) -> [UInt8] {
-    Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8)
+/// A keep-alive HTTP/1.1 GET, with the bearer token when given.
+func httpGet(path: String, port: Int, token: String? = nil) -> [UInt8] {
+    Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(token.map { "Authorization: Bearer \($0)\r\n" } ?? "")\r\n".utf8)
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -38,8 +38,9 @@ func percentile(_ xs: [Double], _ p: Double) -> Double {
     let s = xs.sorted()
     return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
 }
-func rssKB(_ pid: Int32? = nil, key: String = "VmRSS") -> Int {
-    let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
+/// A "Key:   N kB" line of /proc/PID/status (or of another /proc file, e.g. smaps_rollup's Pss), in KB; 0 when missing.
+func rssKB(_ pid: Int32? = nil, key: String = "VmRSS", file: String = "status") -> Int {
+    let path = "/proc/\(pid.map(String.init) ?? "self")/\(file)"
     guard let text = try? String(contentsOfFile: path, encoding: .utf8),
           let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return 0 }
     return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
@@ -191,7 +192,11 @@ final class Hub {
         throw BanliError(.unreachable, "the bench hub did not start")
     }
     var url: String { "http://127.0.0.1:\(port)" }
-    func stop() { process.terminate(); process.waitUntilExit() }
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
 }
 
 /// Counts the bytes each way.
@@ -213,6 +218,9 @@ final class CountingTransport: Transport, @unchecked Sendable {
     }
     func get(_ path: String, extraTimeout: Double, cancel: CancelFlag?) throws -> HTTPResult { try inner.get(path, extraTimeout: extraTimeout, cancel: cancel) }
 }
+
+// What the SQLite figures measured: the PostgreSQL figures' baselines and the capacity estimate's inputs.
+var sqliteCosts = BackendCosts()
 
 // BANLI_BENCH_ONLY=store stops here (for profiling the store alone).
 let only = env["BANLI_BENCH_ONLY"]
@@ -243,19 +251,22 @@ for i in 1..<60 {
         LocalWrite(.item(id: "rd-\(i)"), "title", .string("建议\(i)")), LocalWrite(.assignment(item: "rd-\(i)", site: "u\(i)"), "role", .string("sole")),
     ])
 }
+let hubItems = bigItems + otherItems + 59
+sqliteCosts.items = hubItems
+sqliteCosts.storeBytes = fileBytes(dir + "/hub.db")
 let hub = try Hub(store: dir + "/hub.db")
 defer { hub.stop() }
 
 log("figure 4")
 // 4. Initial sync over HTTP against a local apply of the same states.
-if only == nil || only == "4" {
+if only == nil || only == "4" || only == "pg" {
     // The bureau's states, as the local baseline applies them (loaded after the first sync, so that
     // sync's peak memory is its own).
     var mine: [ReplicatedField] = []
     var syncGrowthKB = 0
     // Three rounds, each a fresh bureau store synced over HTTP and a fresh store applying the same states
     // locally, back to back; the round with the median ratio is reported (this machine's noise is ±20%).
-    var rounds: [(th: Double, tl: Double, pulled: Int, batches: Int, waited: Double, received: Int)] = []
+    var rounds: [(th: Double, tl: Double, pulled: Int, batches: Int, cpu: Double)] = []
     for round in 0..<3 {
         // Linux resets the peak (VmHWM) to the current RSS on "5" > clear_refs.
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
@@ -264,6 +275,7 @@ if only == nil || only == "4" {
         let transport = CountingTransport(CurlTransport(baseURL: hub.url, token: tokens[0]))
         let engine = SyncEngine(store: store, transport: transport, limit: 2_000)
         var pulled = 0, batches = 0
+        let cpu = cpuSeconds(hub.process.processIdentifier)
         let th = try seconds {
             let report = try engine.syncOnce()
             pulled = report.pulled
@@ -275,7 +287,7 @@ if only == nil || only == "4" {
         }
         let local = try Store.create(at: dir + "/u0-local-\(round).db", site: "u0", name: "x", hubSite: "hub", isHub: false)
         let tl = try seconds { _ = try local.apply(mine, via: "bench") }
-        rounds.append((th, tl, pulled, batches, transport.waited, transport.received))
+        rounds.append((th, tl, pulled, batches, cpuSeconds(hub.process.processIdentifier) - cpu))
         log("initial sync round \(round): \(fmt(th, 2)) s (waiting for the hub \(fmt(transport.waited, 2)) s, \(transport.received) bytes)"
             + " vs apply \(fmt(tl, 2)) s")
     }
@@ -284,6 +296,9 @@ if only == nil || only == "4" {
                           value: "\(fmt(r.th, 2)) s (\(fmt(Double(r.pulled) / r.th)) states/s, \(r.batches) batches of 2,000; "
                               + "peak memory +\(syncGrowthKB / 1024) MB)",
                           baseline: "local apply of the same states: \(fmt(r.tl, 2)) s", ratio: fmt(r.th / r.tl, 2), target: "≤ 1.5", met: r.th / r.tl <= 1.5))
+    sqliteCosts.initialSync = r.th
+    sqliteCosts.initialStates = r.pulled
+    sqliteCosts.cpuPerState = r.cpu / Double(max(1, r.pulled))
     log("initial sync: the first sync raised the bench's peak RSS by \(syncGrowthKB) KB")
 
     // 8. Metadata overhead in this realistic store.
@@ -295,47 +310,31 @@ if only == nil || only == "4" {
 
 log("figure 3")
 // 3. A no-op exchange: latency and bytes, against a plain GET /healthz on the same connection.
-if only == nil || only == "3" {
-    let store = try Store.create(at: dir + "/u1.db", site: "u1", name: "x", hubSite: "hub", isHub: false)
-    let counting = CountingTransport(CurlTransport(baseURL: hub.url, token: tokens[1]))
-    let engine = SyncEngine(store: store, transport: counting)
-    _ = try engine.syncOnce()
-    _ = try engine.syncOnce()
-    counting.sent = 0
-    counting.received = 0
-    let n = 400
-    var lat: [Double] = []
-    for _ in 0..<n { lat.append(try seconds { _ = try engine.syncOnce() }) }
-    var base: [Double] = []
-    for _ in 0..<n { base.append(try seconds { _ = try counting.inner.get("/healthz", extraTimeout: 0, cancel: nil) }) }
-    let p50 = percentile(lat, 0.5) * 1000, p99 = percentile(lat, 0.99) * 1000, b50 = percentile(base, 0.5) * 1000
-    figures.append(Figure(name: "3. No-op sync exchange on loopback (p50 / p99)", value: "\(fmt(p50, 2)) / \(fmt(p99, 2)) ms",
-                          baseline: "GET /healthz p50: \(fmt(b50, 2)) ms", ratio: fmt(p50 / b50, 2), target: "p50 < 2 ms", met: p50 < 2))
-    let up = Double(counting.sent) / Double(n), down = Double(counting.received) / Double(n)
-    figures.append(Figure(name: "3b. Bytes of a no-op exchange (request / response bodies)", value: "\(fmt(up)) / \(fmt(down)) bytes",
-                          baseline: "1 KiB each way", ratio: fmt(max(up, down) / 1024, 2), target: "< 1 KiB each way", met: up < 1024 && down < 1024))
+if only == nil || only == "3" || only == "pg" {
+    let m = try measureNoop(hub: hub, token: tokens[1], storePath: dir + "/u1.db")
+    sqliteCosts.noopP50 = m.p50
+    sqliteCosts.noopP99 = m.p99
+    figures.append(Figure(name: "3. No-op sync exchange on loopback (p50 / p99)", value: "\(fmt(m.p50 * 1000, 2)) / \(fmt(m.p99 * 1000, 2)) ms",
+                          baseline: "GET /healthz p50: \(fmt(m.healthP50 * 1000, 2)) ms", ratio: fmt(m.p50 / m.healthP50, 2), target: "p50 < 2 ms",
+                          met: m.p50 < 0.002))
+    figures.append(Figure(name: "3b. Bytes of a no-op exchange (request / response bodies)", value: "\(fmt(m.up)) / \(fmt(m.down)) bytes",
+                          baseline: "1 KiB each way", ratio: fmt(max(m.up, m.down) / 1024, 2), target: "< 1 KiB each way",
+                          met: m.up < 1024 && m.down < 1024))
 }
 
 log("figure 5")
 // 5. Hub capacity: no-op exchanges a second from many simulated bureaus, each replaying its last
 // real no-op request over its own keep-alive connection, against GET /healthz the same way.
-if only == nil || only == "5" {
-    let bureaus = 48
-    var requests: [[UInt8]] = []
-    for i in 0..<bureaus {
-        let unit = i + 2
-        let store = try Store.create(at: dir + "/cap\(i).db", site: "u\(unit)", name: "x", hubSite: "hub", isHub: false)
-        let capture = CountingTransport(CurlTransport(baseURL: hub.url, token: tokens[unit]))
-        let engine = SyncEngine(store: store, transport: capture)
-        _ = try engine.syncOnce()
-        _ = try engine.syncOnce()
-        requests.append(httpPost(path: "/v1/sync", port: hub.port, token: tokens[unit], json: capture.lastRequest))
-    }
-    let duration = 3.0
-    let load = try runLoad(port: hub.port, requests: requests, duration: duration)
-    let health = try runLoad(port: hub.port, requests: Array(repeating: httpGet(path: "/healthz", port: hub.port), count: bureaus), duration: duration)
-    log("capacity \(load) healthz \(health)")
-    figures.append(Figure(name: "5. Hub capacity: no-op exchanges/s, \(bureaus) simulated bureaus on keep-alive connections, "
+let capacityBureaus = 48, capacitySeconds = 3.0
+if only == nil || only == "5" || only == "pg" {
+    let requests = try captureNoopRequests(hub: hub, tokens: tokens, units: 2..<(2 + capacityBureaus), storePrefix: dir + "/cap")
+    let (load, cpu) = try loadWithCPU(ports: [hub.port], requests: requests, duration: capacitySeconds) { [hub.process.processIdentifier] }
+    let health = try runLoad(ports: [hub.port], requests: Array(repeating: httpGet(path: "/healthz", port: hub.port), count: capacityBureaus),
+                             duration: capacitySeconds)
+    log("capacity \(load) healthz \(health); hub CPU \(fmt(cpu, 2)) s")
+    sqliteCosts.capacity = load.rate
+    sqliteCosts.cpuPerExchange = cpu / Double(max(1, load.completed))
+    figures.append(Figure(name: "5. Hub capacity: no-op exchanges/s, \(capacityBureaus) simulated bureaus on keep-alive connections, "
                               + "2 cores (load generator on the same machine)",
                           value: "\(fmt(load.rate))/s (\(load.failures) failed)", baseline: "GET /healthz: \(fmt(health.rate))/s",
                           ratio: fmt(load.rate / health.rate, 2),
@@ -399,9 +398,20 @@ do {
     let rss = rssKB(pid)
     log("hub RSS before /v1/status \(before.0) KB (anon \(before.1), file \(before.2)); after \(rss) KB "
         + "(anon \(rssKB(pid, key: "RssAnon")), file \(rssKB(pid, key: "RssFile")))")
-    figures.append(Figure(name: "7b. Hub memory (RSS), \(unitCount) units, \(bigItems + otherItems + 59) items, after /v1/status",
+    sqliteCosts.hubRSSKB = rss
+    figures.append(Figure(name: "7b. Hub memory (RSS), \(unitCount) units, \(hubItems) items, after /v1/status",
                           value: "\(rss / 1024) MB", baseline: "target 200 MB (1,000 units, 100,000 items)",
                           ratio: fmt(Double(rss) / 1024 / 200, 2), target: "< 200 MB", met: rss < 200 * 1024))
+}
+
+// 3p, 4p, 5p, 7bp: the same hub on PostgreSQL (BANLI_BENCH_ONLY=pg runs them with the SQLite figures they compare to).
+var postgres: PostgresFacts?
+if only == nil || only == "pg" {
+    log("PostgreSQL figures")
+    let run = try postgresFigures(sqliteHub: hub, hubPath: dir + "/hub.db", tokens: tokens, hubSeq: try hubStore.counters().seq, sqlite: sqliteCosts,
+                                  capacityBureaus: capacityBureaus, capacitySeconds: capacitySeconds)
+    figures += run.figures
+    postgres = run.facts
 }
 
 log("figure 9")
@@ -481,6 +491,7 @@ var md = """
 for f in figures {
     md += "| \(f.name) | \(f.value) | \(f.baseline) | \(f.ratio) | \(f.target) | \(f.met.map { $0 ? "yes" : "**no**" } ?? "—") |\n"
 }
+md += "\n" + capacityEstimate(sqlite: sqliteCosts, postgres: postgres, statesPerItem: Double(sqliteCosts.initialStates) / Double(bigItems))
 print(md)
 if let out = env["BANLI_BENCH_OUT"] {
     let old = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
