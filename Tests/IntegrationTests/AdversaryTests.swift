@@ -14,10 +14,10 @@ import Testing
 /// `make adversary` runs it long (BANLI_ADVERSARY_ROUNDS, BANLI_ADVERSARY_SEED).
 @Suite(.serialized) struct AdversaryTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let rounds = Int(environment["BANLI_ADVERSARY_ROUNDS"] ?? "") ?? 250
+    static let rounds = Int(environment["BANLI_ADVERSARY_ROUNDS"] ?? "") ?? 200
 
     /// The rounds against a hub on `backend`. The rule is the hub's, above its storage, so the PostgreSQL hub gets a
-    /// quarter of the budget: enough to reach every kind of hostile state through its storage (`make adversary` runs 500).
+    /// quarter of the budget: enough to reach every kind of hostile state through its storage (`make adversary` runs 2,000 and 500).
     static func rounds(on backend: HubBackend) -> Int { backend == .sqlite ? rounds : max(rounds / 4, 20) }
     static let seed = UInt64(environment["BANLI_ADVERSARY_SEED"] ?? "") ?? 20_261_130
 

