@@ -41,6 +41,7 @@ let package = Package(
             dependencies: ["BanliCore", "BanliOffice", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .target(name: "BanliSecrets", dependencies: ["BanliCore", "COpenSSL"]),
+        .target(name: "BanliAccounts", dependencies: ["BanliCore", "BanliSecrets"]),
         .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol", "BanliOffice"]),
         .target(
             name: "BanliOps",
@@ -49,6 +50,20 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
+            name: "BanliWeb",
+            dependencies: [
+                "BanliCore", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliAccounts", "BanliOps", "BanliSecrets",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -96,6 +111,7 @@ let package = Package(
             name: "banli",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps", "BanliSync", "BanliHub", "BanliPostgres",
+                "BanliAccounts", "BanliWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,6 +139,13 @@ let package = Package(
             name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance"]
         ),
         .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
+        .testTarget(
+            name: "BanliWebTests",
+            dependencies: [
+                "BanliCore", "BanliOffice", "BanliHubStorage", "BanliStore", "BanliAccounts", "BanliWeb", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "BanliPostgresTests",
             dependencies: [

@@ -100,23 +100,7 @@ public struct HubServer: Sendable {
         logger.info("stopped")
     }
 
-    /// The server TLS configuration, with a clear error for a missing or unreadable file.
-    static func tlsConfiguration(_ tls: HubTLS) throws -> TLSConfiguration {
-        func load<T>(_ what: String, _ path: String, _ body: () throws -> T) throws -> T {
-            do { return try body() } catch {
-                throw BanliError(.config, "Cannot load the TLS \(what) \(path) (\(error)); check the path, its permissions and that it is PEM.")
-            }
-        }
-        let chain = try load("certificate", tls.certFile) { try NIOSSLCertificate.fromPEMFile(tls.certFile) }
-        let key = try load("key", tls.keyFile) { try NIOSSLPrivateKey(file: tls.keyFile, format: .pem) }
-        var config = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        if let ca = tls.clientCAFile {
-            let roots = try load("client CA", ca) { try NIOSSLCertificate.fromPEMFile(ca) }
-            config.trustRoots = .certificates(roots)
-            config.certificateVerification = .noHostnameVerification
-        }
-        return config
-    }
+    static func tlsConfiguration(_ tls: HubTLS) throws -> TLSConfiguration { try tls.configuration() }
 }
 
 /// Notices changes made to the hub's store by other processes (operators' commands, other hub processes on

@@ -4,17 +4,7 @@ import BanliOps
 import Foundation
 
 /// The hub's certificate and key, and optionally the CA whose client certificates it requires (mutual TLS).
-public struct HubTLS: Sendable {
-    public var certFile: String
-    public var keyFile: String
-    public var clientCAFile: String?
-
-    public init(certFile: String, keyFile: String, clientCAFile: String?) {
-        self.certFile = certFile
-        self.keyFile = keyFile
-        self.clientCAFile = clientCAFile
-    }
-}
+public typealias HubTLS = ServerTLS
 
 /// How the hub runs (from hub.toml and flags).
 public struct HubSettings: Sendable {

@@ -22,11 +22,11 @@ public struct FieldValues: Sendable, Hashable {
 
     // The catalogue has validated every value (local writes and received states alike), so a value of
     // the field's type is what is stored; these read it as that type.
-    func string(_ field: String) -> String? { byName[field]?.stringValue }
-    func date(_ field: String) -> ISODate? { byName[field]?.stringValue.flatMap(ISODate.init) }
-    func bool(_ field: String) -> Bool? { byName[field]?.boolValue }
+    public func string(_ field: String) -> String? { byName[field]?.stringValue }
+    public func date(_ field: String) -> ISODate? { byName[field]?.stringValue.flatMap(ISODate.init) }
+    public func bool(_ field: String) -> Bool? { byName[field]?.boolValue }
     func int(_ field: String) -> Int? { byName[field]?.intValue.map(Int.init) }
-    func value<E: CatalogueEnum>(_ field: String) -> E? { byName[field]?.stringValue.flatMap(E.init(rawValue:)) }
+    public func value<E: CatalogueEnum>(_ field: String) -> E? { byName[field]?.stringValue.flatMap(E.init(rawValue:)) }
 }
 
 /// One unit's assignment (`assignment/{id}/{site}`).

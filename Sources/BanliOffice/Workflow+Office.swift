@@ -200,3 +200,56 @@ extension Workflow {
         ]
     }
 }
+
+// MARK: 新建
+
+extension Workflow {
+    /// A new item as the office registers it (`item new`, the workbench's 交办 page).
+    public struct NewItem: Sendable {
+        public var id: String
+        public var kind: ItemKind
+        public var number: Int64
+        public var year: Int64
+        public var title: String
+        /// Lead proposer (领衔人) first.
+        public var proposers: [String]
+        public var session: String?
+        public var category: String?
+        public var body: String?
+
+        public init(
+            id: String, kind: ItemKind, number: Int64, year: Int64, title: String, proposers: [String],
+            session: String?, category: String?, body: String?
+        ) {
+            self.id = id
+            self.kind = kind
+            self.number = number
+            self.year = year
+            self.title = title
+            self.proposers = proposers
+            self.session = session
+            self.category = category
+            self.body = body
+        }
+    }
+
+    /// The writes that create `item`; refuses an id that exists already or whose prefix names the other kind.
+    public static func create(_ item: NewItem, existing: ItemView?) throws -> [LocalWrite] {
+        if existing?.kind != nil {
+            throw BanliError(.usage, "Item \(item.id) already exists; change its fields with 'banli item set \(item.id) FIELD VALUE'.")
+        }
+        try requireKind(item.kind, matches: item.id)
+        guard !item.title.trimmedWhitespace.isEmpty else { throw refuse("The title of item \(item.id) is empty; give the item's title.") }
+        let e = EntityKey.item(id: item.id)
+        var writes = [
+            LocalWrite(e, "kind", .string(item.kind.rawValue)), LocalWrite(e, "number", .int(item.number)),
+            LocalWrite(e, "year", .int(item.year)), LocalWrite(e, "title", .string(item.title)),
+        ]
+        let proposers = item.proposers.map(\.trimmedWhitespace).filter { !$0.isEmpty }
+        if !proposers.isEmpty { writes.append(LocalWrite(e, "proposers", .array(proposers.map(JSONValue.string)))) }
+        if let s = item.session { writes.append(LocalWrite(e, "session", .string(s))) }
+        if let s = item.category { writes.append(LocalWrite(e, "category", .string(s))) }
+        if let s = item.body { writes.append(LocalWrite(e, "body", .string(s))) }
+        return writes
+    }
+}

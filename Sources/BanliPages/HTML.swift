@@ -28,7 +28,7 @@ public enum HTML {
     /// swift-mustache's own HTML escaping compares whole `Character`s, so `"` or `<` followed by a combining
     /// mark or a zero-width joiner would pass unescaped; the templates select this escaping by their first tag.
     /// A template is a constant of the binary, so a parse error is a programming error.
-    static func template(_ text: String) -> MustacheTemplate {
+    public static func template(_ text: String) -> MustacheTemplate {
         _ = registered
         do {
             return try MustacheTemplate(string: "{{% CONTENT_TYPE: \(contentTypeName)}}" + text)

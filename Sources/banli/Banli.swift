@@ -15,7 +15,7 @@ struct Banli: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, HubCommand.self, ItemCommand.self, DumpCommand.self, ApplyCommand.self,
             ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, ReportCommand.self,
-            DemoCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, HistoryCommand.self,
+            DemoCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, HistoryCommand.self, WebCommand.self,
         ]
     )
 
@@ -73,7 +73,7 @@ extension Banli {
         "rotate-token", "remove-unit", "add-operator", "history", "backup", "reassign", "extend", "feedback",
         "rehandle", "close", "category", "accept", "return", "request-extension", "handler", "contact", "opinion",
         "reply", "track", "form",
-        "set-unit", "migrate",
+        "set-unit", "migrate", "web",
     ]
 
     static func isCommandWord(_ s: String) -> Bool { commandWords.contains(s) }

@@ -50,6 +50,21 @@ struct BanliConfig {
     var rateLimit: Double = 0
     var rateBurst: Double = 20
     var connections = ConnectionLimits()
+    // The workbench (`banli web`), both
+    /// `[web] accounts`: the accounts file; nil: web.db beside the store.
+    var webAccounts: String?
+    var web = WebConfig()
+
+    /// The `[web]` section: the workbench's listener and sessions.
+    struct WebConfig {
+        var listen: String?
+        var certFile: String?
+        var keyFile: String?
+        var behindProxy = false
+        var sessionIdleMinutes = 30
+        var sessionMaxHours = 12
+        var statusURL: String?
+    }
 
     init() {}
 
@@ -68,6 +83,10 @@ struct BanliConfig {
         "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
         "deadlines": ["reply_months": .integer, "opinion_months": .integer],
         "connections": ["header_timeout": .number, "idle_timeout": .number, "body_timeout": .number],
+        "web": [
+            "accounts": .string, "listen": .string, "cert_file": .string, "key_file": .string, "behind_proxy": .bool,
+            "session_idle_minutes": .integer, "session_max_hours": .integer, "status_url": .string,
+        ],
     ]
 
     /// Reads and checks a config file.
@@ -98,7 +117,7 @@ struct BanliConfig {
             if let sub = value.table {
                 guard let known = keys[key], !key.isEmpty else {
                     throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; "
-                                     + "the sections are [tls], [network], [deadlines], [connections] and [[hub]].")
+                                     + "the sections are [tls], [network], [deadlines], [connections], [web] and [[hub]].")
                 }
                 for (k, v) in sub {
                     guard known[k] != nil else {
@@ -196,6 +215,21 @@ struct BanliConfig {
         c.connections.headerTimeout = try number("connections.header_timeout", 1...3600) ?? c.connections.headerTimeout
         c.connections.idleTimeout = try number("connections.idle_timeout", 1...3600) ?? c.connections.idleTimeout
         c.connections.bodyTimeout = try number("connections.body_timeout", 1...3600) ?? c.connections.bodyTimeout
+        c.webAccounts = try string("web.accounts")
+        c.web.listen = try string("web.listen")
+        if let l = c.web.listen, (try? ListenAddress(parsing: l, option: "listen")) == nil {
+            throw BanliError(.config, "\(where_("web", "listen")): '\(l)' is not HOST:PORT (for example 127.0.0.1:8490).")
+        }
+        c.web.certFile = try string("web.cert_file")
+        c.web.keyFile = try string("web.key_file")
+        if (c.web.certFile == nil) != (c.web.keyFile == nil) {
+            let given = c.web.certFile == nil ? "key_file" : "cert_file"
+            throw BanliError(.config, "\(where_("web", given)): [web] needs both cert_file and key_file for the workbench to serve TLS.")
+        }
+        c.web.behindProxy = try bool("web.behind_proxy") ?? false
+        c.web.sessionIdleMinutes = try integer("web.session_idle_minutes", 1...1440) ?? c.web.sessionIdleMinutes
+        c.web.sessionMaxHours = try integer("web.session_max_hours", 1...168) ?? c.web.sessionMaxHours
+        c.web.statusURL = try string("web.status_url")
         if let hubValue {
             // One hub per office: a top-level hub would be a second, unnamed office.
             for key in singleHubKeys where values[key] != nil {

@@ -49,37 +49,26 @@ struct ItemNew: ParsableCommand {
     func run() throws {
         let store = try global.openStore()
         _ = try Identifier.validItemId(id)
-        if try store.item(id)?.kind != nil {
-            throw BanliError(.usage, "Item \(id) already exists; change its fields with 'banli item set \(id) FIELD VALUE'.")
-        }
-        let e = EntityKey.item(id: id)
-        try Workflow.requireKind(try choice(.item, "kind", kind), matches: id)
-        var writes = [
-            LocalWrite(entity: e, field: "kind", value: try fieldValue(.item, "kind", kind)),
-            LocalWrite(entity: e, field: "number", value: try fieldValue(.item, "number", number)),
-            LocalWrite(entity: e, field: "year", value: try fieldValue(.item, "year", year)),
-            LocalWrite(entity: e, field: "title", value: try fieldValue(.item, "title", title)),
-        ]
-        if !proposers.isEmpty { writes.append(LocalWrite(entity: e, field: "proposers", value: .array(proposers.map(JSONValue.string)))) }
-        if let session { writes.append(LocalWrite(entity: e, field: "session", value: try fieldValue(.item, "session", session))) }
-        if let category { writes.append(LocalWrite(entity: e, field: "category", value: try fieldValue(.item, "category", category))) }
-        if let body { writes.append(LocalWrite(entity: e, field: "body", value: try fieldValue(.item, "body", body))) }
+        func int(_ field: String, _ text: String) throws -> Int64 { try fieldValue(.item, field, text).intValue ?? 0 }
+        func text(_ field: String, _ text: String) throws -> String { try fieldValue(.item, field, text).stringValue ?? text }
+        let item = Workflow.NewItem(
+            id: id, kind: try choice(.item, "kind", kind), number: try int("number", number), year: try int("year", year),
+            title: try text("title", title), proposers: proposers,
+            session: try session.map { try text("session", $0) }, category: try category.map { try text("category", $0) },
+            body: try body.map { try text("body", $0) })
+        let writes = try Workflow.create(item, existing: try store.item(id))
         Output.writes(try store.write(writes))
     }
 }
 
-/// Parses command-line text for a field by its catalogue type.
+/// Parses command-line text for a field by its catalogue type (`FieldCatalogue.value`).
 func fieldValue(_ kind: EntityKind, _ field: String, _ text: String) throws -> JSONValue {
-    try FieldCatalogue.require(kind, field).type.parse(text, field: field)
+    try FieldCatalogue.value(kind, field, text)
 }
 
-/// An enumerated option read as the catalogue reads it (the stored value or its Chinese label), typed.
+/// An enumerated option read as the catalogue reads it (`FieldCatalogue.choice`).
 func choice<E: CatalogueEnum>(_ kind: EntityKind, _ field: String, _ text: String) throws -> E {
-    let value = try fieldValue(kind, field, text)
-    guard let choice = value.stringValue.flatMap(E.init(rawValue:)) else {
-        throw BanliError(.invalidValue, "Field '\(field)' takes one of \(E.choices(separator: ", ")), not '\(text.prefix(80))'.")
-    }
-    return choice
+    try FieldCatalogue.choice(kind, field, text)
 }
 
 /// `banli item assign`: 交办 to a unit.

@@ -32,15 +32,6 @@ enum Output {
         exit(e.exitCode)
     }
 
-    /// A value as a clerk reads it: enumerations with their Chinese label.
-    static func display(_ v: JSONValue, spec: FieldSpec?) -> String {
-        if case .enumeration(let cases)? = spec?.type, let s = v.stringValue, let c = cases.first(where: { $0.value == s }) {
-            return "\(c.value) \(c.label)"
-        }
-        if case .bool(let b) = v { return b ? "是" : "否" }
-        if case .object(let o) = v, let p = o["public"]?.boolValue {
-            return (p ? "是" : "否") + (o["reason"]?.stringValue.map { "（\($0)）" } ?? "")
-        }
-        return v.displayText
-    }
+    /// A value as a clerk reads it (`FieldSpec.display`).
+    static func display(_ v: JSONValue, spec: FieldSpec?) -> String { FieldSpec.display(v, spec: spec) }
 }

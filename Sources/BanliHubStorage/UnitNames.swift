@@ -1,18 +1,16 @@
 import BanliCore
-import BanliHubStorage
-import BanliStore
 
 /// The unit directory as clerks name units: display names, aliases, and the one resolver from what a clerk
 /// types (site, full name or alias) to a site, used by `import` and every `--unit` option.
-struct UnitNames {
+public struct UnitNames: Sendable {
     /// Each unit's full name by site.
-    var names: [String: String] = [:]
+    public var names: [String: String] = [:]
     /// Each unit's aliases (简称) by site.
-    var aliases: [String: [String]] = [:]
+    public var aliases: [String: [String]] = [:]
     /// The hub's own directory entry (the office's name): never a unit a clerk means.
-    var hubSite: String?
+    public var hubSite: String?
 
-    init(store: any RecordStore) throws {
+    public init(store: any RecordStore) throws {
         let hubSite = store.info.hubSite
         self.hubSite = hubSite
         for f in try store.directoryFields() {
@@ -29,16 +27,16 @@ struct UnitNames {
     }
 
     /// A directory from plain values (for tests and callers that already hold them).
-    init(names: [String: String], aliases: [String: [String]] = [:]) {
+    public init(names: [String: String], aliases: [String: [String]] = [:]) {
         self.names = names
         self.aliases = aliases
     }
 
     /// The unit's full name, or empty when the directory has none.
-    subscript(site: String) -> String { names[site] ?? "" }
+    public subscript(site: String) -> String { names[site] ?? "" }
 
     /// Every name that means a unit, mapped to its site: sites, full names and aliases.
-    var lookup: [String: String] {
+    public var lookup: [String: String] {
         var d: [String: String] = [:]
         for (site, aka) in aliases { for a in aka where !a.isEmpty { d[a] = site } }
         for (site, name) in names where !name.isEmpty { d[name] = site }
@@ -49,7 +47,7 @@ struct UnitNames {
 
     /// The site a clerk means: a site name (any case), a unit's full name or one of its aliases.
     /// An unknown name is refused with the near matches (names sharing characters with it), or with every unit.
-    func site(named text: String) throws -> String {
+    public func site(named text: String) throws -> String {
         let t = text.trimmedWhitespace
         let lookup = self.lookup
         if let site = lookup[t] ?? lookup[t.lowercased()] { return site }
@@ -67,7 +65,7 @@ struct UnitNames {
     }
 
     /// `fgw (省发展和改革委员会, 省发改委)`: a site with its full name and aliases.
-    func describe(_ site: String) -> String {
+    public func describe(_ site: String) -> String {
         let known = ([names[site]].compactMap { $0 } + (aliases[site] ?? [])).filter { !$0.isEmpty }
         return known.isEmpty ? site : "\(site) (\(known.joined(separator: ", ")))"
     }
@@ -77,7 +75,7 @@ struct UnitNames {
 
     /// Two names are near when one contains the other, or they share two characters other than the common ones
     /// (省发改委 and 省发展和改革委员会 share 发 and 改), or two leading letters (jxj and jxw).
-    static func isNear(_ a: String, _ b: String) -> Bool {
+    public static func isNear(_ a: String, _ b: String) -> Bool {
         guard !a.isEmpty, !b.isEmpty else { return false }
         let x = a.lowercased(), y = b.lowercased()
         if x.contains(y) || y.contains(x) { return true }

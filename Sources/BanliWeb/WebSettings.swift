@@ -1,0 +1,26 @@
+import BanliAccounts
+import BanliOps
+
+/// How the workbench runs (from the `[web]` section of banli.toml or hub.toml, and flags).
+public struct WebSettings: Sendable {
+    public var listen: ListenAddress
+    /// Native TLS; off loopback the workbench needs it or `behindProxy`.
+    public var tls: ServerTLS?
+    /// A reverse proxy in front terminates TLS and appends the client's address to `X-Forwarded-For`.
+    public var behindProxy: Bool
+    public var sessions: SessionPolicy
+    /// The hub's status page (its admin listener), linked from the office's menu; nil at a bureau.
+    public var statusPageURL: String?
+    /// The largest form body accepted (a reply's text is the largest field).
+    public var maxFormBytes: Int
+
+    public init(listen: ListenAddress, tls: ServerTLS? = nil, behindProxy: Bool = false, sessions: SessionPolicy = SessionPolicy(),
+                statusPageURL: String? = nil, maxFormBytes: Int = 2 << 20) {
+        self.listen = listen
+        self.tls = tls
+        self.behindProxy = behindProxy
+        self.sessions = sessions
+        self.statusPageURL = statusPageURL
+        self.maxFormBytes = maxFormBytes
+    }
+}
