@@ -19,12 +19,13 @@ public enum LoginResult: Sendable, Equatable { case signedIn(token: String, sess
 public protocol AccountStore: Sendable {}
 public final class Accounts: Sendable {
     let sessions = Mutex<[String: WebSession]>([:])
+    let people = Mutex<[String: (WebRole, String)]>([:])
     public init(store: any AccountStore, policy: SessionPolicy = .init(), throttle: LoginThrottle = .init()) {}
-    public func addUser(_ name: String, role: WebRole, password: String, now: UInt64) throws {}
+    public func addUser(_ name: String, role: WebRole, password: String, now: UInt64) throws { people.withLock { $0[name] = (role, password) } }
     public func users() throws -> [WebUser] { [] }
     public func logIn(name: String, password: String, address: String, now: UInt64) throws -> LoginResult {
-        guard password == "correct horse" else { return .refused }
-        let s = WebSession(user: WebUser(name: name, role: name == "office" ? .office : .clerk, disabled: false, createdAt: now), csrfToken: UUID().uuidString,
+        guard let (role, pw) = people.withLock({ $0[name] }), pw == password else { return .refused }
+        let s = WebSession(user: WebUser(name: name, role: role, disabled: false, createdAt: now), csrfToken: UUID().uuidString,
                            createdAt: now, lastSeenAt: now)
         let t = UUID().uuidString
         sessions.withLock { $0[t] = s }

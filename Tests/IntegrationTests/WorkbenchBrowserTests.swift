@@ -1,0 +1,193 @@
+import BanliCore
+import Foundation
+import Testing
+import TestSupport
+
+/// The 办理工作台 in a real browser (Debian's Chromium through chromedriver), over real stores, a real hub and real
+/// syncs: what a clerk and the office's staff do by clicking, and what an attacker in the same browser cannot do.
+@Suite(.serialized) struct WorkbenchBrowserTests {
+    static let item = "rd-2025-39"
+    static let hostileReply = #"已列入2026年改造计划。<script>window.__banli_xss = 1</script><img src=x onerror="window.__banli_xss = 2">"#
+
+    func logIn(_ browser: Browser, _ bench: Workbench, _ name: String, password: String = Workbench.password) throws {
+        try browser.open(bench.url + "/login")
+        try browser.find("input[name=name]").type(name)
+        try browser.find("input[name=password]").type(password)
+        try browser.submit("#login")
+    }
+
+    /// Opens a folded step's form on the item page, fills it, and submits it (accepting a confirmation).
+    func step(_ browser: Browser, _ id: String, confirm: Bool = false, fill: (WebElement) throws -> Void = { _ in }) throws {
+        let details = try browser.find("#step-\(id)")
+        try details.find("summary").click()
+        try fill(details)
+        try details.find("button[type=submit]").click()
+        if confirm { try browser.acceptAlert() }
+        try browser.waitUntil("the step's answer") { try browser.currentURL.contains("done=") || !(try browser.findAll("p.error").isEmpty) }
+    }
+
+    func notice(_ browser: Browser) throws -> String { try browser.findAll("p.notice, p.error").map { try $0.text }.joined(separator: " ") }
+
+    @Test func oneItemsWholeLifeByClicking() throws {
+        let cluster = try Cluster(units: ["jxj", "fgw"])
+        try cluster.startHub()
+        let office = Workbench(cluster, store: "hub"), bureau = Workbench(cluster, store: "jxj")
+        try office.addUser("wang", role: "office")
+        try bureau.addUser("li", role: "clerk")
+        try office.start()
+        try bureau.start()
+        let browser = try Browser.start()
+        defer { browser.quit() }
+
+        // 交办 at the office: a new item with its lead unit.
+        try logIn(browser, office, "wang")
+        try browser.open(office.url + "/new")
+        try browser.select("select[name=kind]", value: "suggestion")
+        try browser.find("input[name=number]").type("39")
+        try browser.find("input[name=title]").type("关于加快老旧小区改造的建议")
+        try browser.find("input[name=proposers]").type("张三、李四")
+        try browser.select("select[name=unit1]", value: "jxj")
+        try browser.select("select[name=role1]", value: "lead")
+        try browser.submit("#create")
+        try browser.waitUntil { try browser.currentURL.contains("/items/hub/\(Self.item)") }
+        #expect(try browser.find("h1").text.contains("关于加快老旧小区改造的建议"))
+        #expect(try browser.find("#unit-jxj h2").text.contains("待签收"))
+
+        // At the bureau: sync now, then 签收 and 答复 on the item page.
+        try logIn(browser, bureau, "li")
+        #expect(try browser.find("#sync-now").isDisplayed)
+        try browser.submit("#sync-now")
+        #expect(try notice(browser).contains("同步完成"), "\(try notice(browser))")
+        try browser.open(bureau.url + "/items")
+        try browser.find("a[href='/items/hub/\(Self.item)']").click()
+        try step(browser, "accept")
+        #expect(try notice(browser).contains("已完成：签收"))
+        #expect(try browser.findAll("#step-accept").isEmpty, "signed for: the form is gone")
+        try step(browser, "reply") { form in
+            try browser.select("#step-reply select[name=category]", value: "A")
+            try form.find("textarea[name=text]").type(Self.hostileReply)
+        }
+        #expect(try notice(browser).contains("已完成：答复"), "\(try notice(browser))")
+        try browser.open(bureau.url + "/")
+        try browser.submit("#sync-now")
+
+        // At the office: the reply arrived, shown as text; feedback, then 办结.
+        try browser.deleteCookie("banli_session")
+        try logIn(browser, office, "wang")
+        try browser.open(office.url + "/items/hub/\(Self.item)")
+        let reply = try browser.find("#unit-jxj").text
+        #expect(reply.contains("<script>window.__banli_xss = 1</script>"), "the reply's markup is shown as text: \(reply)")
+        #expect(try browser.execute("return window.__banli_xss === undefined") == .bool(true), "no script of the reply ran")
+        try step(browser, "feedback-jxj") { _ in try browser.select("#step-feedback-jxj select[name=evaluation]", value: "satisfied") }
+        #expect(try notice(browser).contains("已完成：录入征询意见"), "\(try notice(browser))")
+        try step(browser, "close", confirm: true)
+        #expect(try notice(browser).contains("已完成：办结"), "\(try notice(browser))")
+        #expect(try browser.find("#unit-jxj h2").text.contains("办结"))
+
+        // The bureau sees it closed after its next sync; the history names the people who clicked.
+        try cluster.sync("jxj")
+        #expect(try cluster.value("jxj", "item/\(Self.item)", "closedAt") != nil)
+        let history = try cluster.cli.ok(["history", Self.item, "--store", "jxj.db"])
+        #expect(history.contains("li"), "the bureau's history names its clerk: \(history)")
+        let hubHistory = try cluster.cli.ok(["history", Self.item, "--store", "hub.db"])
+        #expect(hubHistory.contains("wang"), "the office's history names its staff: \(hubHistory)")
+    }
+
+    @Test func aConflictIsSettledOnTheItemPage() throws {
+        let cluster = try Cluster(units: ["jxj"])
+        try cluster.startHub()
+        let hub = cluster.at("hub")
+        try cluster.cli.ok(["item", "new", Self.item, "--kind", "suggestion", "--number", "39", "--year", "2025", "--title", "关于加快老旧小区改造的建议"] + hub)
+        try cluster.cli.ok(["item", "assign", Self.item, "jxj", "--role", "lead"] + hub)
+        try cluster.sync("jxj")
+        // The office records a handler for the bureau (代录) while the bureau writes its own: two values at once.
+        try cluster.cli.ok(["item", "handler", Self.item, "--unit", "jxj", "--handler", "王五"] + hub)
+        try cluster.cli.ok(["item", "handler", Self.item, "--handler", "李四", "--store", "jxj.db"])
+        try cluster.sync("jxj")
+        let bureau = Workbench(cluster, store: "jxj")
+        try bureau.addUser("li", role: "clerk")
+        try bureau.start()
+        let browser = try Browser.start()
+        defer { browser.quit() }
+        try logIn(browser, bureau, "li")
+        try browser.open(bureau.url + "/items/hub/\(Self.item)")
+
+        let box = try browser.find("section.conflict")
+        #expect(try box.text.contains("责任人"))
+        let sides = try box.findAll(".sides form")
+        #expect(sides.count == 2, "both values side by side")
+        let texts = try sides.map { try $0.text }
+        #expect(texts.contains { $0.contains("王五") } && texts.contains { $0.contains("李四") }, "\(texts)")
+        let keep = try #require(sides.first { (try? $0.text.contains("李四")) == true })
+        try keep.find("button.settle").click()
+        try browser.waitUntil { try browser.currentURL.contains("done=resolve") }
+        #expect(try browser.findAll("section.conflict").isEmpty, "settled with one click")
+        try cluster.sync("jxj")
+        #expect(try cluster.value("hub", "assignment/\(Self.item)/jxj", "handler") == .string("李四"))
+        #expect(try cluster.cli.ok(["conflicts"] + hub).contains("No open conflicts"))
+    }
+
+    @Test func anAttackerInTheBrowserGetsNowhere() throws {
+        let cluster = try Cluster(units: ["jxj"])
+        let hub = cluster.at("hub")
+        try cluster.cli.ok(["item", "new", Self.item, "--kind", "suggestion", "--number", "39", "--year", "2025", "--title", "关于加快老旧小区改造的建议"] + hub)
+        try cluster.cli.ok(["item", "assign", Self.item, "jxj", "--role", "lead"] + hub)
+        try cluster.startHub()
+        try cluster.sync("jxj")
+        let bureau = Workbench(cluster, store: "jxj")
+        // libfaketime moves the server's wall clock when the test rewrites this file; monotonic time is left alone.
+        let clock = cluster.dir + "/faketime"
+        try "+0".write(toFile: clock, atomically: true, encoding: .utf8)
+        bureau.environment = ["LD_PRELOAD": try Self.libfaketime(), "FAKETIME_TIMESTAMP_FILE": clock, "FAKETIME_NO_CACHE": "1",
+                              "FAKETIME_DONT_FAKE_MONOTONIC": "1"]
+        try bureau.addUser("li", role: "clerk")
+        try bureau.addUser("zhao", role: "viewer")
+        try bureau.start()
+        let browser = try Browser.start()
+        defer { browser.quit() }
+
+        // Not signed in: every page leads to the login.
+        try browser.open(bureau.url + "/items/hub/\(Self.item)")
+        #expect(try browser.currentURL.contains("/login"))
+
+        // A POST without the form's CSRF token, from the signed-in browser itself, is refused and writes nothing.
+        try logIn(browser, bureau, "li")
+        let status = try browser.execute("""
+            return fetch('/items/hub/\(Self.item)/step/accept', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+              body: 'at=2025-05-01'}).then(r => r.status)
+            """)
+        #expect(status == .int(403), "\(status)")
+        #expect(try cluster.value("jxj", "assignment/\(Self.item)/jxj", "acceptedAt") == nil, "nothing written")
+
+        // A viewer sees no forms.
+        try browser.deleteCookie("banli_session")
+        try logIn(browser, bureau, "zhao")
+        try browser.open(bureau.url + "/items/hub/\(Self.item)")
+        #expect(try browser.findAll("details.step").isEmpty)
+
+        // Wrong passwords are throttled: after five, even the right one waits.
+        try browser.deleteCookie("banli_session")
+        for _ in 0..<5 { try logIn(browser, bureau, "li", password: "wrong-password-123") }
+        #expect(try browser.find("p.error").text.contains("用户名或密码不正确") || (try browser.find("p.error").text.contains("登录失败次数过多")))
+        try logIn(browser, bureau, "li")
+        #expect(try browser.find("p.error").text.contains("登录失败次数过多"), "\(try browser.visibleText)")
+        #expect(try browser.cookie("banli_session") == nil)
+
+        // An idle session ends: the server's clock moves 31 minutes on, and the next page asks to log in again.
+        try logIn(browser, bureau, "zhao")
+        try browser.open(bureau.url + "/items")
+        #expect(try browser.currentURL.hasSuffix("/items"))
+        try "+31m".write(toFile: clock, atomically: true, encoding: .utf8)
+        try browser.open(bureau.url + "/items")
+        #expect(try browser.currentURL.contains("/login"))
+        #expect(try browser.find("p.notice").text.contains("登录已过期"))
+    }
+
+    static func libfaketime() throws -> String {
+        let candidates = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"]
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw WebDriverError("libfaketime is missing; run `make test` as root, which installs the faketime package.")
+        }
+        return path
+    }
+}
