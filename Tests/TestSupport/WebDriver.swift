@@ -105,8 +105,8 @@ public final class ChromeDriver: @unchecked Sendable {
         try Browser(driver: self, options: options, ownsDriver: false)
     }
 
-    /// Deletes nothing politely: kills chromedriver and every Chromium it started, waits until none is left, and removes
-    /// the temporary folder. Safe to call twice.
+    /// Kills chromedriver and every Chromium it started (without ending their sessions: `Browser.quit()` does that), waits
+    /// until none is left, and removes the temporary folder. Safe to call twice.
     public func quit() {
         guard state.withLock({ s in
             defer { s.quit = true }
@@ -259,6 +259,8 @@ public final class Browser: @unchecked Sendable {
         public var language = "zh-CN"
         /// Seconds a page may take to load, and a script to run.
         public var pageLoadTimeout = 30.0
+        /// Seconds `find` and `waitUntil` wait when not told otherwise.
+        public var timeout = 10.0
 
         public init() {}
 
@@ -282,8 +284,6 @@ public final class Browser: @unchecked Sendable {
     public let session: String
     /// Chromium's profile folder (`--user-data-dir`); every Chromium process of this browser names it.
     public let profileDirectory: String
-    /// Seconds `find` and `waitUntil` wait by default.
-    public var timeout: Double = 10
     private let ownsDriver: Bool
     private let closed = Mutex(false)
 
@@ -344,19 +344,23 @@ public final class Browser: @unchecked Sendable {
                 throw WebDriverError("chromedriver answered a new session without an id: \(created.canonicalJSON.prefix(300)).")
             }
             session = id
-            if !options.phone {
-                // The window's size includes a frame, even headless: fix the page's viewport to the size asked for, so that
-                // layouts and screenshots are what the options say (a phone's device metrics do the same).
-                try driver.http.request("POST", "/session/\(id)/goog/cdp/execute", .object([
-                    "cmd": .string("Emulation.setDeviceMetricsOverride"),
-                    "params": .object([
-                        "width": .int(Int64(options.width)), "height": .int(Int64(options.height)), "deviceScaleFactor": .int(1), "mobile": .bool(false),
-                    ]),
-                ]))
-            }
         } catch let error as WebDriverError {
             try? FileManager.default.removeItem(atPath: profileDirectory)
             throw WebDriverError(code: error.code, "Chromium did not start: \(error.description) chromedriver's log ends: \(driver.logTail(6))")
+        }
+        guard !options.phone else { return }
+        // The window's size includes a frame, even headless: fix the page's viewport to the size asked for, so that layouts
+        // and screenshots are what the options say (a phone's device metrics do the same).
+        do {
+            try command("POST", "/goog/cdp/execute", .object([
+                "cmd": .string("Emulation.setDeviceMetricsOverride"),
+                "params": .object([
+                    "width": .int(Int64(options.width)), "height": .int(Int64(options.height)), "deviceScaleFactor": .int(1), "mobile": .bool(false),
+                ]),
+            ]))
+        } catch {
+            quit()
+            throw error
         }
     }
 
@@ -397,10 +401,10 @@ public final class Browser: @unchecked Sendable {
 
     // MARK: Elements
 
-    /// The first element matching `css`, waiting up to `timeout` (default `self.timeout`) for it to appear. Fails with
+    /// The first element matching `css`, waiting up to `timeout` (default `options.timeout`) for it to appear. Fails with
     /// the CSS, the page's URL and the beginning of its visible text.
     public func find(_ css: String, timeout: Double? = nil) throws -> WebElement {
-        let wait = timeout ?? self.timeout
+        let wait = timeout ?? options.timeout
         let deadline = Date().addingTimeInterval(wait)
         while true {
             do {
@@ -455,11 +459,11 @@ public final class Browser: @unchecked Sendable {
         try command("POST", "/execute/sync", .object(["script": .string(script), "args": .array(arguments)]))
     }
 
-    /// Polls `condition` every 50 ms until it holds, for up to `timeout` seconds (default `self.timeout`). Errors
+    /// Polls `condition` every 50 ms until it holds, for up to `timeout` seconds (default `options.timeout`). Errors
     /// thrown meanwhile (an element replaced by a new page) count as "not yet"; on time-out the failure names `what`,
     /// the page and the last error.
     public func waitUntil(timeout: Double? = nil, _ what: String = "the condition", _ condition: () throws -> Bool) throws {
-        let wait = timeout ?? self.timeout
+        let wait = timeout ?? options.timeout
         let deadline = Date().addingTimeInterval(wait)
         var lastError: (any Error)?
         while true {
