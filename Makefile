@@ -8,7 +8,7 @@ DEBS    := libcurl4-openssl-dev libsqlite3-dev libssl-dev
 # (the TLS test's CA), systemd (systemd-analyze verifies the units), Python with venv (schemathesis),
 # faketime (bureaus whose clocks are off), lintian and binutils (the .deb is checked and its binary's libraries read),
 # PostgreSQL (the tests start their own servers in temporary folders), nginx (the shipped front is run) and curl.
-TEST_DEBS := chromium fonts-wqy-zenhei openssl systemd python3 python3-venv faketime lintian binutils postgresql nginx curl
+TEST_DEBS := chromium chromium-driver fonts-wqy-zenhei openssl systemd python3 python3-venv faketime lintian binutils postgresql nginx curl
 # `make deb` needs dpkg-shlibdeps (the Depends line) and strip.
 DEB_TOOLS := dpkg-dev binutils
 # schemathesis (PyPI) checks the live hub against docs/openapi.yaml. It lives in a virtual environment
@@ -21,7 +21,7 @@ BENCH_VENV := .build/bench-venv
 PYCRDT_VERSION := 0.14.13
 PYCRDT_STAMP := $(BENCH_VENV)/pycrdt-$(PYCRDT_VERSION).stamp
 # Where the tests find their tools. A test whose tool is missing fails and says how to get it.
-TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium \
+TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium BANLI_CHROMEDRIVER=/usr/bin/chromedriver \
 	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime \
 	BANLI_LINTIAN=/usr/bin/lintian BANLI_NGINX=/usr/sbin/nginx BANLI_DEB="$(CURDIR)/$(DEB)"
 # Release builds (in .build-release, so that one can run beside the debug build in .build) link the Swift runtime

@@ -127,7 +127,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["BanliCore", "BanliOffice"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["BanliCore", "BanliOffice", "CCurl"], path: "Tests/TestSupport"),
         .testTarget(name: "BanliCoreTests", dependencies: ["BanliCore", "BanliProtocol", "TestSupport"]),
         .testTarget(name: "BanliProtocolTests", dependencies: ["BanliCore", "BanliProtocol", "TestSupport"]),
         .testTarget(name: "BanliOfficeTests", dependencies: ["BanliCore", "BanliOffice", "TestSupport"]),
