@@ -45,9 +45,9 @@ final class Workbench: @unchecked Sendable {
         env["BANLI_CONFIG"] = nil
         p.environment = env
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)!
-        p.standardOutput = log
-        p.standardError = log
+        let output = FileHandle(forWritingAtPath: logPath)!
+        p.standardOutput = output
+        p.standardError = output
         try p.run()
         process = p
         let health = CurlTransport(baseURL: url, token: "none")

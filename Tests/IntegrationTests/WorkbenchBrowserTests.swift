@@ -28,6 +28,11 @@ import TestSupport
 
     func notice(_ browser: Browser) throws -> String { try browser.findAll("p.notice, p.error").map { try $0.text }.joined(separator: " ") }
 
+    func expectNotice(_ browser: Browser, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let shown = try notice(browser)
+        #expect(shown.contains(text), "the page says: \(shown)", sourceLocation: sourceLocation)
+    }
+
     @Test func oneItemsWholeLifeByClicking() throws {
         let cluster = try Cluster(units: ["jxj", "fgw"])
         try cluster.startHub()
@@ -57,17 +62,17 @@ import TestSupport
         try logIn(browser, bureau, "li")
         #expect(try browser.find("#sync-now").isDisplayed)
         try browser.submit("#sync-now")
-        #expect(try notice(browser).contains("同步完成"), "\(try notice(browser))")
+        try expectNotice(browser, "同步完成")
         try browser.open(bureau.url + "/items")
         try browser.find("a[href='/items/hub/\(Self.item)']").click()
         try step(browser, "accept")
-        #expect(try notice(browser).contains("已完成：签收"))
+        try expectNotice(browser, "已完成：签收")
         #expect(try browser.findAll("#step-accept").isEmpty, "signed for: the form is gone")
         try step(browser, "reply") { form in
             try browser.select("#step-reply select[name=category]", value: "A")
             try form.find("textarea[name=text]").type(Self.hostileReply)
         }
-        #expect(try notice(browser).contains("已完成：答复"), "\(try notice(browser))")
+        try expectNotice(browser, "已完成：答复")
         try browser.open(bureau.url + "/")
         try browser.submit("#sync-now")
 
@@ -79,9 +84,9 @@ import TestSupport
         #expect(reply.contains("<script>window.__banli_xss = 1</script>"), "the reply's markup is shown as text: \(reply)")
         #expect(try browser.execute("return window.__banli_xss === undefined") == .bool(true), "no script of the reply ran")
         try step(browser, "feedback-jxj") { _ in try browser.select("#step-feedback-jxj select[name=evaluation]", value: "satisfied") }
-        #expect(try notice(browser).contains("已完成：录入征询意见"), "\(try notice(browser))")
+        try expectNotice(browser, "已完成：录入征询意见")
         try step(browser, "close", confirm: true)
-        #expect(try notice(browser).contains("已完成：办结"), "\(try notice(browser))")
+        try expectNotice(browser, "已完成：办结")
         #expect(try browser.find("#unit-jxj h2").text.contains("办结"))
 
         // The bureau sees it closed after its next sync; the history names the people who clicked.
@@ -170,7 +175,8 @@ import TestSupport
         for _ in 0..<5 { try logIn(browser, bureau, "li", password: "wrong-password-123") }
         #expect(try browser.find("p.error").text.contains("用户名或密码不正确") || (try browser.find("p.error").text.contains("登录失败次数过多")))
         try logIn(browser, bureau, "li")
-        #expect(try browser.find("p.error").text.contains("登录失败次数过多"), "\(try browser.visibleText)")
+        let refusal = try browser.find("p.error").text
+        #expect(refusal.contains("登录失败次数过多"), "\(refusal)")
         #expect(try browser.cookie("banli_session") == nil)
 
         // An idle session ends: the server's clock moves 31 minutes on, and the next page asks to log in again.
