@@ -142,8 +142,9 @@ let package = Package(
         .testTarget(
             name: "BanliWebTests",
             dependencies: [
-                "BanliCore", "BanliOffice", "BanliHubStorage", "BanliStore", "BanliAccounts", "BanliWeb", "TestSupport",
+                "BanliCore", "BanliOffice", "BanliOps", "BanliPages", "BanliHubStorage", "BanliStore", "BanliAccounts", "BanliWeb", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

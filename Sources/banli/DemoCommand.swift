@@ -16,8 +16,9 @@ struct DemoCommand: ParsableCommand {
         let demo = try Demo()
         defer { if !keepRunning { demo.stop() } }
         try demo.play()
+        try demo.startWorkbenches()
         if keepRunning {
-            print("\nThe hub and the daemons keep running; press Ctrl-C to stop them.")
+            print("\nThe hub, the daemons and the workbenches keep running; press Ctrl-C to stop them.")
             while true { sleep(3600) }
         }
     }
@@ -31,6 +32,8 @@ final class Demo {
     let adminPort: Int
     var processes: [Process] = []
     let units = [("jxj", "市经信局"), ("fgw", "市发改委"), ("swj", "市商务局")]
+    /// The demo's workbench login (the same password for both accounts; a demo, not a server).
+    static let demoPassword = "banli-demo-2025"
 
     init() throws {
         dir = NSTemporaryDirectory() + "banli-demo-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
@@ -94,6 +97,40 @@ final class Demo {
         p.standardError = h
         try p.run()
         processes.append(p)
+    }
+
+    /// The 办理工作台 at the office and at 市经信局, each with a demo account.
+    func startWorkbenches() throws {
+        step("The 办理工作台 (banli web) at the office and at 市经信局")
+        try Self.demoPassword.write(toFile: dir + "/demo-password", atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        for (store, user, role) in [("hub", "office", "office"), ("jxj", "clerk", "clerk")] {
+            try banli(store, ["user", "add", user, "--role", role, "--password-file", "demo-password", "--accounts", "\(store)-web.db"], quiet: true)
+            let port = Self.freePort()
+            try start(["web", "--store", "\(store).db", "--accounts", "\(store)-web.db", "--listen", "127.0.0.1:\(port)"], log: "\(store)-web.log")
+            try waitForWorkbench(port: port, log: "\(store)-web.log")
+            lines.append("  \(store == "hub" ? "office (市政府督查室)" : "市经信局 (jxj)"): http://127.0.0.1:\(port)/  login \(user) / \(Self.demoPassword)")
+        }
+        for l in lines { print(l) }
+    }
+
+    /// Waits until a workbench answers its health check.
+    func waitForWorkbench(port: Int, log: String) throws {
+        let start = Date()
+        while Date().timeIntervalSince(start) < 20 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let ok = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            close(fd)
+            if ok { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw BanliError(.unreachable, "The workbench did not start within 20 s; see \(dir)/\(log).")
     }
 
     func stop() {

@@ -150,6 +150,12 @@ import Testing
             return
         }
         let dir = String(line.dropFirst("The stores, tokens and logs are in ".count).dropLast())
+        // The workbench was up at the office and at 市经信局, with a demo login printed for each.
+        #expect(r.stdout.contains("login office / banli-demo-2025") && r.stdout.contains("login clerk / banli-demo-2025"), "\(r.stdout.suffix(1500))")
+        for log in ["hub-web.log", "jxj-web.log"] {
+            let text = (try? String(contentsOfFile: dir + "/" + log, encoding: .utf8)) ?? ""
+            #expect(text.contains("listening"), "\(log): \(text)")
+        }
         let at = BanliProcess(directory: dir, environment: ["BANLI_TODAY": "2025-11-30"])
         let expected = try JSONValue.parse("""
             {"unit":"jxj","year":2025,"items":5,"byKind":{"suggestion":3,"proposal":2},
