@@ -41,6 +41,7 @@ let package = Package(
             dependencies: ["BanliCore", "BanliOffice", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .target(name: "BanliSecrets", dependencies: ["BanliCore", "COpenSSL"]),
+        .target(name: "BanliAccounts", dependencies: ["BanliCore", "BanliSecrets"]),
         .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol", "BanliOffice"]),
         .target(
             name: "BanliOps",
@@ -57,7 +58,7 @@ let package = Package(
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliHubStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                "BanliSecrets",
+                "BanliSecrets", "BanliAccounts",
             ]
         ),
         .target(
@@ -96,6 +97,7 @@ let package = Package(
             name: "banli",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps", "BanliSync", "BanliHub", "BanliPostgres",
+                "BanliAccounts", "BanliSecrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,9 +122,11 @@ let package = Package(
             name: "HubStorageConformance", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage"], path: "Tests/HubStorageConformance"
         ),
         .testTarget(
-            name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance"]
+            name: "BanliStoreTests",
+            dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance", "BanliAccounts"]
         ),
         .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
+        .testTarget(name: "BanliAccountsTests", dependencies: ["BanliCore", "BanliSecrets", "BanliAccounts"]),
         .testTarget(
             name: "BanliPostgresTests",
             dependencies: [
@@ -146,7 +150,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliOps", "BanliHubStorage", "BanliStore", "BanliPostgres", "BanliSync", "banli",
-                "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "BanliAccounts", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]
         ),

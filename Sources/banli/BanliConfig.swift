@@ -50,6 +50,9 @@ struct BanliConfig {
     var rateLimit: Double = 0
     var rateBurst: Double = 20
     var connections = ConnectionLimits()
+    // Web workbench
+    /// `[web] accounts`: the web accounts file (default: web.db beside the store).
+    var webAccounts: String?
 
     init() {}
 
@@ -68,6 +71,7 @@ struct BanliConfig {
         "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
         "deadlines": ["reply_months": .integer, "opinion_months": .integer],
         "connections": ["header_timeout": .number, "idle_timeout": .number, "body_timeout": .number],
+        "web": ["accounts": .string],
     ]
 
     /// Reads and checks a config file.
@@ -98,7 +102,7 @@ struct BanliConfig {
             if let sub = value.table {
                 guard let known = keys[key], !key.isEmpty else {
                     throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; "
-                                     + "the sections are [tls], [network], [deadlines], [connections] and [[hub]].")
+                                     + "the sections are [tls], [network], [deadlines], [connections], [web] and [[hub]].")
                 }
                 for (k, v) in sub {
                     guard known[k] != nil else {
@@ -196,6 +200,7 @@ struct BanliConfig {
         c.connections.headerTimeout = try number("connections.header_timeout", 1...3600) ?? c.connections.headerTimeout
         c.connections.idleTimeout = try number("connections.idle_timeout", 1...3600) ?? c.connections.idleTimeout
         c.connections.bodyTimeout = try number("connections.body_timeout", 1...3600) ?? c.connections.bodyTimeout
+        c.webAccounts = try string("web.accounts")
         if let hubValue {
             // One hub per office: a top-level hub would be a second, unnamed office.
             for key in singleHubKeys where values[key] != nil {
