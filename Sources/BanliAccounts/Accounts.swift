@@ -65,9 +65,9 @@ public final class Accounts: Sendable {
         if case .retryAfter(let seconds) = throttle.decide(accountFailures: recent.account, addressFailures: recent.address, now: now) {
             return .throttled(retryAfterSeconds: seconds)
         }
-        let stored = try account.flatMap { try store.user(named: $0) }
-        let matches = PasswordHash.verify(password, against: stored?.passwordHash ?? PasswordHash.dummy)
-        guard let stored, matches, !stored.user.disabled else {
+        let found = try account.flatMap { try store.user(named: $0) }
+        let matches = PasswordHash.verify(password, against: found?.passwordHash ?? PasswordHash.dummy)
+        guard let stored = found, matches, !stored.user.disabled else {
             try store.recordFailure(account: account, address: address, at: now)
             return .refused
         }

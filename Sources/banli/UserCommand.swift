@@ -112,12 +112,12 @@ struct UserAdd: ParsableCommand {
 
     func run() throws {
         // Every check before anything is read or written, so a bad call leaves no file behind.
-        let role = try WebRole(parsing: role)
+        let webRole = try WebRole(parsing: role)
         try Accounts.checkName(name)
         let secret = try password.read()
         try Accounts.checkPassword(secret)
-        try options.open(creating: true).addUser(name, role: role, password: secret, now: HybridLogicalClock.wallMilliseconds())
-        Output.line("Added the web account \(name) (\(role.rawValue) \(role.label)).")
+        try options.open(creating: true).addUser(name, role: webRole, password: secret, now: HybridLogicalClock.wallMilliseconds())
+        Output.line("Added the web account \(name) (\(webRole.rawValue) \(webRole.label)).")
     }
 }
 

@@ -43,7 +43,7 @@ final class MemoryAccountStore: AccountStore {
     func deleteSession(tokenHash: String) throws { _ = rows.withLock { $0.sessions.removeValue(forKey: tokenHash) } }
 
     func deleteSessions(lastSeenBefore: UInt64, createdBefore: UInt64) throws {
-        rows.withLock { $0.sessions = $0.sessions.filter { $0.value.lastSeenAt >= lastSeenBefore && $0.value.createdAt >= createdBefore } }
+        rows.withLock { r in r.sessions = r.sessions.filter { s in s.value.lastSeenAt >= lastSeenBefore && s.value.createdAt >= createdBefore } }
     }
 
     func recordFailure(account: String?, address: String, at time: UInt64) throws {

@@ -29,7 +29,7 @@ import Testing
         let web = cli.directory + "/data/web.db"
         try (passwords[0] + "\nsecond line is ignored\n").write(toFile: cli.directory + "/pw.txt", atomically: true, encoding: .utf8)
         var outputs: [String] = []
-        func ok(_ args: [String], stdin: String? = nil) throws -> String {
+        @discardableResult func ok(_ args: [String], stdin: String? = nil) throws -> String {
             let r = try cli.run(args, stdin: stdin)
             #expect(r.status == 0, "banli \(args.joined(separator: " ")) failed: \(r.stderr)")
             outputs += [r.stdout, r.stderr]
