@@ -92,14 +92,24 @@ struct PasswordInput: ParsableArguments {
         }
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO)
+        // Ctrl-C while typing must not leave the terminal without echo.
+        terminalBeforePrompt = saved
+        signal(SIGINT) { _ in
+            tcsetattr(STDIN_FILENO, TCSANOW, &terminalBeforePrompt)
+            _exit(130)
+        }
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
         let line = readLine(strippingNewline: true)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+        signal(SIGINT, SIG_DFL)
         FileHandle.standardError.write(Data("\n".utf8))
         guard let line else { throw BanliError(.usage, "No password given; type it, or use --password-file FILE.") }
         return line
     }
 }
+
+/// The terminal's settings before a password prompt, for the SIGINT handler to restore (a C handler captures nothing).
+nonisolated(unsafe) private var terminalBeforePrompt = termios()
 
 /// `banli user add NAME --role ROLE`: a new account.
 struct UserAdd: ParsableCommand {
