@@ -121,6 +121,27 @@ import Testing
         #expect(try cli.ok(["user", "list", "--config", "hub.toml"]).contains("office 交办机关工作人员"))
         #expect(FileManager.default.fileExists(atPath: cli.directory + "/office-web.db"))
 
+        // Several offices: beside the first [[hub]] entry's store, or --office's.
+        for folder in ["zx", "county"] { try FileManager.default.createDirectory(atPath: cli.directory + "/" + folder, withIntermediateDirectories: true) }
+        try """
+            site = "jxj"
+            [[hub]]
+            office = "city-zx"
+            url = "https://zx.example.gov.cn:8480"
+            token_file = "zx.token"
+            store = "zx/city.db"
+            [[hub]]
+            office = "county-zx"
+            url = "https://county.example.gov.cn:8480"
+            token_file = "county.token"
+            store = "county/county.db"
+            """.write(toFile: cli.directory + "/offices.toml", atomically: true, encoding: .utf8)
+        try cli.ok(["user", "add", "c", "--role", "clerk", "--password-file", "pw", "--config", "offices.toml"])
+        try cli.ok(["user", "add", "d", "--role", "viewer", "--password-file", "pw", "--config", "offices.toml", "--office", "county-zx"])
+        #expect(try cli.ok(["user", "list", "--config", "offices.toml"]).contains("clerk 承办人员"))
+        #expect(try cli.ok(["user", "list", "--config", "offices.toml", "--office", "county-zx"]).contains("viewer 只读"))
+        for file in ["zx/web.db", "county/web.db"] { #expect(FileManager.default.fileExists(atPath: cli.directory + "/" + file), "\(file)") }
+
         // A PostgreSQL store has no folder: [web] accounts is required, and the error says so.
         try "store = \"postgresql://banli@db.example/banli\"\npassword_file = \"pw\"\n"
             .write(toFile: cli.directory + "/pg.toml", atomically: true, encoding: .utf8)
