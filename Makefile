@@ -128,7 +128,7 @@ LATE_SUITES := DebPackageTests|MonitoringTests
 test: test-tools
 	$(SWIFT) build --build-tests
 	@mkdir -p .build
-	@$(MAKE) --no-print-directory deb DEB_CONFIG=debug > .build/deb-build.log 2>&1 & deb=$$!; \
+	@nice -n 10 $(MAKE) --no-print-directory deb DEB_CONFIG=debug > .build/deb-build.log 2>&1 & deb=$$!; \
 	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel --skip '$(LATE_SUITES)'; tested=$$?; \
 	wait $$deb; packaged=$$?; \
 	if [ $$packaged != 0 ]; then tail -n 40 .build/deb-build.log; echo "banli: the .deb build failed (log: .build/deb-build.log)." >&2; fi; \

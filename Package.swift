@@ -72,7 +72,7 @@ let package = Package(
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliHubStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                "BanliSecrets",
+                "BanliSecrets", "BanliAccounts",
             ]
         ),
         .target(
@@ -111,7 +111,7 @@ let package = Package(
             name: "banli",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps", "BanliSync", "BanliHub", "BanliPostgres",
-                "BanliAccounts", "BanliWeb",
+                "BanliAccounts", "BanliSecrets", "BanliWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -136,9 +136,11 @@ let package = Package(
             name: "HubStorageConformance", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage"], path: "Tests/HubStorageConformance"
         ),
         .testTarget(
-            name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance"]
+            name: "BanliStoreTests",
+            dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance", "BanliAccounts"]
         ),
         .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
+        .testTarget(name: "BanliAccountsTests", dependencies: ["BanliCore", "BanliSecrets", "BanliAccounts"]),
         .testTarget(
             name: "BanliWebTests",
             dependencies: [
@@ -170,7 +172,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliOps", "BanliHubStorage", "BanliStore", "BanliPostgres", "BanliSync", "banli",
-                "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "BanliAccounts", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]
         ),

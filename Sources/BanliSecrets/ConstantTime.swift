@@ -2,8 +2,13 @@
 public enum ConstantTime {
     /// True when `a` and `b` are equal, without an early exit.
     public static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var diff = UInt8(truncatingIfNeeded: x.count ^ y.count)
+        equal(Array(a.utf8), Array(b.utf8))
+    }
+
+    /// True when the byte arrays `x` and `y` are equal, without an early exit.
+    public static func equal(_ x: [UInt8], _ y: [UInt8]) -> Bool {
+        // The lengths are not secret; only the bytes are compared without an early exit.
+        var diff: UInt8 = x.count == y.count ? 0 : 1
         for i in 0..<max(x.count, y.count) {
             diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
         }

@@ -15,7 +15,8 @@ struct Banli: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, HubCommand.self, ItemCommand.self, DumpCommand.self, ApplyCommand.self,
             ConflictsCommand.self, ResolveCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, ReportCommand.self,
-            DemoCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, HistoryCommand.self, WebCommand.self,
+            DemoCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, HistoryCommand.self,
+            UserCommand.self, WebCommand.self,
         ]
     )
 
@@ -74,6 +75,7 @@ extension Banli {
         "rehandle", "close", "category", "accept", "return", "request-extension", "handler", "contact", "opinion",
         "reply", "track", "form",
         "set-unit", "migrate", "web",
+        "user", "add", "passwd", "disable", "enable",
     ]
 
     static func isCommandWord(_ s: String) -> Bool { commandWords.contains(s) }

@@ -15,9 +15,10 @@ struct WebCommand: AsyncParsableCommand {
         commandName: "web", abstract: "Run the 办理工作台 (web workbench) over this config's stores.",
         discussion: "At a bureau: banli web (reads /etc/banli/banli.toml). At the office: banli web --config /etc/banli/hub.toml.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var options: AccountsOptions
     @Option(help: "HOST:PORT to listen on (default [web] listen, else 127.0.0.1:8490).") var listen: String?
-    @Option(help: "The accounts file (default [web] accounts, else web.db beside the store).") var accounts: String?
+
+    var global: GlobalOptions { options.global }
 
     static let defaultListen = "127.0.0.1:8490"
 
@@ -35,9 +36,8 @@ struct WebCommand: AsyncParsableCommand {
         let set = try global.openOffices()
         let offices = set.offices.map { WebOffice(key: $0.key, name: $0.name, store: $0.store) }
         let isHub = offices.first?.store.info.isHub ?? false
-        let accountsPath = try UserCommand.accountsPath(global: global, override: accounts)
         let policy = SessionPolicy(idleSeconds: config.web.sessionIdleMinutes * 60, absoluteSeconds: config.web.sessionMaxHours * 3600)
-        let accounts = Accounts(store: try AccountDatabase.open(at: accountsPath), policy: policy)
+        let accounts = try options.open(policy: policy)
         let global = self.global
         let today: @Sendable () throws -> ISODate = { try global.today() }
         var workspace = Workspace(offices: offices, deadlines: config.deadlines, today: today)
