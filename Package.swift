@@ -120,7 +120,12 @@ let package = Package(
             name: "HubStorageConformance", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage"], path: "Tests/HubStorageConformance"
         ),
         .testTarget(
-            name: "BanliStoreTests", dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance"]
+            name: "BanliStoreTests",
+            dependencies: [
+                "BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance",
+                // A store made by an earlier schema, for the migration tests.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
         .testTarget(

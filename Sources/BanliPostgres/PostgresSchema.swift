@@ -111,6 +111,12 @@ enum PostgresSchema {
             "CREATE TABLE operator_token (name text PRIMARY KEY, token_hash text NOT NULL, created_at text NOT NULL)",
             "CREATE TABLE unit_token (site text PRIMARY KEY, token_hash text NOT NULL, created_at text NOT NULL)",
         ],
+        // 2: the person who made a web write here (an account's display name), on its history rows; NULL for the
+        // CLI's writes, received rows and every older row. A nullable column without a default rewrites no row, and
+        // UPDATE and DELETE triggers do not fire on ALTER TABLE: history stays append-only.
+        [
+            "ALTER TABLE history ADD COLUMN person text",
+        ],
     ]
 
     static var latest: Int { migrations.count }
