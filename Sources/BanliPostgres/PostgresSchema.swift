@@ -13,7 +13,7 @@ import PostgresNIO
 /// - `INSERT … ON CONFLICT (…) DO UPDATE / DO NOTHING`, with `EXCLUDED`;
 /// - `UPDATE … RETURNING`, `GREATEST`, `COALESCE`, `= ANY($1)` with array parameters (`text[]`);
 /// - types `text`, `bigint`, `integer`, `boolean`, `bytea`, `bigserial` (a sequence);
-/// - partial indexes (`… WHERE conflict`), `to_regclass(text)`;
+/// - partial indexes (`… WHERE conflict`), `to_regclass(text)`, `ALTER TABLE … ADD COLUMN` (nullable, no default);
 /// - PL/pgSQL trigger functions and `BEFORE UPDATE OR DELETE` row and `BEFORE TRUNCATE` statement triggers;
 /// - the extended query protocol with binary parameters (postgres-nio); TLS when `sslmode` asks.
 enum PostgresSchema {
