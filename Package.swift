@@ -137,7 +137,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BanliStoreTests",
-            dependencies: ["BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance", "BanliAccounts"]
+            dependencies: [
+                "BanliCore", "BanliProtocol", "BanliHubStorage", "BanliStore", "HubStorageConformance", "BanliAccounts",
+                // A store made by an earlier schema, for the migration tests.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
         .testTarget(name: "BanliAccountsTests", dependencies: ["BanliCore", "BanliSecrets", "BanliAccounts"]),

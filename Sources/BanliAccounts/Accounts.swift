@@ -107,8 +107,9 @@ public final class Accounts: Sendable {
 
     /// Refuses a login name that is empty, longer than 64 characters, or holds whitespace or control characters.
     public static func checkName(_ name: String) throws {
-        guard !name.isEmpty, name.count <= maximumNameLength else {
-            throw BanliError(.invalidValue, "账号名须为 1 到 \(maximumNameLength) 个字符（现为 \(name.count) 个）；请换一个名字。")
+        // Counted as the history counts a person's name (PersonName), so an account's writes are never refused for it.
+        guard !name.isEmpty, name.unicodeScalars.count <= maximumNameLength else {
+            throw BanliError(.invalidValue, "账号名须为 1 到 \(maximumNameLength) 个字符（现为 \(name.unicodeScalars.count) 个）；请换一个名字。")
         }
         let bad = name.unicodeScalars.contains { u in
             u.properties.isWhitespace || [.control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator]

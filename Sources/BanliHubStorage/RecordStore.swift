@@ -11,9 +11,10 @@ public protocol RecordStore: AnyObject, Sendable {
     /// Who this store is.
     var info: SiteInfo { get }
 
-    /// Writes `writes` as this site, in one transaction: every write lands or none does.
+    /// Writes `writes` as this site, in one transaction: every write lands or none does. `person` (a web account's display
+    /// name, checked by `PersonName`) is recorded on every history row of the write; nil for the CLI's writes.
     @discardableResult
-    func write(_ writes: [LocalWrite], nowMilliseconds: UInt64) throws -> [WriteOutcome]
+    func write(_ writes: [LocalWrite], nowMilliseconds: UInt64, person: String?) throws -> [WriteOutcome]
     /// One field's state, or nil.
     func field(_ entity: EntityKey, _ name: String) throws -> ReplicatedField?
     /// Every field of one item's entities (item, assignments, contacts, feedback), sorted by entity and field.
@@ -52,10 +53,22 @@ public protocol RecordStore: AnyObject, Sendable {
 }
 
 extension RecordStore {
+    /// Writes `writes` at `nowMilliseconds`, made by no named person (the CLI).
+    @discardableResult
+    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64) throws -> [WriteOutcome] {
+        try write(writes, nowMilliseconds: nowMilliseconds, person: nil)
+    }
+
+    /// Writes `writes` now, made by `person` (nil: no named person).
+    @discardableResult
+    public func write(_ writes: [LocalWrite], person: String?) throws -> [WriteOutcome] {
+        try write(writes, nowMilliseconds: HybridLogicalClock.wallMilliseconds(), person: person)
+    }
+
     /// Writes `writes` now.
     @discardableResult
     public func write(_ writes: [LocalWrite]) throws -> [WriteOutcome] {
-        try write(writes, nowMilliseconds: HybridLogicalClock.wallMilliseconds())
+        try write(writes, nowMilliseconds: HybridLogicalClock.wallMilliseconds(), person: nil)
     }
 
     /// Writes one field.
@@ -63,7 +76,7 @@ extension RecordStore {
     public func write(
         _ entity: EntityKey, _ field: String, _ value: JSONValue, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()
     ) throws -> WriteOutcome {
-        try write([LocalWrite(entity: entity, field: field, value: value)], nowMilliseconds: nowMilliseconds)[0]
+        try write([LocalWrite(entity: entity, field: field, value: value)], nowMilliseconds: nowMilliseconds, person: nil)[0]
     }
 
     /// Registers a bureau now.
@@ -147,8 +160,14 @@ public struct HistoryEntry: Sendable, Hashable {
     /// Where it came from.
     public var via: String
     public var recordedAt: String
+    /// The person who made a web write here (an account's display name): nil for the CLI's writes, for received rows
+    /// and for rows written before stores recorded it. Never sent to other stores.
+    public var person: String?
 
-    public init(entity: String, field: String, value: String, site: String, counter: UInt64, origin: String, via: String, recordedAt: String) {
+    public init(
+        entity: String, field: String, value: String, site: String, counter: UInt64, origin: String, via: String, recordedAt: String,
+        person: String? = nil
+    ) {
         self.entity = entity
         self.field = field
         self.value = value
@@ -157,5 +176,6 @@ public struct HistoryEntry: Sendable, Hashable {
         self.origin = origin
         self.via = via
         self.recordedAt = recordedAt
+        self.person = person
     }
 }

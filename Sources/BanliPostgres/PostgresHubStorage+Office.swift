@@ -6,13 +6,17 @@ import PostgresNIO
 /// The office's own writes and the units' and operators' tokens (stored as SHA-256 hashes, never in clear).
 extension PostgresHubStorage {
     /// Writes `writes` as the office in one transaction: permission check, new dot signed with the hub key, state,
-    /// change number, history. Either every write lands or none does.
+    /// change number, history. Either every write lands or none does. `person` (checked by `PersonName`) is recorded on
+    /// each history row.
     @discardableResult
-    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) async throws -> [WriteOutcome] {
+    public func write(
+        _ writes: [LocalWrite], nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds(), person: String? = nil
+    ) async throws -> [WriteOutcome] {
+        if let person { try PersonName.validated(person) }
         let checked = try check(writes)
         let (hubSite, key, logger) = (self.hubSite, self.key, self.logger)
         return try await transaction { conn in
-            try await Self.write(conn, checked, hubSite: hubSite, key: key, nowMilliseconds: nowMilliseconds, logger: logger)
+            try await Self.write(conn, checked, hubSite: hubSite, key: key, nowMilliseconds: nowMilliseconds, person: person, logger: logger)
         }
     }
 
@@ -28,7 +32,8 @@ extension PostgresHubStorage {
 
     /// The office's writes inside the caller's transaction, under the counters row's lock.
     static func write(
-        _ conn: PostgresConnection, _ checked: [(LocalWrite, FieldSpec)], hubSite: String, key: [UInt8], nowMilliseconds: UInt64, logger: Logger
+        _ conn: PostgresConnection, _ checked: [(LocalWrite, FieldSpec)], hubSite: String, key: [UInt8], nowMilliseconds: UInt64,
+        person: String? = nil, logger: Logger
     ) async throws -> [WriteOutcome] {
         guard !checked.isEmpty else { return [] }
         let at = timestamp()
@@ -46,7 +51,7 @@ extension PostgresHubStorage {
             seq += 1
             let visible = try await fields.save(conn, f, seq: seq)
             try await fields.appendHistory(conn, entity: w.entity, field: w.field, sibling: f.state.siblings[0], valueJSON: visible?.json,
-                                           origin: "local", via: hubSite, at: at)
+                                           origin: "local", via: hubSite, at: at, person: person)
             outcomes.append(WriteOutcome(entity: w.entity, field: w.field, previous: previous, value: w.value, dot: dot, superseded: superseded))
         }
         try await saveCounters(conn, clock: clock, seq: seq, changed: true, logger: logger)

@@ -70,12 +70,12 @@ public struct PostgresHubTableSink: HubTableSink {
                 b.append(r.echoExchange)
             }
         case .history(let rows):
-            try await insertRows(rows, "INSERT INTO history (id, entity, field, item, value, site, counter, origin, via, recorded_at)", columns: 10,
-                                 conn, logger: logger) { r, b in
+            try await insertRows(rows, "INSERT INTO history (id, entity, field, item, value, site, counter, origin, via, recorded_at, person)",
+                                 columns: 11, conn, logger: logger) { r, b in
                 let e = r.entry
                 b.append(r.id); b.append(e.entity); b.append(e.field); b.append(r.item); b.append(e.value)
                 b.append(e.site); b.append(Int64(bitPattern: e.counter)); b.append(e.origin); b.append(e.via)
-                b.append(e.recordedAt)
+                b.append(e.recordedAt); b.append(e.person)
             }
         case .access(let rows):
             for r in rows {
@@ -199,12 +199,14 @@ public final class PostgresHubTableSource: HubTableSource {
             case 1:
                 var rows: [HubHistoryRow] = []
                 let q = try await conn.query("""
-                    SELECT id, entity, field, item, value, site, counter, origin, via, recorded_at FROM history WHERE id > \(after) ORDER BY id LIMIT \(n)
+                    SELECT id, entity, field, item, value, site, counter, origin, via, recorded_at, person FROM history
+                    WHERE id > \(after) ORDER BY id LIMIT \(n)
                     """, logger: logger)
-                for try await (id, entity, field, item, value, site, counter, origin, via, at) in q.decode(
-                    (Int64, String, String, String?, String, String, Int64, String, String, String).self) {
+                for try await (id, entity, field, item, value, site, counter, origin, via, at, person) in q.decode(
+                    (Int64, String, String, String?, String, String, Int64, String, String, String, String?).self) {
                     rows.append(HubHistoryRow(id: id, entry: HistoryEntry(entity: entity, field: field, value: value, site: site,
-                                                                          counter: UInt64(bitPattern: counter), origin: origin, via: via, recordedAt: at),
+                                                                          counter: UInt64(bitPattern: counter), origin: origin, via: via, recordedAt: at,
+                                                                          person: person),
                                               item: item))
                 }
                 return (.history(rows), rows.last?.id)

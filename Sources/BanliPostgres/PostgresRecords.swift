@@ -71,9 +71,10 @@ public final class PostgresRecords: RecordStore {
         return try result.withLock { $0! }.get()
     }
 
-    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64) throws -> [WriteOutcome] {
+    @discardableResult
+    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64, person: String?) throws -> [WriteOutcome] {
         let storage = self.storage
-        return try wait { try await storage.write(writes, nowMilliseconds: nowMilliseconds) }
+        return try wait { try await storage.write(writes, nowMilliseconds: nowMilliseconds, person: person) }
     }
 
     public func field(_ entity: EntityKey, _ name: String) throws -> ReplicatedField? {
@@ -126,11 +127,13 @@ public final class PostgresRecords: RecordStore {
         return try wait {
             try await storage.withConnection { conn in
                 let rows = try await conn.query("""
-                    SELECT entity, field, value, site, counter, origin, via, recorded_at FROM history WHERE item = \(id) ORDER BY id
+                    SELECT entity, field, value, site, counter, origin, via, recorded_at, person FROM history WHERE item = \(id) ORDER BY id
                     """, logger: storage.logger)
                 var out: [HistoryEntry] = []
-                for try await (e, f, v, s, c, o, via, at) in rows.decode((String, String, String, String, Int64, String, String, String).self) {
-                    out.append(HistoryEntry(entity: e, field: f, value: v, site: s, counter: UInt64(bitPattern: c), origin: o, via: via, recordedAt: at))
+                let columns = (String, String, String, String, Int64, String, String, String, String?).self
+                for try await (e, f, v, s, c, o, via, at, person) in rows.decode(columns) {
+                    out.append(HistoryEntry(entity: e, field: f, value: v, site: s, counter: UInt64(bitPattern: c), origin: o, via: via, recordedAt: at,
+                                            person: person))
                 }
                 return out
             }

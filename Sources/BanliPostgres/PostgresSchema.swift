@@ -13,7 +13,7 @@ import PostgresNIO
 /// - `INSERT … ON CONFLICT (…) DO UPDATE / DO NOTHING`, with `EXCLUDED`;
 /// - `UPDATE … RETURNING`, `GREATEST`, `COALESCE`, `= ANY($1)` with array parameters (`text[]`);
 /// - types `text`, `bigint`, `integer`, `boolean`, `bytea`, `bigserial` (a sequence);
-/// - partial indexes (`… WHERE conflict`), `to_regclass(text)`;
+/// - partial indexes (`… WHERE conflict`), `to_regclass(text)`, `ALTER TABLE … ADD COLUMN` (nullable, no default);
 /// - PL/pgSQL trigger functions and `BEFORE UPDATE OR DELETE` row and `BEFORE TRUNCATE` statement triggers;
 /// - the extended query protocol with binary parameters (postgres-nio); TLS when `sslmode` asks.
 enum PostgresSchema {
@@ -110,6 +110,12 @@ enum PostgresSchema {
             """,
             "CREATE TABLE operator_token (name text PRIMARY KEY, token_hash text NOT NULL, created_at text NOT NULL)",
             "CREATE TABLE unit_token (site text PRIMARY KEY, token_hash text NOT NULL, created_at text NOT NULL)",
+        ],
+        // 2: the person who made a web write here (an account's display name), on its history rows; NULL for the
+        // CLI's writes, received rows and every older row. A nullable column without a default rewrites no row, and
+        // UPDATE and DELETE triggers do not fire on ALTER TABLE: history stays append-only.
+        [
+            "ALTER TABLE history ADD COLUMN person text",
         ],
     ]
 

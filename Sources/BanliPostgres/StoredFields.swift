@@ -101,14 +101,15 @@ struct StoredFields {
         }
     }
 
-    /// Appends one history row.
+    /// Appends one history row; `person` only for an office write made by a named person.
     func appendHistory(
-        _ conn: PostgresConnection, entity: EntityKey, field: String, sibling: Sibling, valueJSON: String?, origin: String, via: String, at: String
+        _ conn: PostgresConnection, entity: EntityKey, field: String, sibling: Sibling, valueJSON: String?, origin: String, via: String, at: String,
+        person: String? = nil
     ) async throws {
         let value = valueJSON ?? sibling.value.canonicalJSON, counter = Int64(bitPattern: sibling.counter)
         try await conn.query("""
-            INSERT INTO history (entity, field, item, value, site, counter, origin, via, recorded_at)
-            VALUES (\(entity.description), \(field), \(entity.itemId), \(value), \(sibling.site), \(counter), \(origin), \(via), \(at))
+            INSERT INTO history (entity, field, item, value, site, counter, origin, via, recorded_at, person)
+            VALUES (\(entity.description), \(field), \(entity.itemId), \(value), \(sibling.site), \(counter), \(origin), \(via), \(at), \(person))
             """, logger: logger)
     }
 }

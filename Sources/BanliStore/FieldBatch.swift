@@ -25,6 +25,7 @@ struct FieldBatch {
 
     struct HistoryRow {
         var entity: String, field: String, item: String?, value: String, site: String, counter: UInt64, origin: String, via: String, at: String
+        var person: String?
     }
 
     static let rowsPerStatement = 100
@@ -92,11 +93,13 @@ struct FieldBatch {
         return visible.map { (f.state.siblings[$0].dot, row.value) }
     }
 
-    /// Records one history row.
-    mutating func appendHistory(entity: EntityKey, field: String, sibling: Sibling, valueJSON: String? = nil, origin: String, via: String, at: String) {
+    /// Records one history row; `person` only for a local write made by a named person.
+    mutating func appendHistory(
+        entity: EntityKey, field: String, sibling: Sibling, valueJSON: String? = nil, origin: String, via: String, at: String, person: String? = nil
+    ) {
         history.append(HistoryRow(
             entity: name(entity), field: field, item: entity.itemId, value: valueJSON ?? sibling.value.canonicalJSON,
-            site: sibling.site, counter: sibling.counter, origin: origin, via: via, at: at))
+            site: sibling.site, counter: sibling.counter, origin: origin, via: via, at: at, person: person))
     }
 
     /// Writes the recorded rows. The batch stays usable: what it read and wrote is still known.
@@ -110,11 +113,11 @@ struct FieldBatch {
             b.text(r.entity); b.text(r.field); b.text(r.item); b.text(r.value); b.blob(r.state)
             b.int(r.conflict ? 1 : 0); b.int(r.seq); b.text(r.echo); b.int(r.echoExchange)
         }
-        try Self.insert(db, history, width: 9, sql: { tuples in
-            "INSERT INTO history (entity, field, item, value, site, counter, origin, via, recordedAt) VALUES \(tuples)"
+        try Self.insert(db, history, width: 10, sql: { tuples in
+            "INSERT INTO history (entity, field, item, value, site, counter, origin, via, recordedAt, person) VALUES \(tuples)"
         }) { b, r in
             b.text(r.entity); b.text(r.field); b.text(r.item); b.text(r.value); b.text(r.site)
-            b.int(Int64(bitPattern: r.counter)); b.text(r.origin); b.text(r.via); b.text(r.at)
+            b.int(Int64(bitPattern: r.counter)); b.text(r.origin); b.text(r.via); b.text(r.at); b.text(r.person)
         }
         rows.removeAll(keepingCapacity: true)
         rowIndex.removeAll(keepingCapacity: true)

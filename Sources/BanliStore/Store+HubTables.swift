@@ -60,7 +60,7 @@ public final class SQLiteHubTableSource: HubTableSource {
                     let counter: Int64 = r["counter"]
                     return HubHistoryRow(id: r["id"], entry: HistoryEntry(
                         entity: r["entity"], field: r["field"], value: r["value"], site: r["site"], counter: UInt64(bitPattern: counter),
-                        origin: r["origin"], via: r["via"], recordedAt: r["recordedAt"]), item: r["item"])
+                        origin: r["origin"], via: r["via"], recordedAt: r["recordedAt"], person: r["person"]), item: r["item"])
                 }), rows.last?["id"])
             case 2:
                 // Keyed by rowid, which access rows (WITHOUT ROWID) lack: read whole, one row per unit and item.
@@ -141,11 +141,14 @@ public struct SQLiteHubTableSink: HubTableSink {
             }
         case .history(let rows):
             let s = try db.makeStatement(sql: """
-                INSERT INTO history (id, entity, field, item, value, site, counter, origin, via, recordedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO history (id, entity, field, item, value, site, counter, origin, via, recordedAt, person)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for r in rows {
                 let e = r.entry
-                try s.execute(arguments: [r.id, e.entity, e.field, r.item, e.value, e.site, Int64(bitPattern: e.counter), e.origin, e.via, e.recordedAt])
+                try s.execute(arguments: [
+                    r.id, e.entity, e.field, r.item, e.value, e.site, Int64(bitPattern: e.counter), e.origin, e.via, e.recordedAt, e.person,
+                ])
             }
         case .access(let rows):
             let s = try db.makeStatement(sql: "INSERT INTO access (site, item, grantSeq, revokedSeq) VALUES (?, ?, ?, ?)")

@@ -5,10 +5,11 @@ import GRDB
 
 extension Store {
     /// Writes `writes` in one transaction: permission check, new dot, state update, change number, history.
-    /// Either every write lands or none does.
+    /// Either every write lands or none does. `person` (checked by `PersonName`) is recorded on each history row.
     @discardableResult
-    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64) throws -> [WriteOutcome] {
+    public func write(_ writes: [LocalWrite], nowMilliseconds: UInt64, person: String?) throws -> [WriteOutcome] {
         let info = self.info
+        if let person { try PersonName.validated(person) }
         let checked = try writes.map { w -> (LocalWrite, FieldSpec) in
             let spec = try FieldCatalogue.require(w.entity.kind, w.field)
             try Permissions.check(site: info.site, hubSite: info.hubSite, entity: w.entity, field: spec)
@@ -34,7 +35,7 @@ extension Store {
                 seq += 1
                 let visible = try self.saveField(db, f, seq: seq, batch: &batch)
                 batch.appendHistory(entity: w.entity, field: w.field, sibling: f.state.siblings[0], valueJSON: visible?.json,
-                                    origin: "local", via: info.site, at: at)
+                                    origin: "local", via: info.site, at: at, person: person)
                 outcomes.append(WriteOutcome(entity: w.entity, field: w.field, previous: previous, value: w.value, dot: dot, superseded: superseded))
             }
             try batch.flush(db)

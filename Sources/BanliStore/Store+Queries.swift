@@ -95,7 +95,7 @@ extension Store {
                 let counter: Int64 = row["counter"]
                 return HistoryEntry(
                     entity: row["entity"], field: row["field"], value: row["value"], site: row["site"],
-                    counter: UInt64(bitPattern: counter), origin: row["origin"], via: row["via"], recordedAt: row["recordedAt"])
+                    counter: UInt64(bitPattern: counter), origin: row["origin"], via: row["via"], recordedAt: row["recordedAt"], person: row["person"])
             }
         }
     }

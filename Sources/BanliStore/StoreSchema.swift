@@ -198,6 +198,11 @@ enum StoreSchema {
                 last = end[0]
             }
         }
+        // v5: the person who made a web write here (an account's display name), on its history rows; NULL for the
+        // CLI's writes, received rows and every older row. ADD COLUMN rewrites no row and keeps the append-only triggers.
+        m.registerMigration("v5") { db in
+            try db.execute(sql: "ALTER TABLE history ADD COLUMN person TEXT")
+        }
         return m
     }
 

@@ -66,9 +66,7 @@ struct ItemRoutes {
         do {
             try await offload {
                 guard let view = try office.store.item(id) else { throw WebError(.notFound, "没有这个事项。") }
-                let w = try writes(office, view, try workspace.today())
-                _ = person
-                try office.store.write(w)
+                try office.store.write(try writes(office, view, try workspace.today()), person: person)
             }
         } catch let e as BanliError {
             return try await show(request, context, error: e.message, status: .unprocessableContent)
@@ -235,7 +233,8 @@ struct ItemRoutes {
             let value = (try? JSONValue.parse(h.value)).map { FieldSpec.display($0, spec: spec) } ?? h.value
             let whose = entity?.site.map { " · \(unitLabel($0))" } ?? ""
             let local = h.origin == "local"
-            return Moment(cls: local ? "local" : "received", at: h.recordedAt.replacingOccurrences(of: "T", with: " "), who: unitLabel(h.site),
+            let who = unitLabel(h.site) + (h.person.map { " · \($0)" } ?? "")
+            return Moment(cls: local ? "local" : "received", at: h.recordedAt.replacingOccurrences(of: "T", with: " "), who: who,
                           origin: local ? l.t("本处录入", "written here") : l.t("同步收到", "received"), label: (spec?.label ?? h.field) + whose, value: value)
         }
         var itemSteps: [StepForm] = []

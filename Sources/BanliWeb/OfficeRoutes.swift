@@ -66,7 +66,8 @@ struct OfficeRoutes {
             guard let office = app.workspace.offices.first else { throw WebError(.notFound, "没有库。") }
             let workspace = app.workspace
             do {
-                let id = try await offload { try create(form, office: office, today: workspace.today()) }
+                let person = context.session?.user.name
+                let id = try await offload { try create(form, office: office, today: workspace.today(), person: person) }
                 return Response.redirect(to: ItemRoutes.href(office, id) + "?done=assign", type: .normal)
             } catch let e as BanliError {
                 return try await newItemPage(request, context, error: e.message, status: .unprocessableContent)
@@ -76,7 +77,7 @@ struct OfficeRoutes {
     }
 
     /// Creates the item and assigns its units in one transaction: both land or neither does.
-    func create(_ form: WebForm, office: WebOffice, today: ISODate) throws -> String {
+    func create(_ form: WebForm, office: WebOffice, today: ISODate, person: String?) throws -> String {
         let kind: ItemKind = try form.choice(.item, "kind", "类别")
         func int(_ name: String, _ label: String) throws -> Int64 {
             guard let v = Int64(try form.required(name, label)), v > 0 else { throw BanliError(.invalidValue, "“\(label)”应为正整数。") }
@@ -106,7 +107,7 @@ struct OfficeRoutes {
             }
             writes += w
         }
-        try office.store.write(writes)
+        try office.store.write(writes, person: person)
         return id
     }
 

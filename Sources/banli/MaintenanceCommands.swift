@@ -28,7 +28,8 @@ struct BackupCommand: ParsableCommand {
 /// `banli history ID`: every change to an item, oldest first.
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "history", abstract: "Every change to an item: which unit wrote what, when, written here or received.")
+        commandName: "history",
+        abstract: "Every change to an item: which unit (and, for a web write here, which person) wrote what, when, written here or received.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Item id.") var id: String
@@ -43,20 +44,24 @@ struct HistoryCommand: ParsableCommand {
         }
         if json {
             Output.json(.array(rows.map { r in
-                .object([
+                var o: [String: JSONValue] = [
                     "entity": .string(r.entity), "field": .string(r.field), "value": (try? JSONValue.parse(r.value)) ?? .string(r.value),
                     "site": .string(r.site), "counter": .int(Int64(bitPattern: r.counter)), "origin": .string(r.origin),
                     "via": .string(r.via), "recordedAt": .string(r.recordedAt),
                     "writtenAt": .string(Date(timeIntervalSince1970: Double(HybridLogicalClock.milliseconds(of: r.counter)) / 1000).formatted(.iso8601)),
-                ])
+                ]
+                // Only rows a named person wrote through the web carry it; older output stays byte for byte the same.
+                if let person = r.person { o["person"] = .string(person) }
+                return .object(o)
             }))
             return
         }
         var t = TextTable(header: ["记录时间", "单位", "来源", "对象", "字段", "值"])
         for r in rows {
             let label = (try? EntityKey(parsing: r.entity)).flatMap { FieldCatalogue.spec($0.kind, r.field)?.label } ?? ""
-            t.add([r.recordedAt, r.site, r.origin == "local" ? "本地" : "收到(\(r.via))", r.entity, "\(r.field) \(label)",
-                   TextTable.truncate(r.value, width: 40)])
+            // The person next to the unit; TextTable escapes every cell, so a hostile name cannot drive the terminal.
+            t.add([r.recordedAt, r.person.map { "\(r.site)（\($0)）" } ?? r.site, r.origin == "local" ? "本地" : "收到(\(r.via))", r.entity,
+                   "\(r.field) \(label)", TextTable.truncate(r.value, width: 40)])
         }
         Output.line(t.render())
     }
