@@ -175,6 +175,12 @@ import TestSupport
         while (!orphaned.livingProcesses.isEmpty || !LiveProcess.matching(itsProfile).isEmpty) && Date() < deadline { usleep(50_000) }
         #expect(orphaned.livingProcesses.isEmpty, "\(orphaned.livingProcesses)")
         #expect(LiveProcess.matching(itsProfile).isEmpty, "\(LiveProcess.matching(itsProfile))")
+
+        // Its folder stays behind; the next driver removes it once it is a minute old.
+        #expect(FileManager.default.fileExists(atPath: orphaned.directory))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-120)], ofItemAtPath: orphaned.directory)
+        ChromeDriver.removeAbandonedFolders()
+        #expect(!FileManager.default.fileExists(atPath: orphaned.directory), "an abandoned driver's profile and log are removed")
     }
 
     // MARK: The pages

@@ -49,7 +49,24 @@ public final class ChromeDriver: @unchecked Sendable {
             throw WebDriverError("chromedriver is not installed at \(binary) ($BANLI_CHROMEDRIVER): run `make test` as root, "
                                  + "which installs it, or `apt-get install chromium-driver`.")
         }
+        removeAbandonedFolders()
         return try ChromeDriver(binary: binary, timeout: timeout)
+    }
+
+    /// Removes the folders of drivers whose test process died: older than a minute, and named by no live process (a
+    /// running driver's chromedriver names its folder in `--log-path`, its Chromium in `--user-data-dir`).
+    public static func removeAbandonedFolders() {
+        let fm = FileManager.default
+        let temporary = fm.temporaryDirectory.path
+        let names = ((try? fm.contentsOfDirectory(atPath: temporary)) ?? []).filter { $0.hasPrefix("banli-webdriver-") }
+        guard !names.isEmpty else { return }
+        let live = LiveProcess.all()
+        for name in names {
+            let path = "\(temporary)/\(name)"
+            guard let modified = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified.timeIntervalSinceNow < -60,
+                  !live.contains(where: { $0.commandLine.contains(path) }) else { continue }
+            try? fm.removeItem(atPath: path)
+        }
     }
 
     private init(binary: String, timeout: Double) throws {
