@@ -176,7 +176,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliOps", "BanliHubStorage", "BanliStore", "BanliPostgres", "BanliSync", "banli",
-                "BanliAccounts", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "BanliAccounts", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"]
         ),

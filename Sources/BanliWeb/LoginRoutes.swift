@@ -67,10 +67,12 @@ struct LoginRoutes {
         }
     }
 
-    /// The login page with a fresh login token in its cookie and its form.
+    /// The login page with the login token in its cookie and its form: the browser's own when it has one, so that a
+    /// second login tab (or a stray request that lands here) does not invalidate the first.
     func loginPage(_ request: Request, notice: String?, error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let l = Language(request)
-        let token = Digest.randomHex(bytes: 32)
+        let sent = request.cookies[Self.loginCookie]?.value ?? ""
+        let token = sent.count == 64 && sent.allSatisfy(\.isHexDigit) ? sent : Digest.randomHex(bytes: 32)
         let c = LoginContext(lang: l.htmlLang, otherLang: l == .zh ? "en" : "zh", t: WebPages.LayoutTexts(l), unitName: app.unitName,
                              csrf: token, next: request.uri.queryParameters.get("next") ?? "/", notices: notice.map { [$0] } ?? [], errors: error.map { [$0] } ?? [])
         var response = WebPages.html(LayoutTemplate.login.render(c), status: status, language: request)

@@ -25,7 +25,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 struct SessionMiddleware: RouterMiddleware {
     static let cookieName = "banli_session"
     /// Pages anyone may open.
-    static let publicPaths: Set<String> = ["/login", "/healthz", "/static/banli.css", "/static/banli.js"]
+    static let publicPaths: Set<String> = ["/login", "/healthz", "/favicon.ico", "/static/banli.css", "/static/banli.js"]
 
     let accounts: Accounts
     let settings: WebSettings
@@ -36,7 +36,7 @@ struct SessionMiddleware: RouterMiddleware {
             // nginx appends the peer it saw: the last entry is the one a client cannot forge.
             context.remoteAddress = forwarded.split(separator: ",").last.map { String($0).trimmedWhitespace } ?? context.remoteAddress
         }
-        if request.method == .post, let origin = request.headers[.origin], origin != "null", !Self.sameOrigin(origin, host: request.head.authority) {
+        if request.method == .post, let origin = request.headers[.origin], origin != "null", !Self.sameOrigin(origin, host: request.head.authority ?? request.headers[.hostHeader]) {
             return WebPages.errorResponse(.forbidden, "拒绝来自其他网站的提交。", request: request)
         }
         let token = request.cookies[Self.cookieName]?.value

@@ -64,7 +64,7 @@ struct WebCommand: AsyncParsableCommand {
     /// One sync with every office, as `banli sync` makes it: one sentence per office.
     static func syncNow(global: GlobalOptions, logger: Logger) -> [String] {
         do {
-            return try SyncSetup.perOffice(global: global, options: SyncOptions(), logger: logger).map { office, setup in
+            return try SyncSetup.perOffice(global: global, options: SyncOptions.parse([]), logger: logger).map { office, setup in
                 let prefix = office.map { "\($0)：" } ?? ""
                 do {
                     let s = try setup.get()

@@ -1,5 +1,6 @@
 import BanliCore
 import Foundation
+import GRDB
 import Testing
 import TestSupport
 
@@ -9,11 +10,14 @@ import TestSupport
     static let item = "rd-2025-39"
     static let hostileReply = #"已列入2026年改造计划。<script>window.__banli_xss = 1</script><img src=x onerror="window.__banli_xss = 2">"#
 
-    func logIn(_ browser: Browser, _ bench: Workbench, _ name: String, password: String = Workbench.password) throws {
+    func logIn(_ browser: Browser, _ bench: Workbench, _ name: String, password: String = Workbench.password, refused: Bool = false) throws {
         try browser.open(bench.url + "/login")
         try browser.find("input[name=name]").type(name)
         try browser.find("input[name=password]").type(password)
         try browser.submit("#login")
+        if !refused, try browser.currentURL.contains("/login") {
+            Issue.record("\(name) was not let in: \(try browser.visibleText)")
+        }
     }
 
     /// Opens a folded step's form on the item page, fills it, and submits it (accepting a confirmation).
@@ -48,6 +52,7 @@ import TestSupport
         try logIn(browser, office, "wang")
         try browser.open(office.url + "/new")
         try browser.select("select[name=kind]", value: "suggestion")
+        try browser.find("input[name=year]").type("2025")
         try browser.find("input[name=number]").type("39")
         try browser.find("input[name=title]").type("关于加快老旧小区改造的建议")
         try browser.find("input[name=proposers]").type("张三、李四")
@@ -140,11 +145,6 @@ import TestSupport
         try cluster.startHub()
         try cluster.sync("jxj")
         let bureau = Workbench(cluster, store: "jxj")
-        // libfaketime moves the server's wall clock when the test rewrites this file; monotonic time is left alone.
-        let clock = cluster.dir + "/faketime"
-        try "+0".write(toFile: clock, atomically: true, encoding: .utf8)
-        bureau.environment = ["LD_PRELOAD": try Self.libfaketime(), "FAKETIME_TIMESTAMP_FILE": clock, "FAKETIME_NO_CACHE": "1",
-                              "FAKETIME_DONT_FAKE_MONOTONIC": "1"]
         try bureau.addUser("li", role: "clerk")
         try bureau.addUser("zhao", role: "viewer")
         try bureau.start()
@@ -157,11 +157,14 @@ import TestSupport
 
         // A POST without the form's CSRF token, from the signed-in browser itself, is refused and writes nothing.
         try logIn(browser, bureau, "li")
-        let status = try browser.execute("""
-            return fetch('/items/hub/\(Self.item)/step/accept', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
-              body: 'at=2025-05-01'}).then(r => r.status)
+        try browser.open(bureau.url + "/items/hub/\(Self.item)")
+        _ = try browser.execute("""
+            const f = document.createElement('form'); f.method = 'post'; f.action = '/items/hub/\(Self.item)/step/accept';
+            const i = document.createElement('input'); i.name = 'at'; i.value = '2025-05-01'; f.appendChild(i);
+            document.body.appendChild(f); f.submit(); return true
             """)
-        #expect(status == .int(403), "\(status)")
+        try browser.waitUntil("the refusal") { try browser.currentURL.hasSuffix("/step/accept") }
+        #expect(try browser.find("p.error").text.contains("安全令牌"), "refused with the sentence about the page's token")
         #expect(try cluster.value("jxj", "assignment/\(Self.item)/jxj", "acceptedAt") == nil, "nothing written")
 
         // A viewer sees no forms.
@@ -172,28 +175,22 @@ import TestSupport
 
         // Wrong passwords are throttled: after five, even the right one waits.
         try browser.deleteCookie("banli_session")
-        for _ in 0..<5 { try logIn(browser, bureau, "li", password: "wrong-password-123") }
+        for _ in 0..<5 { try logIn(browser, bureau, "li", password: "wrong-password-123", refused: true) }
         #expect(try browser.find("p.error").text.contains("用户名或密码不正确") || (try browser.find("p.error").text.contains("登录失败次数过多")))
-        try logIn(browser, bureau, "li")
+        try logIn(browser, bureau, "li", refused: true)
         let refusal = try browser.find("p.error").text
         #expect(refusal.contains("登录失败次数过多"), "\(refusal)")
         #expect(try browser.cookie("banli_session") == nil)
 
-        // An idle session ends: the server's clock moves 31 minutes on, and the next page asks to log in again.
+        // An idle session ends: its last page was 31 minutes ago (the accounts file says so), and the next page asks to log in.
         try logIn(browser, bureau, "zhao")
         try browser.open(bureau.url + "/items")
         #expect(try browser.currentURL.hasSuffix("/items"))
-        try "+31m".write(toFile: clock, atomically: true, encoding: .utf8)
+        let queue = try DatabaseQueue(path: bureau.accounts)
+        let idle = Int64(HybridLogicalClock.wallMilliseconds()) - 31 * 60_000
+        try queue.write { db in try db.execute(sql: "UPDATE web_session SET lastSeenAt = ?", arguments: [idle]) }
         try browser.open(bureau.url + "/items")
         #expect(try browser.currentURL.contains("/login"))
         #expect(try browser.find("p.notice").text.contains("登录已过期"))
-    }
-
-    static func libfaketime() throws -> String {
-        let candidates = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"]
-        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw WebDriverError("libfaketime is missing; run `make test` as root, which installs the faketime package.")
-        }
-        return path
     }
 }
