@@ -144,6 +144,7 @@ let package = Package(
             dependencies: [
                 "BanliCore", "BanliOffice", "BanliHubStorage", "BanliStore", "BanliAccounts", "BanliWeb", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
