@@ -1,6 +1,6 @@
 /// A strict `multipart/form-data` reader (RFC 7578 over RFC 2046) for the workbench's one upload, the 台账 file.
 /// Pure: it reads a body already collected within `WebSettings.maxFormBytes` and never reads past it; anything that
-/// is not a well-formed body a browser sends is refused with one sentence.
+/// is not a well-formed body a browser sends is refused with one sentence (every function here throws `Failure`).
 enum Multipart {
     /// One part of the body.
     struct Part: Sendable, Equatable {

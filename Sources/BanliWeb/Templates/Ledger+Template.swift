@@ -42,7 +42,7 @@ extension PageTemplates {
         {{#anyRows}}<h2>{{t.rowsHeading}}</h2>
         <div class="scroll"><table id="ledger-rows"><tbody>
         {{#rows}}<tr class="{{cls}}" data-line="{{line}}"><th>{{line}}</th>{{#cells}}<td class="{{cls}}">{{text}}</td>{{/cells}}{{!
-        }}<td class="problem">{{#problems}}<p>{{.}}</p>{{/problems}}</td></tr>{{/rows}}
+        }}{{#refused}}<td class="problem">{{#problems}}<p>{{.}}</p>{{/problems}}</td>{{/refused}}</tr>{{/rows}}
         </tbody></table></div>
         {{#hasMore}}<p class="meta">{{more}}</p>{{/hasMore}}{{/anyRows}}
         """#)
