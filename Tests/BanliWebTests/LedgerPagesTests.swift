@@ -179,6 +179,48 @@ final class LedgerPagesTests: Sendable {
         }
     }
 
+    @Test func atABureauOnlyTheUnitsOwnColumnsAreImported() async throws {
+        // The office's item reaches the bureau's store as a sync would bring it.
+        try store.write([
+            LocalWrite(.item(id: "rd-2025-39"), "kind", .string("suggestion")), LocalWrite(.item(id: "rd-2025-39"), "year", .int(2025)),
+            LocalWrite(.item(id: "rd-2025-39"), "number", .int(39)), LocalWrite(.item(id: "rd-2025-39"), "title", .string("关于加快老旧小区改造的建议")),
+            LocalWrite(.assignment(item: "rd-2025-39", site: "jxj"), "role", .string("lead")),
+            LocalWrite(.assignment(item: "rd-2025-39", site: "jxj"), "active", .bool(true)),
+        ])
+        let bureau = try Store.create(at: dir + "/jxj.db", site: "jxj", name: "市经信局", hubSite: "hub", isHub: false)
+        _ = try bureau.apply(try store.fields(ofItem: "rd-2025-39"), via: "hub")
+        let accounts = Accounts(store: try AccountDatabase.open(at: dir + "/jxj-web.db"))
+        try accounts.addUser("li", role: .clerk, password: "pw", now: HybridLogicalClock.wallMilliseconds())
+        guard case .signedIn(let token, let session) = try accounts.logIn(name: "li", password: "pw", address: "127.0.0.1", now: 1) else {
+            throw BanliError(.unauthorized, "li could not sign in")
+        }
+        let workspace = Workspace(offices: [WebOffice(key: "hub", name: "督查室", store: bureau)], deadlines: Deadlines(), today: { ISODate("2025-05-20")! })
+        let web = WebApp(workspace: workspace, accounts: accounts, settings: app.settings, logger: Logger(label: "test"))
+        let cookie = "\(SessionMiddleware.cookieName)=\(token)"
+        let header = "编号,类别,年度,标题,承办单位,承办方式,承办股室\r\n"
+        let changed = header + "rd-2025-39,建议,2025,改过的标题,jxj,主办,产业科\r\n"
+        let before = try bureau.allFields()
+        try await Application(router: web.router()).test(.router) { client in
+            let refused = try await client.execute(uri: "/ledger/preview", method: .post, headers: self.headers(cookie, multipart: true),
+                                                   body: Self.upload(Array(changed.utf8), csrf: session.csrfToken))
+            let html = String(buffer: refused.body)
+            #expect(refused.status == .unprocessableContent)
+            #expect(html.contains("line 2, column D (标题)") && html.contains(#"<td class="bad">改过的标题</td>"#), "the office's column is refused: \(html)")
+            #expect(try bureau.allFields() == before)
+
+            let own = changed.replacingOccurrences(of: "改过的标题", with: "关于加快老旧小区改造的建议")
+            let clean = try await client.execute(uri: "/ledger/preview", method: .post, headers: self.headers(cookie, multipart: true),
+                                                 body: Self.upload(Array(own.utf8), csrf: session.csrfToken))
+            let payload = try #require(String(buffer: clean.body).firstMatch(of: /name="text" value="([^"]*)"/)?.1)
+            let form = "_csrf=\(Self.encoded(session.csrfToken))&text=\(Self.encoded(String(payload)))"
+            let done = try await client.execute(uri: "/ledger/confirm", method: .post, headers: self.headers(cookie, multipart: false),
+                                                body: ByteBuffer(string: form))
+            #expect(String(buffer: done.body).contains("写入 1 个字段"), "only 承办股室 is written: \(String(buffer: done.body))")
+        }
+        #expect(try bureau.item("rd-2025-39")?.assignments["jxj"]?.values["section"] == .string("产业科"))
+        #expect(try bureau.item("rd-2025-39")?.title == "关于加快老旧小区改造的建议")
+    }
+
     static func encoded(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
