@@ -32,11 +32,29 @@ public enum CSV {
         try records(text).map(\.fields)
     }
 
+    /// A CSV text that does not parse: the physical line where it goes wrong, and what is wrong there.
+    public struct SyntaxError: Error, Sendable, Hashable {
+        public var line: Int
+        /// What is wrong and how to fix it, without the line.
+        public var message: String
+        /// `line 3: …`, as every command reports it.
+        public var error: BanliError { BanliError(.corruptInput, "line \(line): \(message)") }
+    }
+
     /// Parses CSV text into records that remember their physical line.
     ///
     /// Lenient only where spreadsheets are sloppy (spaces around a quoted field, a lone CR as line end);
     /// a stray quote is an error, because guessing would silently shift columns.
     public static func records(_ text: String) throws -> [Record] {
+        do {
+            return try readRecords(text)
+        } catch let syntax as SyntaxError {
+            throw syntax.error
+        }
+    }
+
+    /// Like `records`, refusing with a `SyntaxError` that holds the line as a number, so a page can mark it.
+    public static func readRecords(_ text: String) throws -> [Record] {
         var s = Array(text.unicodeScalars)
         if s.first == "\u{FEFF}" { s.removeFirst() }
         var out: [Record] = []
@@ -54,8 +72,8 @@ public enum CSV {
             field = String.UnicodeScalarView()
             closed = false
         }
-        func fail(_ what: String) -> BanliError {
-            BanliError(.corruptInput, "line \(line): \(what)")
+        func fail(_ what: String) -> SyntaxError {
+            SyntaxError(line: line, message: what)
         }
 
         while i < n {
@@ -115,7 +133,7 @@ public enum CSV {
             }
         }
         if inQuotes {
-            throw BanliError(.corruptInput, "line \(quoteLine): a quoted field is never closed; a closing quote (\") is missing.")
+            throw SyntaxError(line: quoteLine, message: "a quoted field is never closed; a closing quote (\") is missing.")
         }
         if started || !fields.isEmpty {
             endField()

@@ -27,12 +27,23 @@ extension Ledger {
     public static func plan(
         _ imported: LedgerImport, items: [String: ItemView], site: String, hubSite: String, deadlines: Deadlines
     ) throws -> LedgerPlan {
+        do {
+            return try planImport(imported, items: items, site: site, hubSite: hubSite, deadlines: deadlines)
+        } catch let refusal as LedgerRefusal {
+            throw refusal.error
+        }
+    }
+
+    /// Like `plan`, refusing with a `LedgerRefusal` that holds every refused cell with its line and column.
+    public static func planImport(
+        _ imported: LedgerImport, items: [String: ItemView], site: String, hubSite: String, deadlines: Deadlines
+    ) throws -> LedgerPlan {
         var writes: [LocalWrite] = []
         var unchanged = 0
-        var problems: [String] = []
+        var problems: [LedgerProblem] = []
         var reported = Set<String>()
-        func refuse(_ key: String, _ text: String) {
-            if reported.insert(key).inserted { problems.append(text) }
+        func refuse(_ key: String, _ problem: LedgerProblem) {
+            if reported.insert(key).inserted { problems.append(problem) }
         }
         let isHub = site == hubSite
         let importedValues = Dictionary(imported.writes.map { (FieldKey($0.entity, $0.field), $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -42,6 +53,8 @@ extension Ledger {
             let key = FieldKey(w.entity, w.field)
             let cell = imported.origins[key]
             let place = cell?.place ?? "\(w.entity) \(w.field)"
+            // The problem at the cell it was read from; without one (never, from a file) its place leads the message.
+            func at(_ text: String) -> LedgerProblem { cell.map { LedgerProblem($0, text) } ?? LedgerProblem(message: "\(place): \(text)") }
             let current = currentValue(w.entity, w.field, in: items)
             // A deadline the export filled in from 交办 is what the store holds in effect (交办 read from the file or the store).
             let derived = current == nil ? derivedDeadline(w.entity, w.field, deadlines: deadlines) { e, f in
@@ -50,8 +63,8 @@ extension Ledger {
             // A bureau imports only items the office assigned to it, even rows that match.
             if !isHub, items[w.entity.itemId ?? ""]?.assignments[site]?.role == nil {
                 let id = w.entity.itemId ?? w.entity.description
-                refuse("held " + id, "line \(cell?.line ?? 0): this store holds no item \(id) assigned to unit '\(site)'; "
-                    + "a bureau imports only its own items (run banli sync first, or remove the row)")
+                refuse("held " + id, LedgerProblem(line: cell?.line ?? 0, message: "this store holds no item \(id) assigned to unit '\(site)'; "
+                    + "a bureau imports only its own items (run banli sync first, or remove the row)"))
                 continue
             }
             if (current ?? derived) == w.value {
@@ -65,39 +78,41 @@ extension Ledger {
             guard let spec = FieldCatalogue.spec(w.entity.kind, w.field) else { continue }
             if let denial = Permissions.denial(site: site, hubSite: hubSite, entity: w.entity, field: spec) {
                 let was = (current ?? derived).map { "'\(shortText($0))'" } ?? "empty"
-                refuse(place, "\(place): '\(shortText(w.value))' differs from the store's value (\(was)) and \(denial); "
-                    + "write it back as the office sent it")
+                refuse(place, at("'\(shortText(w.value))' differs from the store's value (\(was)) and \(denial); "
+                    + "write it back as the office sent it"))
                 continue
             }
             if let reason = workflowRefusal(w, view: view, site: site, signedHere: signedHere.contains(id)) {
-                refuse(place + reason, "\(place): \(reason)")
+                refuse(place + reason, at(reason))
                 continue
             }
             writes.append(w)
         }
         if isHub {
-            for (key, text) in officeRefusals(imported, items: items) { refuse(key, text) }
+            for (key, problem) in officeRefusals(imported, items: items) { refuse(key, problem) }
         }
         guard problems.isEmpty else {
             let what = problems.count == 1 ? "1 cell was refused" : "\(problems.count) cells were refused"
-            throw BanliError(.corruptInput, "\(what): " + problems.joined(separator: "; ") + ".")
+            throw LedgerRefusal(problems, message: "\(what): " + problems.map(\.sentence).joined(separator: "; ") + ".")
         }
         return LedgerPlan(writes: writes, unchanged: unchanged)
     }
 
     /// What `item new` and `item assign` refuse, for the items of an office's assignment list as they would stand after
     /// the import: a kind its id contradicts (rd- 建议, zx- 提案), more than one 主办 or 独办 unit, a deadline before 交办.
-    static func officeRefusals(_ imported: LedgerImport, items: [String: ItemView]) -> [(key: String, text: String)] {
+    static func officeRefusals(_ imported: LedgerImport, items: [String: ItemView]) -> [(key: String, problem: LedgerProblem)] {
         let written = Dictionary(imported.writes.map { (FieldKey($0.entity, $0.field), $0.value) }, uniquingKeysWith: { a, _ in a })
         func value(_ e: EntityKey, _ f: String) -> JSONValue? { written[FieldKey(e, f)] ?? currentValue(e, f, in: items) }
         func date(_ e: EntityKey, _ f: String) -> ISODate? { value(e, f)?.stringValue.flatMap(ISODate.init) }
-        func place(_ e: EntityKey, _ f: String) -> String { imported.origins[FieldKey(e, f)]?.place ?? "\(e) \(f)" }
-        var out: [(key: String, text: String)] = []
+        func at(_ e: EntityKey, _ f: String, _ text: String) -> LedgerProblem {
+            imported.origins[FieldKey(e, f)].map { LedgerProblem($0, text) } ?? LedgerProblem(message: "\(e) \(f): \(text)")
+        }
+        var out: [(key: String, problem: LedgerProblem)] = []
         for id in imported.items {
             let item = EntityKey.item(id: id)
             if let kind = value(item, "kind")?.stringValue.flatMap(ItemKind.init(rawValue:)) {
                 do { try Workflow.requireKind(kind, matches: id) } catch let e as BanliError {
-                    out.append(("kind " + id, "\(place(item, "kind")): \(e.message)"))
+                    out.append(("kind " + id, at(item, "kind", e.message)))
                 } catch {}
             }
             var sites = Set(items[id]?.assignedSites ?? [])
@@ -108,8 +123,8 @@ extension Ledger {
                 return value(row, "active") != .bool(false) && (role == .lead || role == .sole)
             }
             if leads.count > 1 {
-                out.append(("leads " + id, "\(place(.assignment(item: id, site: leads[1]), "role")): item \(id) would have \(leads.count) "
-                    + "主办 or 独办 units (\(leads.joined(separator: ", "))); an item has one, so make the others 会办 or 协办"))
+                out.append(("leads " + id, at(.assignment(item: id, site: leads[1]), "role", "item \(id) would have \(leads.count) "
+                    + "主办 or 独办 units (\(leads.joined(separator: ", "))); an item has one, so make the others 会办 or 协办")))
             }
             guard let assigned = date(item, "assignedAt") else { continue }
             let deadlines = [(item, "dueAt")] + sites.sorted().flatMap { site in
@@ -117,7 +132,7 @@ extension Ledger {
             }
             for (entity, field) in deadlines where written[FieldKey(entity, field)] != nil || written[FieldKey(item, "assignedAt")] != nil {
                 if let due = date(entity, field), due < assigned {
-                    out.append(("due \(entity) \(field)", "\(place(entity, field)): the deadline \(due) is before 交办 (\(assigned))"))
+                    out.append(("due \(entity) \(field)", at(entity, field, "the deadline \(due) is before 交办 (\(assigned))")))
                 }
             }
         }

@@ -28,6 +28,16 @@ extension Ledger {
 
     /// Like `importLedger(csv:resolveUnit:)`, from records already read (one office's share of a file, on its own lines).
     public static func importLedger(records: [CSV.Record], resolveUnit: @escaping @Sendable (String) throws -> String) throws -> LedgerImport {
+        do {
+            return try readImport(records: records, resolveUnit: resolveUnit)
+        } catch let refusal as LedgerRefusal {
+            throw refusal.error
+        }
+    }
+
+    /// Like `importLedger(records:resolveUnit:)`, refusing the file with a `LedgerRefusal` that names the line and
+    /// the column of the bad cell, so a page can mark it in place. Other errors are `resolveUnit`'s own.
+    public static func readImport(records: [CSV.Record], resolveUnit: @escaping @Sendable (String) throws -> String) throws -> LedgerImport {
         var reader = Reader(records: records, resolve: resolveUnit)
         return try reader.run()
     }
@@ -37,9 +47,7 @@ extension Ledger {
     /// errors name the lines a clerk sees, and the lines of its rows. Nil when the file has no such column; rows with an
     /// empty cell come under "".
     public static func splitByOffice(_ records: [CSV.Record]) -> [(office: String, records: [CSV.Record], rowLines: [Int])]? {
-        let key = normalize(officeHeader)
-        guard let h = records.firstIndex(where: { $0.fields.contains { normalize($0) == key } }),
-              let column = records[h].fields.firstIndex(where: { normalize($0) == key }) else { return nil }
+        guard let (h, column) = officeColumn(records) else { return nil }
         let head = Array(records[...h])
         var order: [String] = []
         var rows: [String: [CSV.Record]] = [:]
@@ -49,6 +57,14 @@ extension Ledger {
             rows[office, default: []].append(r)
         }
         return order.map { (office: $0, records: head + rows[$0]!, rowLines: rows[$0]!.map(\.line)) }
+    }
+
+    /// Where the 交办机关 column is: the index of its header record and its 0-based column; nil when the file has none.
+    public static func officeColumn(_ records: [CSV.Record]) -> (headerIndex: Int, column: Int)? {
+        let key = normalize(officeHeader)
+        guard let h = records.firstIndex(where: { $0.fields.contains { normalize($0) == key } }),
+              let column = records[h].fields.firstIndex(where: { normalize($0) == key }) else { return nil }
+        return (h, column)
     }
 
     /// One import pass over the records.
@@ -86,8 +102,8 @@ extension Ledger {
                 }
             }
             guard start < records.count else {
-                throw BanliError(.corruptInput,
-                                 "The file has no header row; its first line must name the columns, for example 编号,类别,年度,标题,主办单位.")
+                throw LedgerRefusal(LedgerProblem(
+                    message: "The file has no header row; its first line must name the columns, for example 编号,类别,年度,标题,主办单位."))
             }
             try readHeader(records[start])
             for record in records[(start + 1)...] where !record.fields.allSatisfy({ $0.trimmedWhitespace.isEmpty }) {
@@ -116,8 +132,8 @@ extension Ledger {
                 resolved.append(c)
                 if case .ignored = c { continue }
                 if let j = columnIndex[c] {
-                    throw BanliError(.corruptInput, "line \(line), column \(columnLetter(i)) (\(h)): "
-                        + "this column repeats column \(columnLetter(j)) (\(headers[j])); remove one of them.")
+                    throw LedgerRefusal(LedgerProblem(line: line, column: i, header: h,
+                                                      message: "this column repeats column \(columnLetter(j)) (\(headers[j])); remove one of them."))
                 }
                 columnIndex[c] = i
             }
@@ -127,27 +143,29 @@ extension Ledger {
                 // Every unknown header at once, so one round of fixes is enough.
                 let named = unknown.map { "\(columnLetter($0)) (\(headers[$0].prefix(40)))" }.joined(separator: ", ")
                 let what = unknown.count == 1 ? "an unknown column" : "\(unknown.count) unknown columns"
-                throw BanliError(.corruptInput, "line \(line) has \(what): \(named); rename or remove them. The accepted headers are: \(accepted).")
+                let problems = unknown.map { LedgerProblem(line: line, column: $0, header: headers[$0], message: "an unknown column; rename or remove it.") }
+                throw LedgerRefusal(problems, message: "line \(line) has \(what): \(named); rename or remove them. The accepted headers are: \(accepted).")
             }
             for (i, c) in resolved.enumerated() {
                 guard let c else { continue }
-                let where_ = "line \(line), column \(columnLetter(i)) (\(headers[i]))"
+                func refusal(_ what: String) -> LedgerRefusal { LedgerRefusal(LedgerProblem(line: line, column: i, header: headers[i], message: what)) }
                 switch (layout, c) {
                 case (.ledger, .unitsWithRole):
-                    throw BanliError(.corruptInput, "\(where_): a ledger with a 承办单位 column names one unit per row with its 承办方式; "
+                    throw refusal("a ledger with a 承办单位 column names one unit per row with its 承办方式; "
                         + "remove this column or the 承办单位 column. The accepted headers are: \(accepted).")
                 case (.assignmentList, .assignment), (.assignmentList, .feedback), (.assignmentList, .contacts), (.assignmentList, .unitName):
-                    throw BanliError(.corruptInput, "\(where_): this column belongs to one unit's assignment and needs a 承办单位 column "
+                    throw refusal("this column belongs to one unit's assignment and needs a 承办单位 column "
                         + "(one row per unit); add it or remove this column. The accepted headers are: \(accepted).")
                 default: break
                 }
             }
             columns = resolved
             guard columnIndex[.id] != nil else {
-                throw BanliError(.corruptInput, "line \(line): there is no 编号 (id) column; add one holding the item id (rd-2025-39) or its number (39).")
+                throw LedgerRefusal(LedgerProblem(
+                    line: line, message: "there is no 编号 (id) column; add one holding the item id (rd-2025-39) or its number (39)."))
             }
             guard columnIndex[.item("title")] != nil else {
-                throw BanliError(.corruptInput, "line \(line): there is no 标题 (title) column; every item needs a title.")
+                throw LedgerRefusal(LedgerProblem(line: line, message: "there is no 标题 (title) column; every item needs a title."))
             }
         }
 
@@ -161,8 +179,8 @@ extension Ledger {
             var header: String
             var trimmed: String { text.trimmedWhitespace }
             var isEmpty: Bool { trimmed.isEmpty }
-            func error(_ what: String) -> BanliError {
-                BanliError(.corruptInput, "line \(line), column \(Ledger.columnLetter(column)) (\(header)): \(what)")
+            func error(_ what: String) -> LedgerRefusal {
+                LedgerRefusal(LedgerProblem(line: line, column: column, header: header, message: what))
             }
         }
 
@@ -174,8 +192,8 @@ extension Ledger {
         mutating func readRow(_ record: CSV.Record) throws {
             let line = record.line
             for (i, f) in record.fields.enumerated() where !f.trimmedWhitespace.isEmpty && (i >= columns.count || columns[i] == nil) {
-                throw BanliError(.corruptInput, "line \(line), column \(columnLetter(i)): "
-                    + "a value in a column without a header; remove it or give the column a header.")
+                throw LedgerRefusal(LedgerProblem(line: line, column: i,
+                                                  message: "a value in a column without a header; remove it or give the column a header."))
             }
             let itemId = try readItem(record)
             let item = EntityKey.item(id: itemId)

@@ -20,6 +20,7 @@ enum StaticAssets {
         table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}
         th,td{border:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:top} th{background:#eef0f3;white-space:nowrap}
         tr.overdue td{background:#fde2e1} tr.due-soon td{background:#fff4dc} td.num{text-align:right}
+        tr.refused td{background:#fff4dc} td.bad{background:#fde2e1;outline:2px solid #a3211c;outline-offset:-2px} td.problem{color:#8c1a15}
         .tag{display:inline-block;padding:0 6px;border-radius:3px;font-size:12px;background:#e8eef8}
         .tag.bad{background:#a3211c;color:#fff} .tag.warn{background:#e6b450}
         form.filters{display:flex;flex-wrap:wrap;gap:6px 12px;align-items:flex-end;margin-bottom:12px;background:#fff;padding:10px;border:1px solid #ddd;border-radius:6px}

@@ -41,6 +41,7 @@ public struct WebApp: Sendable {
         LoginRoutes(app: self).register(on: router)
         DashboardRoutes(app: self).register(on: router)
         ItemRoutes(app: self).register(on: router)
+        LedgerRoutes(app: self).register(on: router)
         if workspace.isHub { OfficeRoutes(app: self).register(on: router) }
         return router
     }

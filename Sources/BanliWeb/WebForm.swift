@@ -3,10 +3,13 @@ import BanliSecrets
 import Foundation
 import Hummingbird
 
-/// A posted form (`application/x-www-form-urlencoded`), read only after its CSRF token matched: handlers get
-/// their fields through this type alone, so no form can be acted on without the check.
+/// A posted form (`application/x-www-form-urlencoded`, or `multipart/form-data` with a file), read only after its
+/// CSRF token matched: handlers get their fields and files through this type alone, so no form can be acted on
+/// without the check.
 struct WebForm: Sendable {
     private var fields: [(name: String, value: String)]
+    /// The file parts of a multipart form.
+    private var files: [Multipart.Part] = []
 
     /// Collects and parses the body and checks its `_csrf` field against `expected` in constant time.
     static func read(_ request: Request, context: WebContext, expected: String, maxBytes: Int) async throws -> WebForm {
@@ -17,7 +20,16 @@ struct WebForm: Sendable {
         } catch {
             throw WebError(.contentTooLarge, "表单内容超过 \(maxBytes >> 20) MB，请分次提交或缩短正文。")
         }
-        let form = WebForm(urlEncoded: String(buffer: buffer))
+        let form: WebForm
+        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/") {
+            do {
+                form = try WebForm(multipart: Array(buffer.readableBytesView), boundary: Multipart.boundary(contentType: type))
+            } catch let failure as Multipart.Failure {
+                throw WebError(.badRequest, failure.message)
+            }
+        } else {
+            form = WebForm(urlEncoded: String(buffer: buffer))
+        }
         guard let token = form["_csrf"], ConstantTime.equal(token, expected) else {
             throw WebError(.forbidden, "页面已失效（缺少或不符的安全令牌），请刷新页面后重新提交。")
         }
@@ -32,6 +44,29 @@ struct WebForm: Sendable {
             }
             return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
         }
+    }
+
+    /// A multipart body's fields (text parts, which must be UTF-8) and files (parts with a filename).
+    init(multipart body: [UInt8], boundary: [UInt8]) throws {
+        fields = []
+        for part in try Multipart.parse(body, boundary: boundary) {
+            if part.filename != nil {
+                files.append(part)
+            } else {
+                guard let text = String(validating: part.body, as: UTF8.self) else {
+                    throw Multipart.Failure("表单字段“\(part.name.prefix(40))”不是 UTF-8 文本，请用页面上的表单提交。")
+                }
+                fields.append((part.name, text))
+            }
+        }
+    }
+
+    /// The uploaded file of a file input: its name as the browser sent it and its bytes; nil when none was chosen.
+    func file(_ name: String) -> (filename: String, bytes: [UInt8])? {
+        guard let part = files.first(where: { $0.name == name }), let filename = part.filename, !filename.isEmpty || !part.body.isEmpty else {
+            return nil
+        }
+        return (filename, part.body)
     }
 
     /// The field's value with surrounding white space removed; nil when absent or blank.

@@ -30,6 +30,7 @@ enum WebPages {
     /// The menu for this store and role; `current` marks the page.
     static func menu(_ app: WebApp, _ l: Language, current: String) -> [MenuEntry] {
         var entries: [(String, String)] = [("/", l.t("工作台", "Dashboard")), ("/items", l.t("办理事项", "Items"))]
+        entries.append(("/ledger", l.t("台账", "Ledger")))
         if app.workspace.isHub {
             entries += [("/new", l.t("交办", "Assign")), ("/supervise", l.t("督办", "Supervision"))]
             if let status = app.settings.statusPageURL { entries.append((status, l.t("运行状态", "Sync status"))) }

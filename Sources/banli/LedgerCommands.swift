@@ -22,48 +22,23 @@ struct ImportCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw BanliError(.io, "Cannot read \(file); check the path and its permissions.")
         }
-        let deadlines = try global.loadConfig().deadlines
-        // Every office's share is read and checked before any store is written: a bad cell anywhere imports nothing.
-        var plans: [(office: Office, imported: LedgerImport, plan: LedgerPlan)] = []
+        let config = try global.loadConfig()
+        let plan: LedgerImportPlan
         do {
             let text: String
             do { text = try TextEncoding.decode(Array(data), as: enc) } catch let e as BanliError { throw BanliError(e.code, "\(file): \(e.message)") }
-            for (office, records) in try shares(of: CSV.records(text), among: offices) {
-                let units = try UnitNames(store: office.store)
-                let items = Dictionary(try office.store.items().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-                let imported = try Ledger.importLedger(records: records) { try units.site(named: $0) }
-                // Compared with the store: unchanged values are not written again; a bureau writes only its own columns.
-                let plan = try Ledger.plan(imported, items: items, site: office.store.info.site, hubSite: office.store.info.hubSite,
-                                           deadlines: deadlines)
-                plans.append((office, imported, plan))
-            }
-        } catch let e as BanliError {
+            plan = try LedgerImportPlan.make(
+                text: text, offices: offices.offices.map(\.ledgerOffice), deadlines: config.deadlines,
+                chosenOne: offices.hasEntries && offices.offices.count == 1, needsOneOffice: OfficeSet.chooseOne(config))
+        } catch {
+            guard let e = (error as? LedgerRefusal)?.error ?? error as? BanliError else { throw error }
             throw BanliError(e.code, "\(file) \(e.message) Nothing was imported.")
         }
-        for p in plans {
-            if !p.plan.writes.isEmpty { try p.office.store.write(p.plan.writes) }
-            let from = offices.hasEntries ? "\(file) (\(p.office.label))" : file
-            Output.line("Imported \(p.imported.items.count) items and \(p.imported.assignments) assignments from \(from): "
-                + "\(p.plan.writes.count) fields written, \(p.plan.unchanged) unchanged.")
-        }
-    }
-
-    /// Which office's store each row goes to: by the file's 交办机关 column (an export across offices), else the one office.
-    private func shares(of records: [CSV.Record], among offices: OfficeSet) throws -> [(Office, [CSV.Record])] {
-        guard let split = Ledger.splitByOffice(records) else {
-            guard offices.offices.count == 1 else { throw OfficeSet.chooseOne(try global.loadConfig()) }
-            return [(offices.offices[0], records)]
-        }
-        return try split.map { share in
-            guard let office = offices.office(named: share.office) else {
-                let lines = share.rowLines.prefix(10).map(String.init).joined(separator: ", ")
-                let known = offices.offices.map(\.label).joined(separator: "、")
-                throw BanliError(.corruptInput, share.office.isEmpty
-                    ? "line \(lines): the 交办机关 cell is empty; write one of \(known)."
-                    : "line \(lines): 交办机关 '\(share.office.prefix(40))' is not "
-                        + (offices.hasEntries && offices.offices.count == 1 ? "the office chosen with --office (\(known))." : "one of \(known)."))
-            }
-            return (office, share.records)
+        for share in plan.shares {
+            if !share.plan.writes.isEmpty { try share.office.store.write(share.plan.writes) }
+            let from = offices.hasEntries ? "\(file) (\(share.office.label))" : file
+            Output.line("Imported \(share.imported.items.count) items and \(share.imported.assignments) assignments from \(from): "
+                + "\(share.plan.writes.count) fields written, \(share.plan.unchanged) unchanged.")
         }
     }
 }
@@ -83,36 +58,14 @@ struct ExportCommand: ParsableCommand {
         guard let enc = TextEncoding(name: encoding) else { throw BanliError(.usage, "--encoding takes utf-8 or gb18030, not '\(encoding)'.") }
         // Every office's store (or the one --office names); with [[hub]] entries each row names its office first.
         let offices = try global.openOffices()
-        let today = try global.today(), deadlines = try global.loadConfig().deadlines
-        var items: [ItemView] = [], rows: [[String]] = [], objects: [JSONValue] = []
-        for office in offices.offices {
-            let names = try UnitNames(store: office.store).names
-            let held = try office.store.items()
-            items += held
-            if format == "json" {
-                guard case .array(let lines) = Ledger.exportJSON(items: held, unitNames: names, today: today, deadlines: deadlines) else { continue }
-                objects += lines.map { line in
-                    guard offices.hasEntries, case .object(var o) = line else { return line }
-                    o["office"] = .string(office.key)
-                    return .object(o)
-                }
-            } else {
-                let lines = Ledger.exportRows(items: held, unitNames: names, today: today, deadlines: deadlines)
-                if rows.isEmpty { rows = [(offices.hasEntries ? [OfficeSet.columnHeader] : []) + lines[0]] }
-                rows += lines.dropFirst().map { (offices.hasEntries ? [office.name] : []) + $0 }
-            }
-        }
-        let bytes: [UInt8]
-        if format == "json" {
-            bytes = Array((JSONValue.array(objects).canonicalJSON + "\n").utf8)
-        } else {
-            bytes = try TextEncoding.encode(CSV.write(rows, bom: enc == .utf8), as: enc)
-        }
+        let (bytes, items) = try LedgerExport.file(
+            offices: offices.offices.map(\.ledgerOffice), namingOffices: offices.hasEntries, format: format == "json" ? .json : .csv, encoding: enc,
+            today: try global.today(), deadlines: try global.loadConfig().deadlines)
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
                 throw BanliError(.io, "Cannot write \(output); check the folder and its permissions.")
             }
-            Output.line("Exported \(items.count) items to \(output).")
+            Output.line("Exported \(items) items to \(output).")
         } else {
             FileHandle.standardOutput.write(Data(bytes))
         }

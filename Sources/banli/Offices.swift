@@ -31,7 +31,10 @@ struct Office {
     }
 
     /// "city-zx（市政协提案委）", as messages name an office.
-    var label: String { name == key ? key : "\(key)（\(name)）" }
+    var label: String { ledgerOffice.label }
+
+    /// The office as the ledger's import and export take it.
+    var ledgerOffice: LedgerOffice { LedgerOffice(key: key, name: name, store: store) }
 
     /// The site whose rows are this bureau's own: `unit` when given, else the store's site (nil at the hub: every unit).
     func site(unit: String?) -> String? { unit ?? (store.info.isHub ? nil : store.info.site) }
