@@ -65,9 +65,9 @@ public struct LedgerImportPlan: Sendable {
     }
 
     /// Writes every share's planned writes, office by office (each office's in one transaction).
-    public func write(nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws {
+    public func write(nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds(), person: String? = nil) throws {
         for share in shares where !share.plan.writes.isEmpty {
-            try share.office.store.write(share.plan.writes, nowMilliseconds: nowMilliseconds)
+            try share.office.store.write(share.plan.writes, nowMilliseconds: nowMilliseconds, person: person)
         }
     }
 

@@ -41,21 +41,20 @@ struct LedgerRoutes {
             guard let payload = form["text"], let data = Data(base64Encoded: payload), let text = String(data: data, encoding: .utf8) else {
                 throw WebError(.badRequest, "确认的内容不完整，请重新上传文件。")
             }
-            let offices = ledgerOffices, deadlines = app.workspace.deadlines
+            let offices = ledgerOffices, deadlines = app.workspace.deadlines, person = context.session?.user.name
             // Planned again now: the stores may have changed since the preview. Refused, it writes nothing.
             let outcome = try await offload { () -> Outcome in
                 do {
                     let plan = try LedgerImportPlan.make(text: text, offices: offices, deadlines: deadlines, needsOneOffice: Self.needsOneOffice)
-                    try plan.write()
+                    try plan.write(person: person)
                     return .planned(plan)
                 } catch let refusal as LedgerRefusal {
                     return .refused(refusal)
                 }
             }
             guard case .planned(let plan) = outcome else { return preview(request, context, filename: filename, text: text, outcome: outcome) }
-            let person = context.session?.user.name ?? ""
             for share in plan.shares {
-                app.logger.info("web import", metadata: ["user": "\(person)", "office": "\(share.office.key)", "fields": "\(share.plan.writes.count)"])
+                app.logger.info("web import", metadata: ["user": "\(person ?? "")", "office": "\(share.office.key)", "fields": "\(share.plan.writes.count)"])
             }
             let l = Language(request)
             let done = plan.shares.map { s in

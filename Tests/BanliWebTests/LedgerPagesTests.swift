@@ -190,8 +190,9 @@ final class LedgerPagesTests: Sendable {
         let bureau = try Store.create(at: dir + "/jxj.db", site: "jxj", name: "市经信局", hubSite: "hub", isHub: false)
         _ = try bureau.apply(try store.fields(ofItem: "rd-2025-39"), via: "hub")
         let accounts = Accounts(store: try AccountDatabase.open(at: dir + "/jxj-web.db"))
-        try accounts.addUser("li", role: .clerk, password: "pw", now: HybridLogicalClock.wallMilliseconds())
-        guard case .signedIn(let token, let session) = try accounts.logIn(name: "li", password: "pw", address: "127.0.0.1", now: 1) else {
+        try accounts.addUser("li", role: .clerk, password: "办理-2025-password", now: HybridLogicalClock.wallMilliseconds())
+        guard case .signedIn(let token, let session) = try accounts.logIn(
+            name: "li", password: "办理-2025-password", address: "127.0.0.1", now: HybridLogicalClock.wallMilliseconds()) else {
             throw BanliError(.unauthorized, "li could not sign in")
         }
         let workspace = Workspace(offices: [WebOffice(key: "hub", name: "督查室", store: bureau)], deadlines: Deadlines(), today: { ISODate("2025-05-20")! })
