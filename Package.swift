@@ -143,6 +143,7 @@ let package = Package(
             name: "BanliWebTests",
             dependencies: [
                 "BanliCore", "BanliOffice", "BanliHubStorage", "BanliStore", "BanliAccounts", "BanliWeb", "TestSupport",
+                "BanliOps", "BanliPages", .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -40,6 +40,7 @@ public struct WebApp: Sendable {
         DashboardRoutes(app: self).register(on: router)
         ItemRoutes(app: self).register(on: router)
         if workspace.isHub { OfficeRoutes(app: self).register(on: router) }
+        StatsRoutes(app: self).register(on: router)
         return router
     }
 
