@@ -46,7 +46,8 @@ enum StaticAssets {
         .value{white-space:pre-wrap;word-break:break-word}
         body.login{display:flex;min-height:100vh;align-items:center;justify-content:center}
         form.login{width:min(360px,92vw);display:flex;flex-direction:column;gap:10px} form.login label{display:flex;flex-direction:column}
-        svg.chart{display:block;width:100%;max-width:760px;height:auto;margin:4px 0 10px}
+        svg.chart{display:block;width:100%;max-width:640px;height:auto;margin:4px 0 10px}
+        svg.chart.rates,svg.chart.counts{max-width:520px}
         .prose{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px}
         th.current{background:#f6d9d7} th a{text-decoration:none}
         body.print{background:#fff;color:#000} body.print main{max-width:190mm;padding:0} body.print .card{border:none;padding:0;page-break-inside:avoid}

@@ -79,7 +79,7 @@ struct StatsRoutes {
         let title = l.t("\(s.year)年建议提案办理情况（\(place)）", "\(s.year): suggestions and proposals (\(place))")
         let rates = s.namedRates.map { RateRow(key: $0.key, name: $0.name, num: $0.rate.num, den: $0.rate.den, percent: $0.rate.percent) }
         let categories = ReplyCategory.allCases.map { CountRow(key: $0.rawValue, label: "\($0.rawValue)类 \($0.label)", count: s.categories[$0] ?? 0) }
-        let monthLabel = { (m: YearMonth) in m.year == s.year ? l.t("\(m.month)月", "\(m.month)") : l.t("\(m.year % 100)年\(m.month)月", "\(m)") }
+        let monthLabel = { (m: YearMonth) in m.year == s.year ? l.t("\(m.month)月", "\(m.month)") : l.t("\(m.year)年\(m.month)月", "\(m)") }
         let months = report.monthly.months.map {
             MonthRow(month: monthLabel($0.month), onTime: $0.onTime, late: $0.late, openOverdue: $0.openOverdue, open: $0.open, total: $0.total)
         }
@@ -106,9 +106,11 @@ struct StatsRoutes {
             printHref: href(print: true), screenHref: href(print: false),
             ratesChart: Charts.rates(s.namedRates.map { Charts.RateBar(label: $0.name, key: $0.key, rate: $0.rate) }, title: "\(t.rates) · \(place)"),
             rates: rates,
-            categoriesChart: Charts.counts(categories.map { ($0.label, $0.key, $0.count) }, unit: t.jian, title: "\(t.categories) · \(place)"),
+            categoriesChart: Charts.counts(categories.map { ("\($0.key)类", $0.key, $0.count) }, unit: t.jian, title: "\(t.categories) · \(place)"),
             categories: categories,
-            monthlyChart: Charts.grouped(months: months.map(\.month), series: series,
+            monthlyChart: Charts.grouped(months: report.monthly.months.map { m in
+                                             (l.t("\(m.month.month)月", "\(m.month.month)"), m.month.month == 1 && m.month.year != s.year ? "\(m.month.year)" : nil)
+                                         }, series: series,
                                          values: report.monthly.months.map { [$0.onTime, $0.late, $0.openOverdue] }, title: "\(t.monthly) · \(place)"),
             months: months, figures: figures,
             anyNoDeadline: without.total > 0, noDeadline: without,
