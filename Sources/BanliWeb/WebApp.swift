@@ -34,6 +34,8 @@ public struct WebApp: Sendable {
         router.add(middleware: SessionMiddleware(accounts: accounts, settings: settings))
         router.add(middleware: WebErrorMiddleware(app: self))
         router.get("/healthz") { _, _ in "ok" }
+        // Browsers ask for it on every page; sent to the login page it would replace the login form's token.
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         router.get("/static/banli.css") { _, _ in Self.asset(StaticAssets.css, type: "text/css; charset=utf-8") }
         router.get("/static/banli.js") { _, _ in Self.asset(StaticAssets.js, type: "text/javascript; charset=utf-8") }
         LoginRoutes(app: self).register(on: router)

@@ -26,7 +26,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 struct SessionMiddleware: RouterMiddleware {
     static let cookieName = "banli_session"
     /// Pages anyone may open.
-    static let publicPaths: Set<String> = ["/login", "/healthz", "/static/banli.css", "/static/banli.js"]
+    static let publicPaths: Set<String> = ["/login", "/healthz", "/favicon.ico", "/static/banli.css", "/static/banli.js"]
 
     let accounts: Accounts
     let settings: WebSettings
