@@ -229,4 +229,12 @@ final class StatsPagesTests: Sendable {
         #expect(r[3].status != .ok && r[3].body.contains("nosuchunit"))
         #expect(r[0].body.contains(#"<a href="/report" class="current">统计</a>"#) && r[0].body.contains(#"<a href="/ranking" class="">排名</a>"#))
     }
+
+    @Test func theFaviconRequestLeavesTheLoginFormsTokenAlone() async throws {
+        let r = try await Application(router: try app().router()).test(.router) { client in
+            try await client.execute(uri: "/favicon.ico", method: .get)
+        }
+        #expect(r.status == .noContent)
+        #expect(r.headers[.setCookie] == nil, "no new login token replaces the one in the form being filled")
+    }
 }
