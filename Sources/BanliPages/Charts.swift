@@ -107,7 +107,8 @@ public enum Charts {
             body += label(month.label, x: left + Double(m) * group + group / 2, y: bottom + 18, anchor: "middle", size: months.count > 12 ? 11 : 12)
             if let mark = month.mark {
                 let x = left + Double(m) * group
-                body += "<line class=\"year\" x1=\"\(n(x))\" x2=\"\(n(x))\" y1=\"\(n(top - 8))\" y2=\"\(n(bottom + 24))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
+                body += "<line class=\"year\" x1=\"\(n(x))\" x2=\"\(n(x))\" y1=\"\(n(top - 8))\" y2=\"\(n(bottom + 24))\" "
+                    + "stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
                 body += label(mark, x: x + 3, y: top - 10, anchor: "start", size: 12)
             }
         }

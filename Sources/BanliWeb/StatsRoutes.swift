@@ -109,7 +109,9 @@ struct StatsRoutes {
             categoriesChart: Charts.counts(categories.map { ("\($0.key)类", $0.key, $0.count) }, unit: t.jian, title: "\(t.categories) · \(place)"),
             categories: categories,
             monthlyChart: Charts.grouped(months: report.monthly.months.map { m in
-                                             (l.t("\(m.month.month)月", "\(m.month.month)"), m.month.month == 1 && m.month.year != s.year ? "\(m.month.year)" : nil)
+                                             // The next year's months keep short labels, under a mark naming the year.
+                                             let mark = m.month.month == 1 && m.month.year != s.year ? "\(m.month.year)" : nil
+                                             return (l.t("\(m.month.month)月", "\(m.month.month)"), mark)
                                          }, series: series,
                                          values: report.monthly.months.map { [$0.onTime, $0.late, $0.openOverdue] }, title: "\(t.monthly) · \(place)"),
             months: months, figures: figures,
