@@ -54,6 +54,7 @@ struct StatsRoutes {
         let q = request.uri.queryParameters
         let workspace = app.workspace
         let stores = workspace.offices.map(\.store)
+        guard !stores.isEmpty else { throw WebError(.notFound, "没有库。") }
         let yearText = q.get("year").map(\.trimmedWhitespace).flatMap { $0.isEmpty ? nil : $0 }
         let unitText = q.get("unit").map(\.trimmedWhitespace).flatMap { $0.isEmpty ? nil : $0 }
         let chosenYear = try yearText.map { text -> Int in
