@@ -72,14 +72,10 @@ public struct Statistics: Sendable, Hashable {
         var s = Statistics(unit: unit, year: year)
         var replied = 0, contacted = 0, faced = 0, evaluated = 0, content = 0, happy = 0
         var answered = 0, answeredOnTime = 0, assigned = 0
-        for view in views {
-            let itemYear = view.year ?? view.assignedAt?.year
-            guard itemYear == year else { continue }
+        for view in views where itemYear(view) == year {
             var counted = false
             var mode: Role?
-            for site in view.assignedSites where unit == nil || site == unit {
-                guard let a = view.assignments[site], let role = a.role, a.isActive,
-                      let st = view.status(site: site, today: today, deadlines: deadlines) else { continue }
+            for (site, a, role, st) in countedAssignments(view, unit: unit, today: today, deadlines: deadlines) {
                 counted = true
                 if mode.map({ ItemView.roleOrder(role) < ItemView.roleOrder($0) }) ?? true { mode = role }
                 assigned += 1
@@ -87,8 +83,7 @@ public struct Statistics: Sendable, Hashable {
                 if st.overdue { s.overdue += 1 }
                 if a.hasAnswered {
                     answered += 1
-                    // On time: answered by the deadline, or dated with no deadline to miss.
-                    if let d = a.answeredAt, st.dueAt.map({ d <= $0 }) ?? true { answeredOnTime += 1 }
+                    if Self.answeredOnTime(a, due: st.dueAt) { answeredOnTime += 1 }
                 }
                 guard !a.isCooperating, let replyAt = a.replyAt else { continue }
                 replied += 1
@@ -120,6 +115,26 @@ public struct Statistics: Sendable, Hashable {
         s.satisfaction = Rate(content, evaluated)
         s.satisfied = Rate(happy, evaluated)
         return s
+    }
+
+    /// The year an item is counted in: its own `year`, else the year it was assigned.
+    public static func itemYear(_ view: ItemView) -> Int? { view.year ?? view.assignedAt?.year }
+
+    /// On time: answered by the deadline, or dated with no deadline to miss (an answer with no date is not on time).
+    static func answeredOnTime(_ a: AssignmentView, due: ISODate?) -> Bool {
+        guard a.hasAnswered, let d = a.answeredAt else { return false }
+        return due.map { d <= $0 } ?? true
+    }
+
+    /// The assignments of `view` that the report counts: active, with a role, of `unit` (or of every unit).
+    static func countedAssignments(
+        _ view: ItemView, unit: String?, today: ISODate, deadlines: Deadlines
+    ) -> [(site: String, assignment: AssignmentView, role: Role, status: AssignmentStatus)] {
+        view.assignedSites.compactMap { site in
+            guard unit == nil || site == unit, let a = view.assignments[site], let role = a.role, a.isActive,
+                  let st = view.status(site: site, today: today, deadlines: deadlines) else { return nil }
+            return (site, a, role, st)
+        }
     }
 
     /// The pinned JSON shape.

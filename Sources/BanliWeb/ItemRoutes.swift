@@ -146,10 +146,12 @@ struct ItemRoutes {
     struct Box {
         let site: String, unitName: String, role: String, stage: String, overdue: Bool, due: String
         let fields: [Row], anyContacts: Bool, contacts: [Contact], anyFeedback: Bool, feedback: [Row], steps: [StepForm]
+        /// The printable 征询意见表 (a replying unit's; none for a cooperating one).
+        let hasForm: Bool, formHref: String
     }
     struct Moment { let cls: String, at: String, who: String, origin: String, label: String, value: String }
     struct ItemTexts {
-        let office, conflict, conflictHint, shown, keep, overdue, due, contacts, feedback, timeline: String
+        let office, conflict, conflictHint, shown, keep, overdue, due, contacts, feedback, timeline, form: String
         init(_ l: Language) {
             office = l.t("交办机关", "Office")
             conflict = l.t("冲突", "Conflict")
@@ -161,6 +163,7 @@ struct ItemRoutes {
             contacts = l.t("沟通记录", "Contacts")
             feedback = l.t("征询意见", "Feedback")
             timeline = l.t("办理过程", "Timeline")
+            form = l.t("征询意见表", "Feedback form")
         }
     }
     struct ItemContext {
@@ -215,7 +218,8 @@ struct ItemRoutes {
             let feedback = view.feedback[site].map { rows(.feedback, $0.values) } ?? []
             return Box(site: site, unitName: unitLabel(site), role: a.role?.label ?? "", stage: st?.stage.label ?? "", overdue: st?.overdue ?? false,
                        due: st?.dueAt?.description ?? "—", fields: rows(.assignment, a.values, skipping: ["role"]), anyContacts: !contacts.isEmpty,
-                       contacts: contacts, anyFeedback: !feedback.isEmpty, feedback: feedback, steps: steps)
+                       contacts: contacts, anyFeedback: !feedback.isEmpty, feedback: feedback, steps: steps,
+                       hasForm: a.role != nil && !a.isCooperating, formHref: "\(base)/form/\(SessionMiddleware.percentEncoded(site))")
         }
         let conflicts = view.conflicts.map { f -> ConflictBox in
             let visible = f.state.visible(naturalAuthor: f.naturalAuthor(hubSite: info.hubSite))

@@ -43,6 +43,7 @@ public struct WebApp: Sendable {
         ItemRoutes(app: self).register(on: router)
         LedgerRoutes(app: self).register(on: router)
         if workspace.isHub { OfficeRoutes(app: self).register(on: router) }
+        StatsRoutes(app: self).register(on: router)
         return router
     }
 

@@ -31,8 +31,9 @@ enum WebPages {
     static func menu(_ app: WebApp, _ l: Language, current: String) -> [MenuEntry] {
         var entries: [(String, String)] = [("/", l.t("工作台", "Dashboard")), ("/items", l.t("办理事项", "Items"))]
         entries.append(("/ledger", l.t("台账", "Ledger")))
+        entries.append(("/report", l.t("统计", "Statistics")))
         if app.workspace.isHub {
-            entries += [("/new", l.t("交办", "Assign")), ("/supervise", l.t("督办", "Supervision"))]
+            entries += [("/new", l.t("交办", "Assign")), ("/supervise", l.t("督办", "Supervision")), ("/ranking", l.t("排名", "Ranking"))]
             if let status = app.settings.statusPageURL { entries.append((status, l.t("运行状态", "Sync status"))) }
         }
         return entries.map { MenuEntry(href: $0.0, label: $0.1, cls: $0.0 == current ? "current" : "") }

@@ -21,25 +21,11 @@ struct ReportCommand: ParsableCommand {
             throw BanliError(.usage, "--format takes text, md, csv or json, not '\(format)'.")
         }
         let offices = try global.openOffices().offices
-        let store = offices[0].store
         let today = try global.today()
         let unit = try self.unit.map { text in try OfficeSet.site(named: text, in: offices) }
-        let deadlines = try global.loadConfig().deadlines
-        let year = self.year ?? today.year
-        // One report across offices: each store's own rows (the bureau may have another site name at each hub), so no
-        // item is merged with another office's item of the same number.
-        let sites = offices.map { $0.site(unit: unit) }
-        let shared = Set(sites).count == 1
-        let items = try offices.flatMap { office in
-            try office.store.itemsWithCategoryHistory(year: year).map { view in office.site(unit: unit).map(view.keepingOnly(site:)) ?? view }
-        }
-        var stats = Statistics.compute(items: items, unit: shared ? sites[0] : nil, year: year, today: today, deadlines: deadlines)
-        if !shared { stats.unit = sites.compactMap { $0 }.joined(separator: ",") }
-        let name: String? = try shared ? sites[0].map { s in
-            let n = try UnitNames(store: store)[s]
-            return n.isEmpty ? s : n
-        } : store.info.name
-        let jurisdiction = try store.officeSettings().jurisdiction
+        let report = try YearReport.compute(
+            stores: offices.map(\.store), unit: unit, year: year ?? today.year, today: today, deadlines: global.loadConfig().deadlines)
+        let (stats, name, jurisdiction) = (report.statistics, report.unitName, report.jurisdiction)
         switch format {
         case "json": Output.json(stats.json)
         case "md": Output.line(stats.markdown(unitName: name, jurisdiction: jurisdiction))

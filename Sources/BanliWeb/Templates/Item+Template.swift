@@ -10,7 +10,8 @@ extension PageTemplates {
         {{#isText}}<input name="{{name}}" value="{{value}}"{{#required}} required{{/required}}>{{/isText}}{{!
         }}{{#isDate}}<input type="date" name="{{name}}" value="{{value}}"{{#required}} required{{/required}}>{{/isDate}}{{!
         }}{{#isTextarea}}<textarea name="{{name}}"{{#required}} required{{/required}}>{{value}}</textarea>{{/isTextarea}}{{!
-        }}{{#isSelect}}<select name="{{name}}">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
+        }}{{#isSelect}}<select name="{{name}}">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}{{!
+        }}</select>{{/isSelect}}
         </label>{{/inputs}}
         <button type="submit">{{button}}</button></form></details>
         """#
@@ -37,7 +38,9 @@ extension PageTemplates {
         <section class="card assignment" id="unit-{{site}}"><h2>{{unitName}} <span class="tag">{{role}}</span> {{stage}}{{!
         }}{{#overdue}} <span class="tag bad">{{t.overdue}}</span>{{/overdue}} <span class="meta">{{t.due}} {{due}}</span></h2>
         <dl class="fields">{{#fields}}<dt>{{label}}</dt><dd>{{value}}</dd>{{/fields}}</dl>
-        {{#anyContacts}}<h3>{{t.contacts}}</h3><ul>{{#contacts}}<li>#{{n}} {{at}} {{method}} <span class="value">{{note}}</span></li>{{/contacts}}</ul>{{/anyContacts}}
+        {{#anyContacts}}<h3>{{t.contacts}}</h3><ul>{{#contacts}}<li>#{{n}} {{at}} {{method}} <span class="value">{{note}}</span></li>{{/contacts}}</ul>{{!
+        }}{{/anyContacts}}
+        {{#hasForm}}<p class="noprint"><a class="feedback-form" href="{{formHref}}">{{t.form}}</a></p>{{/hasForm}}
         {{#anyFeedback}}<h3>{{t.feedback}}</h3><dl class="fields">{{#feedback}}<dt>{{label}}</dt><dd>{{value}}</dd>{{/feedback}}</dl>{{/anyFeedback}}
         {{#steps}}
         """# + stepForm + #"""
@@ -45,7 +48,8 @@ extension PageTemplates {
         </section>
         {{/assignments}}
         <section class="card" id="timeline"><h2>{{t.timeline}}</h2><ol class="timeline">
-        {{#timeline}}<li class="{{cls}}"><span class="meta">{{at}} · {{who}} · {{origin}}</span><br>{{label}}：<span class="value">{{value}}</span></li>{{/timeline}}
+        {{#timeline}}<li class="{{cls}}"><span class="meta">{{at}} · {{who}} · {{origin}}</span><br>{{label}}：<span class="value">{{value}}</span></li>{{!
+        }}{{/timeline}}
         </ol></section>
         """#)
 }
