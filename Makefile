@@ -181,12 +181,12 @@ install: build
 	if [ -z "$(DESTDIR)" ] && id banli >/dev/null 2>&1; then chgrp banli /etc/banli/banli.toml /etc/banli/hub.toml; \
 	  [ -d /var/lib/banli ] || install -d -o banli -g banli -m 0750 /var/lib/banli; fi
 	install -d -m 0755 "$(DESTDIR)$(PREFIX)/lib/systemd/system"
-	@for u in banli.service banli-hub.service; do d="$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u"; \
+	@for u in banli.service banli-hub.service banli-web.service banli-hub-web.service; do d="$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u"; \
 	  sed 's#/usr/local/bin/banli#$(PREFIX)/bin/banli#g' systemd/$$u > "$$d" && chmod 0644 "$$d"; \
 	  echo "installed $$d (ExecStart=$(PREFIX)/bin/banli …)"; \
 	  [ ! -e "$(DESTDIR)/etc/systemd/system/$$u" ] || echo "note: $(DESTDIR)/etc/systemd/system/$$u exists and overrides it; left as it is"; \
 	done
-	@echo "Next: edit /etc/banli/banli.toml (bureau) or hub.toml (office), then systemctl daemon-reload && systemctl enable --now banli (or banli-hub)."
+	@echo "Next: edit /etc/banli/banli.toml (bureau) or hub.toml (office), then systemctl daemon-reload && systemctl enable --now banli (or banli-hub); the workbench: banli-web (or banli-hub-web)."
 
 clean:
 	rm -rf .build

@@ -71,7 +71,9 @@ public struct WebApp: Sendable {
                 logger.info("listening", metadata: ["listener": "web\(tls == nil ? "" : " (TLS)")", "address": "\(address)"])
                 notifier.ready(status: "serving the workbench on \(address)")
             }, logger: appLogger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: WatchdogPinger(workspace: workspace, notifier: notifier))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         notifier.stopping()
     }

@@ -126,6 +126,8 @@ extension TestTool {
         let expected = ["/usr/bin/banli": "-rwxr-xr-x root/root",
                         "/etc/banli/banli.toml": "-rw-r----- root/root", "/etc/banli/hub.toml": "-rw-r----- root/root",
                         "/lib/systemd/system/banli.service": "-rw-r--r-- root/root", "/lib/systemd/system/banli-hub.service": "-rw-r--r-- root/root",
+                        "/lib/systemd/system/banli-web.service": "-rw-r--r-- root/root",
+                        "/lib/systemd/system/banli-hub-web.service": "-rw-r--r-- root/root",
                         "/usr/share/doc/banli/copyright": "-rw-r--r-- root/root", "/usr/share/doc/banli/changelog.Debian.gz": "-rw-r--r-- root/root"]
         for (path, mode) in expected {
             #expect(files[path] == mode, "\(path) in the package: \(files[path] ?? "missing")")
@@ -375,7 +377,7 @@ extension TestTool {
             #expect(version.text.contains(banliVersion), "--version names \(banliVersion): \(version.text)")
         }
 
-        let units = ["/lib/systemd/system/banli-hub.service", "/lib/systemd/system/banli.service"]
+        let units = ["banli-hub.service", "banli.service", "banli-web.service", "banli-hub-web.service"].map { "/lib/systemd/system/" + $0 }
         let analyze = try Self.run([try TestTool.systemdAnalyze.path(), "verify"] + units)
         #expect(analyze.status == 0 && !analyze.text.contains("Unknown key") && !analyze.text.contains("Invalid"), "\(analyze.text)")
     }

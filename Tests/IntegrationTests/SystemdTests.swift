@@ -45,7 +45,7 @@ final class NotifySocket {
         let dir = try BanliProcess.temporaryDirectory()
         let units = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("systemd").path)
             .filter { $0.hasSuffix(".service") }.sorted()
-        #expect(units == ["banli-hub.service", "banli.service"], "the units `make install` installs")
+        #expect(units == ["banli-hub-web.service", "banli-hub.service", "banli-web.service", "banli.service"], "the units `make install` installs")
         var files: [String] = []
         for name in units {
             let text = try String(contentsOf: repositoryRoot.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
