@@ -142,8 +142,8 @@ chaos: test-tools
 	$(TEST_TOOLS) BANLI_CHAOS_ROUNDS=$${ROUNDS:-60} $(SWIFT) test --skip-build --disable-xctest --filter ChaosTests
 
 # A unit with a valid token sends seeded hostile pushes against a real hub while honest units write and
-# sync; every round checks that no honest write is lost and nothing leaks (make test runs 200 rounds on a SQLite hub
-# and 50 on a PostgreSQL hub; this runs 2,000 and 500).
+# sync; every round checks that no honest write is lost and nothing leaks (make test runs 120 rounds on a SQLite hub
+# and 30 on a PostgreSQL hub; this runs 2,000 and 500).
 adversary: test-tools
 	$(SWIFT) build --build-tests
 	$(TEST_TOOLS) BANLI_ADVERSARY_ROUNDS=$${ROUNDS:-2000} BANLI_ADVERSARY_SEED=$${SEED:-20261130} \

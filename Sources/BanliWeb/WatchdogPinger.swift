@@ -8,7 +8,8 @@ struct WatchdogPinger: Service {
     let notifier: SystemdNotifier
 
     func run() async throws {
-        guard let interval = notifier.watchdogInterval else { return }
+        // Without a watchdog it waits for shutdown: a service group counts a service that returns early as failed.
+        guard let interval = notifier.watchdogInterval else { return try await gracefulShutdown() }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let workspace = self.workspace
             // One small read of each store: it answers, or the pings stop.

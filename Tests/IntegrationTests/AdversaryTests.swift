@@ -14,7 +14,7 @@ import Testing
 /// `make adversary` runs it long (BANLI_ADVERSARY_ROUNDS, BANLI_ADVERSARY_SEED).
 @Suite(.serialized) struct AdversaryTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let rounds = Int(environment["BANLI_ADVERSARY_ROUNDS"] ?? "") ?? 200
+    static let rounds = Int(environment["BANLI_ADVERSARY_ROUNDS"] ?? "") ?? 120
 
     /// The rounds against a hub on `backend`. The rule is the hub's, above its storage, so the PostgreSQL hub gets a
     /// quarter of the budget: enough to reach every kind of hostile state through its storage (`make adversary` runs 2,000 and 500).

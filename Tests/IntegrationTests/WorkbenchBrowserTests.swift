@@ -30,6 +30,12 @@ import TestSupport
         try browser.waitUntil("the step's answer") { try browser.currentURL.contains("done=") || !(try browser.findAll("p.error").isEmpty) }
     }
 
+    /// `BANLI_SCREENSHOTS=DIR` keeps a full-page screenshot of the page as DIR/NAME (the README's pictures in docs/).
+    func keep(_ browser: Browser, as name: String) throws {
+        guard let dir = ProcessInfo.processInfo.environment["BANLI_SCREENSHOTS"], !dir.isEmpty else { return }
+        _ = try browser.screenshot(to: dir + "/" + name, fullPage: true)
+    }
+
     func notice(_ browser: Browser) throws -> String { try browser.findAll("p.notice, p.error").map { try $0.text }.joined(separator: " ") }
 
     func expectNotice(_ browser: Browser, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -68,6 +74,7 @@ import TestSupport
         #expect(try browser.find("#sync-now").isDisplayed)
         try browser.submit("#sync-now")
         try expectNotice(browser, "同步完成")
+        try keep(browser, as: "workbench-dashboard.png")
         try browser.open(bureau.url + "/items")
         try browser.find("a[href='/items/hub/\(Self.item)']").click()
         try step(browser, "accept")
@@ -85,6 +92,7 @@ import TestSupport
         try browser.deleteCookie("banli_session")
         try logIn(browser, office, "wang")
         try browser.open(office.url + "/items/hub/\(Self.item)")
+        try keep(browser, as: "workbench-item.png")
         let reply = try browser.find("#unit-jxj").text
         #expect(reply.contains("<script>window.__banli_xss = 1</script>"), "the reply's markup is shown as text: \(reply)")
         #expect(try browser.execute("return window.__banli_xss === undefined") == .bool(true), "no script of the reply ran")
