@@ -164,8 +164,9 @@ fuzz:
 	swiftc -sanitize=fuzzer,address -parse-as-library -module-name BanliFuzz -O Sources/BanliCore/*.swift Fuzz/FuzzWire.swift -o .build/fuzz-wire
 	.build/fuzz-wire -max_total_time=$${FUZZ_SECONDS:-300} -max_len=4096 .build/fuzz
 
+# `make demo ARGS=--keep-running` leaves the hub, the daemons and both workbenches up (Ctrl-C stops them).
 demo: debug
-	"$$($(SWIFT) build --show-bin-path)/banli" demo
+	"$$($(SWIFT) build --show-bin-path)/banli" demo $(ARGS)
 
 # For developers; servers install the .deb (`make deb`). The binary, the example configs and the units,
 # each config only if absent; the units go to $(PREFIX)/lib/systemd/system, where systemd finds them and
@@ -186,7 +187,8 @@ install: build
 	  echo "installed $$d (ExecStart=$(PREFIX)/bin/banli …)"; \
 	  [ ! -e "$(DESTDIR)/etc/systemd/system/$$u" ] || echo "note: $(DESTDIR)/etc/systemd/system/$$u exists and overrides it; left as it is"; \
 	done
-	@echo "Next: edit /etc/banli/banli.toml (bureau) or hub.toml (office), then systemctl daemon-reload && systemctl enable --now banli (or banli-hub); the workbench: banli-web (or banli-hub-web)."
+	@echo "Next: edit /etc/banli/banli.toml (bureau) or hub.toml (office), then systemctl daemon-reload && systemctl enable --now banli (or banli-hub)."
+	@echo "The workbench: banli user add NAME --role clerk (or office), then systemctl enable --now banli-web (or banli-hub-web)."
 
 clean:
 	rm -rf .build

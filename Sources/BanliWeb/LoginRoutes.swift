@@ -39,7 +39,8 @@ struct LoginRoutes {
                 var response = Response.redirect(to: Self.safeNext(form["next"]), type: .normal)
                 response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: token, path: "/", secure: secure(request),
                                           httpOnly: true, sameSite: .strict))
-                response.setCookie(Cookie(name: Self.loginCookie, value: "", maxAge: 0, path: "/login", secure: secure(request), httpOnly: true, sameSite: .strict))
+                response.setCookie(Cookie(name: Self.loginCookie, value: "", maxAge: 0, path: "/login", secure: secure(request), httpOnly: true,
+                                          sameSite: .strict))
                 return response
             case .refused:
                 app.logger.notice("web login refused", metadata: ["user": "\(name)", "address": "\(address)"])
@@ -74,7 +75,8 @@ struct LoginRoutes {
         let sent = request.cookies[Self.loginCookie]?.value ?? ""
         let token = sent.count == 64 && sent.allSatisfy(\.isHexDigit) ? sent : Digest.randomHex(bytes: 32)
         let c = LoginContext(lang: l.htmlLang, otherLang: l == .zh ? "en" : "zh", t: WebPages.LayoutTexts(l), unitName: app.unitName,
-                             csrf: token, next: request.uri.queryParameters.get("next") ?? "/", notices: notice.map { [$0] } ?? [], errors: error.map { [$0] } ?? [])
+                             csrf: token, next: request.uri.queryParameters.get("next") ?? "/", notices: notice.map { [$0] } ?? [],
+                             errors: error.map { [$0] } ?? [])
         var response = WebPages.html(LayoutTemplate.login.render(c), status: status, language: request)
         response.setCookie(Cookie(name: Self.loginCookie, value: token, path: "/login", secure: secure(request), httpOnly: true, sameSite: .strict))
         return response

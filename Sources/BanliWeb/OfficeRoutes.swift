@@ -146,7 +146,8 @@ struct OfficeRoutes {
             kinds: ItemKind.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: false) },
             units: units.map { Option(value: $0.0, label: $0.1, selected: false) },
             roles: Role.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: false) }, slots: (1...Self.unitSlots).map(Slot.init))
-        return WebPages.page(app, request, context, title: NewTexts(l).heading, current: "/new", body: PageTemplates.newItem.render(c), error: error, status: status)
+        return WebPages.page(app, request, context, title: NewTexts(l).heading, current: "/new", body: PageTemplates.newItem.render(c),
+                             error: error, status: status)
     }
 
     // MARK: 督办

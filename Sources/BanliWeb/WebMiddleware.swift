@@ -37,7 +37,8 @@ struct SessionMiddleware: RouterMiddleware {
             // nginx appends the peer it saw: the last entry is the one a client cannot forge.
             context.remoteAddress = forwarded.split(separator: ",").last.map { String($0).trimmedWhitespace } ?? context.remoteAddress
         }
-        if request.method == .post, let origin = request.headers[.origin], origin != "null", !Self.sameOrigin(origin, host: request.head.authority ?? request.headers[.hostHeader]) {
+        let host = request.head.authority ?? request.headers[.hostHeader]
+        if request.method == .post, let origin = request.headers[.origin], origin != "null", !Self.sameOrigin(origin, host: host) {
             return WebPages.errorResponse(.forbidden, "拒绝来自其他网站的提交。", request: request)
         }
         let token = request.cookies[Self.cookieName]?.value

@@ -36,7 +36,8 @@ import Testing
         _ = try hub.apply(jxj.allFields(), via: "jxj")
         let received = try hub.history(ofItem: item)
         // The states' current values: acceptedAt, and the second progress (it superseded the first).
-        #expect(received.map(\.field) == ["acceptedAt", "progress"] && received.allSatisfy { $0.origin == "received" && $0.site == "jxj" && $0.person == nil }, "\(received)")
+        #expect(received.map(\.field) == ["acceptedAt", "progress"]
+                && received.allSatisfy { $0.origin == "received" && $0.site == "jxj" && $0.person == nil }, "\(received)")
         #expect(!(try hub.allFields().map { $0.jsonLine(hubSite: "hub") }.joined().contains("张三")), "the state carries no name")
     }
 

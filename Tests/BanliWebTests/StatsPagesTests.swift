@@ -57,7 +57,8 @@ final class StatsPagesTests: Sendable {
 
     /// GETs each path as the signed-in office worker.
     func get(_ paths: [String]) async throws -> [(status: HTTPResponse.Status, body: String, headers: HTTPFields)] {
-        guard case .signedIn(let token, _) = try accounts.logIn(name: "wang", password: "办理-2025-password", address: "127.0.0.1", now: HybridLogicalClock.wallMilliseconds()) else {
+        let now = HybridLogicalClock.wallMilliseconds()
+        guard case .signedIn(let token, _) = try accounts.logIn(name: "wang", password: "办理-2025-password", address: "127.0.0.1", now: now) else {
             throw WebError(.forbidden, "the test user could not sign in")
         }
         return try await Application(router: try app().router()).test(.router) { client in

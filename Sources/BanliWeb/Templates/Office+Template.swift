@@ -6,7 +6,8 @@ extension PageTemplates {
         <h1>{{t.heading}}</h1>
         <form class="card" method="post" action="/new" id="new-item"><input type="hidden" name="_csrf" value="{{csrf}}">
         <dl class="fields">
-        <dt>{{t.kind}} *</dt><dd><select name="kind">{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}</select></dd>
+        <dt>{{t.kind}} *</dt><dd><select name="kind">{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{!
+        }}{{/kinds}}</select></dd>
         <dt>{{t.year}} *</dt><dd><input name="year" value="{{year}}" inputmode="numeric" required></dd>
         <dt>{{t.number}} *</dt><dd><input name="number" inputmode="numeric" required></dd>
         <dt>{{t.id}}</dt><dd><input name="id" placeholder="{{t.idHint}}"></dd>
@@ -35,7 +36,8 @@ extension PageTemplates {
         }}<td class="num">{{dueSoon}}</td><td class="num">{{pending}}</td><td class="num">{{open}}</td></tr>{{/units}}
         {{^units}}<tr><td colspan="5" class="meta">{{t.none}}</td></tr>{{/units}}
         </tbody></table></div>
-        {{#groups}}<details class="step" id="chase-{{site}}"><summary>{{name}}：{{t.overdue}} {{overdue}}，{{t.dueSoon}} {{dueSoon}}，{{t.pending}} {{pending}}</summary>
+        {{#groups}}<details class="step" id="chase-{{site}}"><summary>{{name}}：{{t.overdue}} {{overdue}}，{{t.dueSoon}} {{dueSoon}}，{{!
+        }}{{t.pending}} {{pending}}</summary>
         <ul>{{#items}}<li class="{{cls}}"><a href="{{href}}">{{id}}</a> {{title}} · {{stage}} · {{t.due}} {{due}}</li>{{/items}}</ul></details>{{/groups}}
         """#)
 }

@@ -26,7 +26,8 @@ enum PageTemplates {
         {{#syncRows}}<tr class="{{cls}}"><td>{{office}}</td><td>{{lastAttempt}}</td><td>{{lastSuccess}}</td><td class="num">{{backlog}}</td>{{!
         }}<td>{{lastError}}</td></tr>{{/syncRows}}
         </tbody></table></div>
-        {{#anyRefused}}<h3>{{t.refused}}</h3><ul id="refused">{{#refused}}<li><span class="meta">{{at}}</span> {{office}} {{entity}} {{field}}：{{reason}}</li>{{/refused}}</ul>{{/anyRefused}}
+        {{#anyRefused}}<h3>{{t.refused}}</h3><ul id="refused">{{#refused}}<li><span class="meta">{{at}}</span> {{office}} {{entity}} {{field}}：{{!
+        }}{{reason}}</li>{{/refused}}</ul>{{/anyRefused}}
         </section>
         {{/bureau}}
         <h2 id="overdue">{{t.overdueHeading}}（{{overdueCount}}）</h2>
@@ -43,7 +44,8 @@ enum PageTemplates {
         <h1>{{t.items}}（{{count}}）</h1>
         <form class="filters" method="get" action="/items">
         <label>{{t.search}}<input name="q" value="{{q}}" placeholder="{{t.searchHint}}"></label>
-        {{#selects}}<label>{{label}}<select name="{{name}}">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select></label>{{/selects}}
+        {{#selects}}<label>{{label}}<select name="{{name}}">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{!
+        }}{{label}}</option>{{/options}}</select></label>{{/selects}}
         <label>{{t.year}}<input name="year" value="{{year}}" inputmode="numeric" size="6"></label>
         <label><span><input type="checkbox" name="overdue" value="1"{{#overdue}} checked{{/overdue}}> {{t.overdueOnly}}</span></label>
         <button type="submit">{{t.filter}}</button> <a href="/items">{{t.clear}}</a>
