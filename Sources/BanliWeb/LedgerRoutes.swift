@@ -123,7 +123,7 @@ struct LedgerRoutes {
     static let needsOneOffice = BanliError(
         .usage, "这个文件没有“交办机关”列，而本单位对应多个交办机关；请在文件第一列写明交办机关（导出的台账自带这一列）。")
 
-    var ledgerOffices: [LedgerOffice] { app.workspace.offices.map { LedgerOffice(key: $0.key, name: $0.name, store: $0.store) } }
+    var ledgerOffices: [LedgerOffice] { app.workspace.offices }
 
     // MARK: Preview
 

@@ -2,20 +2,9 @@ import BanliCore
 import BanliHubStorage
 import BanliOffice
 
-/// One office's records the workbench serves: at a bureau one per office it answers to, at the hub the hub's own.
-public struct WebOffice: Sendable {
-    /// The office's key (`[[hub]]` office, else the hub's site): the first segment of item addresses.
-    public let key: String
-    /// 交办机关 as clerks read it.
-    public let name: String
-    public let store: any RecordStore
-
-    public init(key: String, name: String, store: any RecordStore) {
-        self.key = key
-        self.name = name
-        self.store = store
-    }
-}
+/// One office's records the workbench serves: at a bureau one per office it answers to, at the hub the hub's own (the
+/// same value the ledger's import and export take).
+public typealias WebOffice = LedgerOffice
 
 /// A bureau's view of one office's sync: what the 工作台 shows next to "sync now".
 public struct SyncSummary: Sendable {
