@@ -15,7 +15,7 @@ enum StaticAssets {
         h1{font-size:21px;margin:4px 0 12px} h2{font-size:17px;margin:20px 0 8px} h3{font-size:15px;margin:12px 0 6px}
         .notice{background:#e5f4e8;border:1px solid #9fd0a9;padding:8px 12px;border-radius:4px}
         .error{background:#fde2e1;border:1px solid #f0a4a0;color:#8c1a15;padding:8px 12px;border-radius:4px}
-        .cards{display:flex;flex-wrap:wrap;gap:8px}
+        .cards{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:16px}
         .cards a,.cards span{display:block;min-width:110px;padding:10px 14px;background:#fff;border:1px solid #ddd;border-radius:6px;text-decoration:none;
         color:#222}
         .cards b{display:block;font-size:22px} .cards .bad{border-color:#e0605a;background:#fde2e1} .cards .warn{border-color:#e6b450;background:#fff4dc}
