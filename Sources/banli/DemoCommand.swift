@@ -3,6 +3,7 @@ import BanliCore
 import BanliHubStorage
 import BanliOffice
 import BanliStore
+import BanliSync
 import Foundation
 
 /// `banli demo`: a real hub and three bureau daemons in a temporary folder, replaying the 2025
@@ -116,18 +117,10 @@ final class Demo {
 
     /// Waits until a workbench answers its health check.
     func waitForWorkbench(port: Int, log: String) throws {
+        let health = CurlTransport(baseURL: "http://127.0.0.1:\(port)", token: "none")
         let start = Date()
         while Date().timeIntervalSince(start) < 20 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let ok = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-            close(fd)
-            if ok { return }
+            if let r = try? health.get("/healthz", extraTimeout: 0, cancel: nil), r.status == 200 { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw BanliError(.unreachable, "The workbench did not start within 20 s; see \(dir)/\(log).")
