@@ -26,12 +26,15 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 struct SessionMiddleware: RouterMiddleware {
     static let cookieName = "banli_session"
     /// Pages anyone may open.
-    static let publicPaths: Set<String> = ["/login", "/healthz", "/favicon.ico", "/static/banli.css", "/static/banli.js"]
+    static let publicPaths: Set<String> = assetPaths.union(["/login"])
+    /// Served without looking at the session: a page's style sheet must not cost a write to the accounts file.
+    static let assetPaths: Set<String> = ["/healthz", "/favicon.ico", "/static/banli.css", "/static/banli.js"]
 
     let accounts: Accounts
     let settings: WebSettings
 
     func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
+        if Self.assetPaths.contains(request.uri.path) { return try await next(request, context) }
         var context = context
         if settings.behindProxy, let forwarded = request.headers[.xForwardedFor] {
             // nginx appends the peer it saw: the last entry is the one a client cannot forge.
