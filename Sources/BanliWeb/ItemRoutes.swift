@@ -189,7 +189,7 @@ struct ItemRoutes {
         func rows(_ kind: EntityKind, _ values: FieldValues, skipping: Set<String> = []) -> [Row] {
             FieldCatalogue.fields(of: kind).compactMap { spec in
                 guard !skipping.contains(spec.name), let v = values[spec.name] else { return nil }
-                return Row(label: spec.label, value: FieldSpec.display(v, spec: spec))
+                return Row(label: spec.label, value: FieldSpec.label(v, spec: spec))
             }
         }
         func unitLabel(_ site: String) -> String { names[site].isEmpty ? site : "\(names[site])（\(site)）" }
@@ -228,17 +228,17 @@ struct ItemRoutes {
                 anchor: "\(f.entity)-\(f.field)".replacingOccurrences(of: "/", with: "-"), label: f.spec.label, entity: f.entity.description,
                 field: f.field, canSettle: mayWrite && (app.mayActForUnit(context) || app.mayActAsOffice(context)), action: "\(base)/resolve",
                 sides: f.state.siblings.map { s in
-                    Side(source: unitLabel(s.site), value: FieldSpec.display(s.value, spec: f.spec), json: s.value.canonicalJSON, visible: s == visible)
+                    Side(source: unitLabel(s.site), value: FieldSpec.label(s.value, spec: f.spec), json: s.value.canonicalJSON, visible: s == visible)
                 })
         }
         let timeline = history.map { h -> Moment in
             let entity = try? EntityKey(parsing: h.entity)
             let spec = entity.flatMap { FieldCatalogue.spec($0.kind, h.field) }
-            let value = (try? JSONValue.parse(h.value)).map { FieldSpec.display($0, spec: spec) } ?? h.value
+            let value = (try? JSONValue.parse(h.value)).map { FieldSpec.label($0, spec: spec) } ?? h.value
             let whose = entity?.site.map { " · \(unitLabel($0))" } ?? ""
             let local = h.origin == "local"
             let who = unitLabel(h.site) + (h.person.map { " · \($0)" } ?? "")
-            return Moment(cls: local ? "local" : "received", at: h.recordedAt.replacingOccurrences(of: "T", with: " "), who: who,
+            return Moment(cls: local ? "local" : "received", at: WebPages.time(utc: h.recordedAt), who: who,
                           origin: local ? l.t("本处录入", "written here") : l.t("同步收到", "received"), label: (spec?.label ?? h.field) + whose, value: value)
         }
         var itemSteps: [StepForm] = []

@@ -69,6 +69,16 @@ enum WebPages {
         html(LayoutTemplate.error.render(ErrorContext(title: "办理工作台", message: message)), status: status)
     }
 
+    /// A history time as stored (UTC, `2025-05-20T06:03:09Z`) as Beijing time, `2025-05-20 14:03`; anything else as it is.
+    static func time(utc text: String) -> String {
+        let parts = text.split(separator: "T")
+        guard parts.count == 2, let day = ISODate(String(parts[0])) else { return text }
+        let clock = parts[1].prefix(5).split(separator: ":").compactMap { Int($0) }
+        guard clock.count == 2, (0..<24).contains(clock[0]), (0..<60).contains(clock[1]) else { return text }
+        let seconds = Int64(day.daysSinceEpoch) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60)
+        return time(seconds * 1000)
+    }
+
     /// Milliseconds since the epoch as Beijing time, `2025-05-20 14:03`.
     static func time(_ ms: Int64?) -> String {
         guard let ms, ms >= 0 else { return "—" }

@@ -40,7 +40,8 @@ final class Cluster: @unchecked Sendable {
     /// What names the hub's store to a command: the SQLite file, or hub.toml, which names the database and the key file.
     var atHub: [String] { backend == .sqlite ? ["--store", "hub.db"] : ["--config", "hub.toml"] }
 
-    init(units: [String], hubConfig: String? = nil, backend: HubBackend = .sqlite) throws {
+    /// `names` gives units their Chinese names (by default 单位 and the code).
+    init(units: [String], names: [String: String] = [:], hubConfig: String? = nil, backend: HubBackend = .sqlite) throws {
         cli = BanliProcess(directory: try BanliProcess.temporaryDirectory())
         self.backend = backend
         port = freePort()
@@ -57,8 +58,9 @@ final class Cluster: @unchecked Sendable {
         }
         try cli.ok(["hub", "init", "--name", "市政府督查室"] + atHub)
         for u in units {
-            try cli.ok(["hub", "add-unit", u, "--name", "单位\(u)", "--token-file", "\(u).token"] + atHub)
-            try cli.ok(["init", "--site", u, "--name", "单位\(u)", "--store", "\(u).db", "--hub-url", hubURL, "--token-file", "\(u).token"])
+            let name = names[u] ?? "单位\(u)"
+            try cli.ok(["hub", "add-unit", u, "--name", name, "--token-file", "\(u).token"] + atHub)
+            try cli.ok(["init", "--site", u, "--name", name, "--store", "\(u).db", "--hub-url", hubURL, "--token-file", "\(u).token"])
         }
         if backend == .sqlite, let hubConfig { try hubConfig.write(toFile: dir + "/hub.toml", atomically: true, encoding: .utf8) }
     }

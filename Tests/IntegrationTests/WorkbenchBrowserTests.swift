@@ -8,6 +8,8 @@ import TestSupport
 /// syncs: what a clerk and the office's staff do by clicking, and what an attacker in the same browser cannot do.
 @Suite(.serialized) struct WorkbenchBrowserTests {
     static let item = "rd-2025-39"
+    static let reply = "已将该小区纳入2026年老旧小区改造计划，年内完成雨污分流和加装电梯，并已与代表当面沟通。"
+    static let secondReply = "经重新办理，改造方案已征求居民意见并调整，计划于2026年6月底前开工。"
     static let hostileReply = #"已列入2026年改造计划。<script>window.__banli_xss = 1</script><img src=x onerror="window.__banli_xss = 2">"#
 
     func logIn(_ browser: Browser, _ bench: Workbench, _ name: String, password: String = Workbench.password, refused: Bool = false) throws {
@@ -25,15 +27,38 @@ import TestSupport
         let details = try browser.find("#step-\(id)")
         try details.find("summary").click()
         try fill(details)
+        // Marks this page, so that the wait below sees the answer's page and not this one (which may say done= already).
+        _ = try browser.execute("window.__banli_before_step = true; return true")
         try details.find("button[type=submit]").click()
         if confirm { try browser.acceptAlert() }
-        try browser.waitUntil("the step's answer") { try browser.currentURL.contains("done=") || !(try browser.findAll("p.error").isEmpty) }
+        try browser.waitUntil("the step's answer") {
+            try browser.execute("return window.__banli_before_step === undefined") == .bool(true)
+                && (try browser.currentURL.contains("done=") || !(try browser.findAll("p.error").isEmpty))
+        }
     }
 
     /// `BANLI_SCREENSHOTS=DIR` keeps a full-page screenshot of the page as DIR/NAME (the README's pictures in docs/).
     func keep(_ browser: Browser, as name: String) throws {
         guard let dir = ProcessInfo.processInfo.environment["BANLI_SCREENSHOTS"], !dir.isEmpty else { return }
         _ = try browser.screenshot(to: dir + "/" + name, fullPage: true)
+    }
+
+    /// The day `n` days before today at the office (UTC+8), as a date input takes it.
+    static func daysAgo(_ n: Int) -> String { ISODate(unixMilliseconds: UInt64(HybridLogicalClock.wallMilliseconds())).addingDays(-n).description }
+
+    /// Sets a date input (typing into one depends on the browser's locale).
+    func setDate(_ browser: Browser, _ css: String, daysAgo n: Int) throws {
+        _ = try browser.execute("document.querySelector(arguments[0]).value = arguments[1]; return true", .string(css), .string(Self.daysAgo(n)))
+    }
+
+    /// 答复 on the item page: category A and `text`, `daysAgo` days ago.
+    func reply(_ browser: Browser, _ text: String, daysAgo: Int = 0) throws {
+        try step(browser, "reply") { form in
+            try setDate(browser, "#step-reply input[name=at]", daysAgo: daysAgo)
+            try browser.select("#step-reply select[name=category]", value: "A")
+            try form.find("textarea[name=text]").type(text)
+        }
+        try expectNotice(browser, "已完成：答复")
     }
 
     func notice(_ browser: Browser) throws -> String { try browser.findAll("p.notice, p.error").map { try $0.text }.joined(separator: " ") }
@@ -44,7 +69,7 @@ import TestSupport
     }
 
     @Test func oneItemsWholeLifeByClicking() throws {
-        let cluster = try Cluster(units: ["jxj", "fgw"])
+        let cluster = try Cluster(units: ["jxj", "fgw"], names: ["jxj": "市经济和信息化局", "fgw": "市发展和改革委员会"])
         try cluster.startHub()
         let office = Workbench(cluster, store: "hub"), bureau = Workbench(cluster, store: "jxj")
         try office.addUser("wang", role: "office")
@@ -64,6 +89,8 @@ import TestSupport
         try browser.find("input[name=proposers]").type("张三、李四")
         try browser.select("select[name=unit1]", value: "jxj")
         try browser.select("select[name=role1]", value: "lead")
+        // Days apart, so that the order of reply, 重新办理 and the new reply is in their dates.
+        try setDate(browser, "input[name=assignedAt]", daysAgo: 4)
         try browser.submit("#create")
         try browser.waitUntil { try browser.currentURL.contains("/items/hub/\(Self.item)") }
         #expect(try browser.find("h1").text.contains("关于加快老旧小区改造的建议"))
@@ -77,27 +104,40 @@ import TestSupport
         try keep(browser, as: "workbench-dashboard.png")
         try browser.open(bureau.url + "/items")
         try browser.find("a[href='/items/hub/\(Self.item)']").click()
-        try step(browser, "accept")
+        try step(browser, "accept") { _ in try setDate(browser, "#step-accept input[name=at]", daysAgo: 4) }
         try expectNotice(browser, "已完成：签收")
         #expect(try browser.findAll("#step-accept").isEmpty, "signed for: the form is gone")
-        try step(browser, "reply") { form in
-            try browser.select("#step-reply select[name=category]", value: "A")
-            try form.find("textarea[name=text]").type(Self.hostileReply)
-        }
-        try expectNotice(browser, "已完成：答复")
+        try reply(browser, Self.reply, daysAgo: 3)
         try browser.open(bureau.url + "/")
         try browser.submit("#sync-now")
 
-        // At the office: the reply arrived, shown as text; feedback, then 办结.
+        // At the office: the reply arrived; 不满意, so 重新办理.
         try browser.deleteCookie("banli_session")
         try logIn(browser, office, "wang")
         try browser.open(office.url + "/items/hub/\(Self.item)")
-        try keep(browser, as: "workbench-item.png")
-        let reply = try browser.find("#unit-jxj").text
-        #expect(reply.contains("<script>window.__banli_xss = 1</script>"), "the reply's markup is shown as text: \(reply)")
-        #expect(try browser.execute("return window.__banli_xss === undefined") == .bool(true), "no script of the reply ran")
+        #expect(try browser.find("#unit-jxj").text.contains(Self.reply))
+        try step(browser, "feedback-jxj") { _ in try browser.select("#step-feedback-jxj select[name=evaluation]", value: "unsatisfied") }
+        try expectNotice(browser, "已完成：录入征询意见")
+        try step(browser, "rehandle-jxj", confirm: true) { _ in try setDate(browser, "#step-rehandle-jxj input[name=at]", daysAgo: 2) }
+        try expectNotice(browser, "已完成：重新办理")
+        #expect(try browser.findAll("#step-close").isEmpty, "being handled again: 办结 is not offered")
+
+        // The bureau answers again after its sync, on a phone.
+        try cluster.sync("jxj")
+        let phone = try Browser.start(.phone())
+        defer { phone.quit() }
+        try logIn(phone, bureau, "li")
+        try phone.open(bureau.url + "/items/hub/\(Self.item)")
+        #expect(try phone.execute("return document.documentElement.scrollWidth <= window.innerWidth;") == .bool(true), "no sideways scrolling")
+        try reply(phone, Self.secondReply)
+        try cluster.sync("jxj")
+
+        // At the office: 满意, then 办结.
+        try browser.open(office.url + "/items/hub/\(Self.item)")
+        #expect(try browser.find("#unit-jxj").text.contains(Self.secondReply))
         try step(browser, "feedback-jxj") { _ in try browser.select("#step-feedback-jxj select[name=evaluation]", value: "satisfied") }
         try expectNotice(browser, "已完成：录入征询意见")
+        try keep(browser, as: "workbench-item.png")
         try step(browser, "close", confirm: true)
         try expectNotice(browser, "已完成：办结")
         #expect(try browser.find("#unit-jxj h2").text.contains("办结"))
@@ -175,11 +215,17 @@ import TestSupport
         #expect(try browser.find("p.error").text.contains("安全令牌"), "refused with the sentence about the page's token")
         #expect(try cluster.value("jxj", "assignment/\(Self.item)/jxj", "acceptedAt") == nil, "nothing written")
 
-        // A viewer sees no forms.
+        // A viewer sees no forms, and markup in a reply stays text: no script of it runs.
+        let jxj = ["--store", "jxj.db"]
+        try cluster.cli.ok(["item", "accept", Self.item] + jxj)
+        try cluster.cli.ok(["item", "reply", Self.item, "--category", "A", "--text", Self.hostileReply] + jxj)
         try browser.deleteCookie("banli_session")
         try logIn(browser, bureau, "zhao")
         try browser.open(bureau.url + "/items/hub/\(Self.item)")
         #expect(try browser.findAll("details.step").isEmpty)
+        let reply = try browser.find("#unit-jxj").text
+        #expect(reply.contains("<script>window.__banli_xss = 1</script>"), "the reply's markup is shown as text: \(reply)")
+        #expect(try browser.execute("return window.__banli_xss === undefined") == .bool(true), "no script of the reply ran")
 
         // Wrong passwords are throttled: after five, even the right one waits.
         try browser.deleteCookie("banli_session")
