@@ -32,12 +32,12 @@ TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROM
 RELEASE := --scratch-path .build-release -c release --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 \
 	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
-# The binary the package holds: the release build, or with DEB_CONFIG=debug (what `make test` packages) the same
-# static, stripped binary compiled without optimisation, so that it builds in half the time beside the tests; the package
-# and its install are what DebPackageTests checks, the optimiser is what `make bench` runs.
+# The binary the package holds: the release build, or with DEB_CONFIG=debug (what `make test` packages) the debug
+# build's own objects linked again with the Swift runtime and Foundation static (packaging/link-static): a link of
+# seconds instead of a second compile. The package and its install are what DebPackageTests checks; the optimiser is
+# what `make bench` runs.
 DEB_CONFIG ?= release
-DEB_BUILD = $(if $(filter debug,$(DEB_CONFIG)),--scratch-path .build-static --static-swift-stdlib -Xswiftc -gnone -Xcc -g0 \
-	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs,$(RELEASE))
+DEB_BIN = $(if $(filter debug,$(DEB_CONFIG)),.build/deb-bin/banli,$$($(SWIFT) build $(RELEASE) --show-bin-path)/banli)
 
 # The Debian package. Its version is banliVersion in the sources (the one place it is written) plus the
 # packaging revision; packaging/deb/changelog's first entry must name the same version.
@@ -91,14 +91,14 @@ debug: deps
 # the units with ExecStart=/usr/bin/banli, and the Depends line dpkg-shlibdeps reads from the binary.
 # gzip: 13 s for the 76 MB binary where xz takes minutes on 2 busy cores, for a 30 % larger file.
 deb: deps
-	$(SWIFT) build $(DEB_BUILD) --product banli
+	$(if $(filter debug,$(DEB_CONFIG)),$(SWIFT) build --product banli && mkdir -p .build/deb-bin && python3 packaging/link-static $(DEB_BIN),$(SWIFT) build $(RELEASE) --product banli)
 	@[ -n "$(VERSION)" ] || { echo "banli: no 'let banliVersion = \"…\"' in Sources; the package takes its version from there." >&2; exit 1; }
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEB_TOOLS)"
 	@top="$$(sed -n '1s/^banli (\([^)]*\)).*/\1/p' packaging/deb/changelog)"; [ "$$top" = "$(DEB_VERSION)" ] || { \
 	  echo "banli: packaging/deb/changelog starts with $$top, but the package is $(DEB_VERSION); add an entry." >&2; exit 1; }
 	rm -rf .build/deb && install -d -m 0755 .build/deb/root/DEBIAN .build/deb/src/debian
 	set -e; R=.build/deb/root; \
-	install -D -m 0755 "$$($(SWIFT) build $(DEB_BUILD) --show-bin-path)/banli" $$R/usr/bin/banli; \
+	install -D -m 0755 "$(DEB_BIN)" $$R/usr/bin/banli; \
 	strip --strip-unneeded --remove-section=.comment --remove-section=.note $$R/usr/bin/banli; \
 	install -d -m 0755 $$R/etc/banli $$R/lib/systemd/system $$R/usr/share/doc/banli; \
 	install -m 0640 config/*.toml $$R/etc/banli/; \
@@ -120,20 +120,14 @@ deb: deps
 	dpkg-deb --root-owner-group -Zgzip --build $$R $(DEB)
 	@echo "Built $(DEB). Install it on a Debian 12 server with: apt install ./$(notdir $(DEB))"
 
-# One debug build, then one run of every test. The package DebPackageTests installs (on this machine, which CI
-# throws away) is built beside the tests, which mostly wait on processes and sockets, and it is unoptimised for that
-# (DEB_CONFIG=debug, above); its log is printed only if it fails. DebPackageTests and the stale-window checks
-# (MonitoringTests) run once it is built, on a quiet machine. Suites run one after another.
-LATE_SUITES := DebPackageTests|MonitoringTests
+# One debug build, the package from it (DEB_CONFIG=debug, above; DebPackageTests installs it on this machine, which CI
+# throws away), then one run of every test, suites one after another.
 test: test-tools
 	$(SWIFT) build --build-tests
-	@mkdir -p .build
-	@nice -n 10 $(MAKE) --no-print-directory deb DEB_CONFIG=debug > .build/deb-build.log 2>&1 & deb=$$!; \
-	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel --skip '$(LATE_SUITES)'; tested=$$?; \
-	wait $$deb; packaged=$$?; \
-	if [ $$packaged != 0 ]; then tail -n 40 .build/deb-build.log; echo "banli: the .deb build failed (log: .build/deb-build.log)." >&2; fi; \
-	[ $$tested = 0 ] && [ $$packaged = 0 ] && tail -n 1 .build/deb-build.log
-	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel --filter '$(LATE_SUITES)'
+	@$(MAKE) --no-print-directory deb DEB_CONFIG=debug > .build/deb-build.log 2>&1 || { tail -n 40 .build/deb-build.log; \
+	  echo "banli: the .deb build failed (log: .build/deb-build.log)." >&2; exit 1; }
+	@tail -n 1 .build/deb-build.log
+	$(TEST_TOOLS) $(SWIFT) test --skip-build --disable-xctest --no-parallel
 
 # A real hub and three bureau daemons in a temporary folder, replaying a year of handling.
 # Fault injection: many rounds of kill -9 of syncs, daemons and the hub (the test suite runs 8).
