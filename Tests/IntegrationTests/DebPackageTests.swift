@@ -203,10 +203,11 @@ extension TestTool {
         return false
     }
 
-    /// The README's shell blocks in "Running it for real": the office's, then the bureau's.
-    static func readmeBlocks() throws -> [[String]] {
+    /// The README's shell blocks in a section: in "Running it for real" the office's, then the bureau's; in the
+    /// workbench's the bureau's, then the office's.
+    static func readmeBlocks(_ heading: String = "## Running it for real") throws -> [[String]] {
         let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let start = readme.range(of: "## Running it for real") else { throw TestTool.Missing(description: "README.md has no 'Running it for real'") }
+        guard let start = readme.range(of: heading) else { throw TestTool.Missing(description: "README.md has no '\(heading)'") }
         let section = readme[start.upperBound...].components(separatedBy: "\n## ").first ?? ""
         return section.components(separatedBy: "```sh\n").dropFirst().map { block in
             (block.components(separatedBy: "```").first ?? "").split(separator: "\n").map(String.init).filter { !$0.isEmpty }
@@ -326,6 +327,31 @@ extension TestTool {
         let replied = try Self.waitFor(30) { try Self.run(office + ["item", "show", "zx-2025-90", "--json"]).out.contains("冶经信函〔2025〕12号") }
         #expect(replied, "the reply reached the office: \(services.last?.output ?? "")")
 
+        // The workbench as the README starts it, at the bureau and then at the office (one machine: one after the other).
+        let web = try Self.readmeBlocks("## The workbench (办理工作台)")
+        try #require(web.count == 2, "README's workbench section has the bureau's block, then the office's: \(web)")
+        for (block, folder, name) in [(web[0], bureauDir, "li"), (web[1], hubDir, "wang")] {
+            var server: Service?
+            for line in block {
+                if line.hasPrefix("systemctl enable --now ") {
+                    let unit = line.dropFirst("systemctl enable --now ".count).split(separator: " ").first.map { "\($0).service" } ?? ""
+                    server = try Service(unit: unit, logDirectory: dir)
+                } else if line.contains(" user add ") {
+                    try Self.sh("printf '%s\\n' '\(Self.webPassword)' | \(line)", in: folder)
+                } else {
+                    try Self.sh(adapt(line), in: folder)
+                }
+            }
+            let started = try #require(server, "the block starts a service: \(block)")
+            defer { _ = started.stop() }
+            let health = CurlTransport(baseURL: "http://127.0.0.1:8490", token: "none")
+            let up = Self.waitFor(20) { (try? health.get("/healthz", extraTimeout: 0, cancel: nil))?.status == 200 }
+            try #require(up, "the workbench started from its unit answers on 127.0.0.1:8490: \(started.output)")
+            let home = try Self.logIn(name, folder: folder)
+            #expect(home.contains("工作台") && home.contains(name), "\(name) is signed in: \(home.prefix(400))")
+            #expect(started.stop() == 0, "SIGTERM stops \(started.log) cleanly: \(started.output)")
+        }
+
         for s in services.reversed() {
             #expect(s.stop() == 0, "SIGTERM stops \(s.log) cleanly: \(s.output)")
         }
@@ -347,6 +373,21 @@ extension TestTool {
         #expect(!fm.fileExists(atPath: "/etc/banli/hub.toml") && !fm.fileExists(atPath: "/etc/banli/banli.toml"), "purge removes the conffiles")
         #expect(stores.allSatisfy { fm.fileExists(atPath: $0) }, "purge keeps the stores and the key")
         #expect(try Self.run(["/usr/bin/getent", "passwd", "banli"]).status == 0, "the stores keep their owner")
+    }
+
+    static let webPassword = "readme-办理-2025"
+
+    /// Signs `name` in to the workbench on 127.0.0.1:8490 as a browser does (the login page's token, then the form), and
+    /// returns the page the login leads to.
+    static func logIn(_ name: String, folder: String) throws -> String {
+        let url = "http://127.0.0.1:8490", jar = folder + "/web-cookies"
+        let page = try run(["/usr/bin/curl", "-sS", "-c", jar, "-b", jar, url + "/login"]).out
+        let token = try #require(page.firstMatch(of: /name="_csrf" value="([^"]+)"/).map { String($0.1) }, "the login page has a token: \(page.prefix(400))")
+        let login = try run(["/usr/bin/curl", "-sS", "-c", jar, "-b", jar, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "-H", "Origin: \(url)",
+                             "--data-urlencode", "_csrf=\(token)", "--data-urlencode", "name=\(name)", "--data-urlencode", "password=\(webPassword)",
+                             url + "/login"]).out
+        #expect(login.hasPrefix("303") || login.hasPrefix("302"), "the login redirects: \(login)")
+        return try run(["/usr/bin/curl", "-sS", "-b", jar, url + "/"]).out
     }
 
     /// Right after `dpkg -i`: the user, the folders, the configs' group and mode, the units; nothing enabled or
