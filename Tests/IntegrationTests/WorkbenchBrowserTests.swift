@@ -51,6 +51,23 @@ import TestSupport
         _ = try browser.execute("document.querySelector(arguments[0]).value = arguments[1]; return true", .string(css), .string(Self.daysAgo(n)))
     }
 
+    /// 交办 on the office's /new page: the item, with jxj as its lead unit, `daysAgo` days ago.
+    func assignNewItem(_ browser: Browser, _ office: Workbench, daysAgo: Int) throws {
+        try browser.open(office.url + "/new")
+        try browser.select("select[name=kind]", value: "suggestion")
+        try browser.find("input[name=year]").type("2025")
+        try browser.find("input[name=number]").type("39")
+        try browser.find("input[name=title]").type("关于加快老旧小区改造的建议")
+        try browser.find("input[name=proposers]").type("张三、李四")
+        try browser.select("select[name=unit1]", value: "jxj")
+        try browser.select("select[name=role1]", value: "lead")
+        try setDate(browser, "input[name=assignedAt]", daysAgo: daysAgo)
+        try browser.submit("#create")
+        try browser.waitUntil { try browser.currentURL.contains("/items/hub/\(Self.item)") }
+        #expect(try browser.find("h1").text.contains("关于加快老旧小区改造的建议"))
+        #expect(try browser.find("#unit-jxj h2").text.contains("待签收"))
+    }
+
     /// 答复 on the item page: category A and `text`, `daysAgo` days ago.
     func reply(_ browser: Browser, _ text: String, daysAgo: Int = 0) throws {
         try step(browser, "reply") { form in
@@ -79,22 +96,10 @@ import TestSupport
         let browser = try Browser.start()
         defer { browser.quit() }
 
-        // 交办 at the office: a new item with its lead unit.
+        // 交办 at the office: a new item with its lead unit, days ago, so that the order of reply, 重新办理 and the new
+        // reply is in their dates.
         try logIn(browser, office, "wang")
-        try browser.open(office.url + "/new")
-        try browser.select("select[name=kind]", value: "suggestion")
-        try browser.find("input[name=year]").type("2025")
-        try browser.find("input[name=number]").type("39")
-        try browser.find("input[name=title]").type("关于加快老旧小区改造的建议")
-        try browser.find("input[name=proposers]").type("张三、李四")
-        try browser.select("select[name=unit1]", value: "jxj")
-        try browser.select("select[name=role1]", value: "lead")
-        // Days apart, so that the order of reply, 重新办理 and the new reply is in their dates.
-        try setDate(browser, "input[name=assignedAt]", daysAgo: 4)
-        try browser.submit("#create")
-        try browser.waitUntil { try browser.currentURL.contains("/items/hub/\(Self.item)") }
-        #expect(try browser.find("h1").text.contains("关于加快老旧小区改造的建议"))
-        #expect(try browser.find("#unit-jxj h2").text.contains("待签收"))
+        try assignNewItem(browser, office, daysAgo: 4)
 
         // At the bureau: sync now, then 签收 and 答复 on the item page.
         try logIn(browser, bureau, "li")
@@ -149,6 +154,25 @@ import TestSupport
         #expect(history.contains("li"), "the bureau's history names its clerk: \(history)")
         let hubHistory = try cluster.cli.ok(["history", Self.item, "--store", "hub.db"])
         #expect(hubHistory.contains("wang"), "the office's history names its staff: \(hubHistory)")
+    }
+
+    /// The office's workbench over a hub whose store is PostgreSQL: 交办 reaches the database and the bureau, and the
+    /// 督办 board shows the unit.
+    @Test func theOfficeWorkbenchRunsOnAPostgreSQLHub() throws {
+        let cluster = try Cluster(units: ["jxj"], names: ["jxj": "市经济和信息化局"], backend: .postgres)
+        try cluster.startHub()
+        let office = Workbench(cluster, store: "hub")
+        try office.addUser("wang", role: "office")
+        try office.start()
+        let browser = try Browser.start()
+        defer { browser.quit() }
+        try logIn(browser, office, "wang")
+        try assignNewItem(browser, office, daysAgo: 0)
+        #expect(try cluster.value("hub", "assignment/\(Self.item)/jxj", "role") == .string("lead"))
+        try cluster.sync("jxj")
+        #expect(try cluster.value("jxj", "item/\(Self.item)", "title") == .string("关于加快老旧小区改造的建议"))
+        try browser.open(office.url + "/supervise")
+        #expect(try browser.visibleText.contains("市经济和信息化局"), "the 督办 board lists the unit")
     }
 
     @Test func aConflictIsSettledOnTheItemPage() throws {
