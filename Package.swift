@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "BanliCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -58,6 +59,7 @@ let package = Package(
             dependencies: [
                 "BanliCore", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliAccounts", "BanliOps", "BanliSecrets",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import BanliCore
 import BanliPages
+import BanliOps
 import BanliProtocol
 import Foundation
 import Prometheus

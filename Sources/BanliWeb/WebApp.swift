@@ -2,6 +2,7 @@ import BanliAccounts
 import BanliCore
 import BanliOps
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -62,9 +63,13 @@ public struct WebApp: Sendable {
         let tls = settings.tls
         var appLogger = logger
         if appLogger.logLevel == .info { appLogger.logLevel = .notice }
+        let limits = settings.connections
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [
+            ConnectionDeadlineHandler(limits: limits) { phase in logger.debug("connection timed out", metadata: ["phase": "\(phase)"]) },
+        ])
         let app = Application(
             router: router(),
-            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration()) } ?? .http1(),
+            server: try tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0.configuration()) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.listen.host, port: settings.listen.port), serverName: "banli-web"),
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"

@@ -13,14 +13,18 @@ public struct WebSettings: Sendable {
     public var statusPageURL: String?
     /// The largest form body accepted (a reply's text is the largest field).
     public var maxFormBytes: Int
+    /// How long a connection may take over a request's head, its body and the wait for the next one (`[connections]`),
+    /// so that slow or stalled clients cannot hold the workbench's connections.
+    public var connections: ConnectionLimits
 
     public init(listen: ListenAddress, tls: ServerTLS? = nil, behindProxy: Bool = false, sessions: SessionPolicy = SessionPolicy(),
-                statusPageURL: String? = nil, maxFormBytes: Int = 2 << 20) {
+                statusPageURL: String? = nil, maxFormBytes: Int = 2 << 20, connections: ConnectionLimits = ConnectionLimits()) {
         self.listen = listen
         self.tls = tls
         self.behindProxy = behindProxy
         self.sessions = sessions
         self.statusPageURL = statusPageURL
         self.maxFormBytes = maxFormBytes
+        self.connections = connections
     }
 }

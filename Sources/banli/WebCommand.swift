@@ -57,7 +57,8 @@ struct WebCommand: AsyncParsableCommand {
             }
         }
         let settings = WebSettings(listen: listen, tls: tls, behindProxy: config.web.behindProxy, sessions: policy,
-                                   statusPageURL: isHub ? (config.web.statusURL ?? "http://\(config.adminListen ?? "127.0.0.1:8481")/status") : nil)
+                                   statusPageURL: isHub ? (config.web.statusURL ?? "http://\(config.adminListen ?? "127.0.0.1:8481")/status") : nil,
+                                   connections: config.connections)
         try await WebApp(workspace: workspace, accounts: accounts, settings: settings, logger: logger).run()
     }
 

@@ -1,4 +1,4 @@
-@testable import BanliHub
+@testable import BanliOps
 import NIOCore
 import Testing
 

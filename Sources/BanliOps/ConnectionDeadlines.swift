@@ -127,43 +127,43 @@ public struct ConnectionDeadlines: Sendable, Equatable {
 }
 
 /// Runs `ConnectionDeadlines` on a channel: sits after HTTP decoding, sees request and response parts.
-final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+public final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPRequestPart
+    public typealias InboundOut = HTTPRequestPart
+    public typealias OutboundIn = HTTPResponsePart
+    public typealias OutboundOut = HTTPResponsePart
 
     private var machine: ConnectionDeadlines
     private var timer: Scheduled<Void>?
     private var closeAfterResponse = false
     private let onTimeout: @Sendable (ConnectionDeadlines.Phase) -> Void
 
-    init(limits: ConnectionLimits, onTimeout: @escaping @Sendable (ConnectionDeadlines.Phase) -> Void) {
+    public init(limits: ConnectionLimits, onTimeout: @escaping @Sendable (ConnectionDeadlines.Phase) -> Void) {
         machine = ConnectionDeadlines(limits: limits)
         self.onTimeout = onTimeout
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    public func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { run(machine.connected(now: .now()), context) }
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    public func channelActive(context: ChannelHandlerContext) {
         run(machine.connected(now: .now()), context)
         context.fireChannelActive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    public func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
             // After `Connection: close` no further request is served.
@@ -177,7 +177,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let head):
             closeAfterResponse = head.headerFields[.connection]?.lowercased() == "close"
