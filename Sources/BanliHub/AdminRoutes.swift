@@ -25,7 +25,9 @@ struct AdminRoutes: Sendable {
         router.get("/status") { request, _ in
             try await authorize(request)
             let lang = request.uri.queryParameters["lang"].map(String.init) == "en" ? StatusPage.Language.en : .zh
-            let html = StatusPage.render(try await report(), language: lang, refreshSeconds: 10)
+            let query = StatusQuery { request.uri.queryParameters[Substring($0)].map(String.init) }
+            let html = StatusPage.render(try await report(), language: lang, refreshSeconds: 10, query: query,
+                                         utcOffsetSeconds: settings.timeZone.secondsFromGMT(for: Date()))
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
         }
         router.get("/metrics") { request, _ in

@@ -25,6 +25,8 @@ public struct HubSettings: Sendable {
 
     /// Deadlines for slow, stalled and idle connections on both listeners.
     public var connections = ConnectionLimits()
+    /// The office's time zone: the status page shows its times in it.
+    public var timeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
 
     /// True when the admin listener is not on loopback: every admin request needs an operator token.
     public var operatorTokenRequired: Bool { !adminListen.isLoopback }

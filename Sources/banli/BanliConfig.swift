@@ -43,6 +43,8 @@ struct BanliConfig {
     /// The hub database's password file (a PostgreSQL store; its first line).
     var passwordFile: String?
     var staleAfterIntervals: Double = 3
+    /// The office's time zone (`time_zone`, an IANA name), for the times on the status page.
+    var timeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
     var tlsCertFile: String?
     var tlsKeyFile: String?
     var tlsClientCAFile: String?
@@ -77,7 +79,7 @@ struct BanliConfig {
             "batch_limit": .integer, "log_level": .string, "metrics_listen": .string, "listen": .string,
             "admin_listen": .string, "max_body_bytes": .integer, "key_file": .string, "password_file": .string,
             "stale_after_intervals": .number, "unit_interval": .number, "rate_limit": .number, "rate_burst": .number,
-            "allow_plain_http": .bool,
+            "allow_plain_http": .bool, "time_zone": .string,
         ],
         "tls": ["ca_file": .string, "client_cert": .string, "client_key": .string, "cert_file": .string, "key_file": .string, "client_ca_file": .string],
         "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
@@ -194,6 +196,12 @@ struct BanliConfig {
         c.keyFile = try string("key_file")
         c.passwordFile = try string("password_file")
         c.staleAfterIntervals = try number("stale_after_intervals", 1...1000) ?? c.staleAfterIntervals
+        if let name = table["time_zone"]?.string {
+            guard let zone = TimeZone(identifier: name) else {
+                throw BanliError(.config, "time_zone = \"\(name)\" in \(path) is not a time zone; use an IANA name such as Asia/Shanghai.")
+            }
+            c.timeZone = zone
+        }
         c.unitInterval = try number("unit_interval", 0.2...86_400) ?? c.unitInterval
         c.rateLimit = try number("rate_limit", 0...100_000) ?? c.rateLimit
         c.rateBurst = try number("rate_burst", 1...100_000) ?? c.rateBurst

@@ -36,6 +36,7 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
         var settings = HubSettings(listen: listen, adminListen: admin)
         settings.maxBodyBytes = config.maxBodyBytes
         settings.staleAfterSeconds = config.staleAfterIntervals * config.unitInterval
+        settings.timeZone = config.timeZone
         settings.deadlines = config.deadlines
         settings.rateLimit = config.rateLimit
         settings.rateBurst = config.rateBurst

@@ -34,30 +34,39 @@ import Testing
                               values: [.init(site: text(), value: .string(text())), .init(site: text(), value: .string(text()))])])
     }
 
-    @Test func unitRowsCarryTheirStateClassAndSite() {
+    /// The query that opens `site`'s 督办 list.
+    static func listOf(_ site: String) -> StatusQuery {
+        var q = StatusQuery()
+        q.unit = site
+        return q
+    }
+
+    @Test func unitRowsCarryTheirStateClassAndSiteWhatIsWrongFirst() {
         let page = StatusPage.render(Self.report { "x" }, language: .zh, refreshSeconds: 10)
         let report = Self.report { "x" }
         #expect(report.units.map(\.state) == [.ok, .stale, .neverSynced, .failing(reason: "x")])
         let rows = page.split(separator: "\n").filter { $0.hasPrefix("<tr class=\"unit") }
         #expect(rows.count == 4)
-        #expect(rows[0].hasPrefix(#"<tr class="unit ok" data-site="x"><td>x</td><td>x</td><td class="state">正常</td>"#))
+        #expect(rows[0].hasPrefix(#"<tr class="unit failing" data-site="x"><td>x</td><td>x</td><td class="state">同步失败：x</td>"#))
         #expect(rows[1].contains(#"<tr class="unit stale" data-site="x">"#) && rows[1].contains("失联：超过预期同步间隔未联系"))
         #expect(rows[2].contains(#"<tr class="unit stale" data-site="x">"#) && rows[2].contains("从未同步") && rows[2].contains("<td>—</td>"))
-        #expect(rows[3].contains(#"<tr class="unit failing" data-site="x">"#) && rows[3].contains(#"<td class="state">同步失败：x</td>"#))
-        #expect(rows[0].contains("<td>2025-03-01T08:00:00Z</td>") && rows[0].contains(#"<td class="num">-40</td>"#))
+        #expect(rows[3].hasPrefix(#"<tr class="unit ok" data-site="x"><td>x</td><td>x</td><td class="state">正常</td>"#))
+        // Beijing time, with the age against the report's time.
+        #expect(rows[3].contains("<td>2025-03-01 16:00（刚刚）</td>") && rows[3].contains(#"<td class="num">-40</td>"#))
     }
 
     @Test func labelsInChineseAndInEnglish() {
-        let zh = StatusPage.render(Self.report { "x" }, language: .zh, refreshSeconds: 10)
+        let zh = StatusPage.render(Self.report { "x" }, language: .zh, refreshSeconds: 10, query: Self.listOf("x"))
         for label in ["<html lang=\"zh-CN\">", "Banli 建议提案办理同步状态", "交办机关 x · banli x", "每10秒自动刷新", "承办单位", "最近同步",
                       "督办：逾期及7日内到期", "未解决冲突", "<span class=\"bad\">同步失败 1</span>", "<span class=\"warn\">失联 2</span>",
                       "<span>建议提案 7</span>", "时限 2025-03-01，办理中 <strong>逾期</strong>", "时限 2025-03-01，待签收</li>",
-                      "<a href=\"?lang=en\">English</a>", "<meta http-equiv=\"refresh\" content=\"10\">", "<td>item/x</td><td>x x</td><td>x：x<br>x：x</td>"] {
+                      "<a href=\"?lang=en\">English</a>", "<meta http-equiv=\"refresh\" content=\"10\">", "<td>item/x</td><td>x x</td><td>x：x<br>x：x</td>",
+                      "更新于 2025-03-01 16:00", ">全部 4</a>", ">同步失败 1</a>", ">正常 1</a>", "查找单位"] {
             #expect(zh.contains(label), "\(label)")
         }
-        let en = StatusPage.render(Self.report { "x" }, language: .en, refreshSeconds: 30)
+        let en = StatusPage.render(Self.report { "x" }, language: .en, refreshSeconds: 30, query: Self.listOf("x"))
         for label in ["<html lang=\"en\">", "Failing: x", "Stale: no contact", "Never synced", "refreshes every 30 s", "due 2025-03-01，handling",
-                      "<strong>overdue</strong>", "<a href=\"?lang=zh\">中文</a>", "Open conflicts"] {
+                      "<strong>overdue</strong>", "<a href=\"?lang=zh\">中文</a>", "Open conflicts", "（just now）", "href=\"?state=failing&amp;unit=x&amp;lang=en\""] {
             #expect(en.contains(label), "\(label)")
         }
         #expect(!en.contains("失联") && !en.contains("同步失败"))
@@ -73,9 +82,14 @@ import Testing
     }
 
     @Test func hostileTextInEverySlotStaysText() {
-        let expected = [StatusPage.Language.zh, .en].map { PageMarkup(StatusPage.render(Self.report { "x" }, language: $0, refreshSeconds: 10)) }
-        #expect(expected.allSatisfy { $0.problems.isEmpty && $0.tags.count > 100 })
-        for seed in UInt64(1)...100 {
+        // Two pages per report: each opens one of the two units' 督办 lists, so that every text slot is on one of them.
+        func pages(_ r: Report, _ language: StatusPage.Language) -> [String] {
+            r.attention.keys.sorted().map { StatusPage.render(r, language: language, refreshSeconds: 10, query: Self.listOf($0)) }
+        }
+        let reference = Self.report { "x" }
+        let expected = [StatusPage.Language.zh, .en].map { pages(reference, $0).map(PageMarkup.init) }
+        #expect(expected.joined().allSatisfy { $0.problems.isEmpty && $0.tags.count > 100 })
+        for seed in UInt64(1)...50 {
             var slots = PageSlots(seed: seed)
             var used: [String] = []
             let report = Self.report {
@@ -84,15 +98,16 @@ import Testing
                 return s
             }
             for (language, expected) in zip([StatusPage.Language.zh, .en], expected) {
-                let html = StatusPage.render(report, language: language, refreshSeconds: 10)
-                let markup = PageMarkup(html)
-                #expect(markup.problems.isEmpty, "seed \(seed): \(markup.problems)")
-                #expect(markup.without(valuesOf: "data-site") == expected.without(valuesOf: "data-site"), "seed \(seed): \(html)")
-                #expect(markup.tags.compactMap { $0.attributes.first { $0.name == "data-site" }?.value }
-                    == report.units.map { HTML.escape($0.site) }, "seed \(seed)")
-                #expect(!html.lowercased().contains("<script") && !html.contains("<img"), "seed \(seed)")
-                let page = PageScalars(html)
-                for s in used { #expect(page.shows(s), "seed \(seed): \(s.debugDescription) missing") }
+                let htmls = pages(report, language)
+                for (html, expected) in zip(htmls, expected) {
+                    let markup = PageMarkup(html)
+                    #expect(markup.problems.isEmpty, "seed \(seed): \(markup.problems)")
+                    #expect(markup.without(valuesOf: "data-site").without(valuesOf: "href").without(valuesOf: "value")
+                        == expected.without(valuesOf: "data-site").without(valuesOf: "href").without(valuesOf: "value"), "seed \(seed): \(html)")
+                    #expect(!html.lowercased().contains("<script") && !html.contains("<img"), "seed \(seed)")
+                }
+                let shown = htmls.map(PageScalars.init)
+                for s in used { #expect(shown.contains { $0.shows(s) }, "seed \(seed): \(s.debugDescription) missing") }
             }
         }
     }

@@ -84,7 +84,11 @@ import Testing
         #expect(dom.contains(#"<tr class="unit stale" data-site="swj">"#))
         #expect(dom.contains(#"<tr class="unit ok" data-site="jxj">"#))
         #expect(dom.contains("同步失败") && dom.contains("ahead of the hub"))
-        #expect(dom.contains("rd-2025-5") && dom.contains("逾期"))
+        // 督办: counts per unit; the unit's list opens from its row.
+        #expect(dom.contains(#"<tr data-site="jxj"><td>jxj</td><td>单位jxj</td><td class="num">1</td>"#) && !dom.contains("rd-2025-5"))
+        try c.sync("jxj")
+        let list = try render(chromium, "http://127.0.0.1:\(c.adminPort)/status?unit=jxj")
+        #expect(list.contains("rd-2025-5") && list.contains("逾期"))
         try c.sync("jxj")
         let en = try render(chromium, "http://127.0.0.1:\(c.adminPort)/status?lang=en")
         #expect(en.contains("Failing") && en.contains("Stale"))

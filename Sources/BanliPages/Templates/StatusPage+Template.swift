@@ -18,10 +18,12 @@ extension StatusPage {
         tr.failing td{background:#fde2e1} tr.stale td{background:#fff1d6}
         td.state{font-weight:600} tr.failing td.state{color:#a3211c} tr.stale td.state{color:#8a5a00}
         td.num{text-align:right} li.overdue{color:#a3211c} .empty{color:#888}
+        .filters a,a.page{display:inline-block;margin:0 6px 8px 0;padding:3px 9px;border:1px solid #ccd;border-radius:4px;color:#2a5db0;text-decoration:none}
+        .filters a.current,a.page.current{background:#2a5db0;color:#fff} .search{margin:0 0 8px} .search input{padding:3px 6px}
         @media print{meta{display:none}}
         </style></head><body>
         <h1>{{t.heading}}</h1>
-        <p class="meta">{{t.hub}} {{hubSite}} · banli {{version}} ·
+        <p class="meta">{{t.hub}} {{hubSite}} · banli {{version}} · {{t.time}} {{reportTime}} ·
         {{t.refreshBefore}}{{refreshSeconds}}{{t.refreshAfter}} ·
         <a href="?lang={{otherLang}}">{{t.otherLanguage}}</a></p>
         <p class="summary"><span>{{t.units}} {{totals.units}}</span><span class="{{failingClass}}">{{t.failing}} {{totals.failing}}</span>{{!
@@ -29,6 +31,9 @@ extension StatusPage {
         }}<span class="{{overdueClass}}">{{t.overdue}} {{totals.overdue}}</span>{{!
         }}<span class="{{conflictsClass}}">{{t.conflicts}} {{totals.conflicts}}</span></p>
         <h2>{{t.unitsHeading}}</h2>
+        <nav class="filters">{{#filters}}<a class="{{cls}}" href="{{href}}">{{label}}</a>{{/filters}}</nav>
+        <form class="search" method="get"><label>{{t.searchLabel}} <input name="q" value="{{search}}" maxlength="64"></label>{{!
+        }}{{#isEnglish}}<input type="hidden" name="lang" value="{{searchLang}}">{{/isEnglish}}<button type="submit">{{t.searchButton}}</button></form>
         <table id="units"><thead><tr><th>{{t.site}}</th><th>{{t.name}}</th><th>{{t.state}}</th><th>{{t.lastContact}}</th>{{!
         }}<th>{{t.lastSuccess}}</th><th>{{t.backlog}}</th><th>{{t.refused}}</th><th>{{t.clockOffset}}</th><th>{{t.version}}</th>{{!
         }}<th>{{t.itemsColumn}}</th><th>{{t.overdueColumn}}</th></tr></thead><tbody>
@@ -38,16 +43,25 @@ extension StatusPage {
         }}<td class="num">{{clockOffsetMs}}</td><td>{{clientVersion}}</td><td class="num">{{items}}</td><td class="num">{{overdue}}</td></tr>
         {{/units}}
         </tbody></table>
-        <h2>{{t.attentionHeading}}</h2>
-        <div id="attention">{{#attention}}<h3>{{site}} {{name}}</h3><ul>{{#chases}}<li class="{{cls}}">{{id}} {{title}} — {{!
-        }}{{t.due}} {{dueAt}}，{{stage}}{{#overdue}} <strong>{{t.overdueMark}}</strong>{{/overdue}}</li>{{/chases}}</ul>
-        {{/attention}}{{^attention}}<p class="empty">{{t.none}}</p>{{/attention}}</div>
+        <p class="meta">{{unitsNote}}</p>{{#unitPages}}<a class="page {{cls}}" href="{{href}}">{{label}}</a>{{/unitPages}}
+        <h2 id="attention">{{t.attentionHeading}}</h2>
+        {{#anyAttention}}
+        <table id="attention-counts"><thead><tr><th>{{t.site}}</th><th>{{t.name}}</th><th>{{t.overdueCount}}</th><th>{{t.dueSoonCount}}</th>{{!
+        }}<th>{{t.listOf}}</th></tr></thead><tbody>{{#attention}}<tr data-site="{{site}}"><td>{{site}}</td><td>{{name}}</td>{{!
+        }}<td class="num">{{overdue}}</td><td class="num">{{dueSoon}}</td><td><a href="{{href}}">{{t.listOf}}</a></td></tr>{{/attention}}</tbody></table>
+        {{#attentionPages}}<a class="page {{cls}}" href="{{href}}">{{label}}</a>{{/attentionPages}}
+        {{/anyAttention}}
+        {{^anyAttention}}<p class="empty">{{t.none}}</p>{{/anyAttention}}
+        <div id="detail">{{#detail}}<h3>{{site}} {{name}} {{t.listOf}}</h3><ul>{{#chases}}<li class="{{cls}}">{{id}} {{title}} — {{!
+        }}{{t.due}} {{dueAt}}，{{stage}}{{#overdue}} <strong>{{t.overdueMark}}</strong>{{/overdue}}</li>{{/chases}}</ul>{{!
+        }}<p class="meta">{{more}}</p>{{/detail}}</div>
         <h2>{{t.conflictsHeading}}</h2>
         {{#anyConflicts}}
         <table id="conflicts"><thead><tr><th>{{t.entity}}</th><th>{{t.field}}</th><th>{{t.values}}</th></tr></thead><tbody>{{!
         }}{{#conflicts}}<tr><td>{{entity}}</td><td>{{field}} {{label}}</td><td>{{!
         }}{{#values}}{{^first()}}<br>{{/first()}}{{site}}：{{value}}{{/values}}</td></tr>{{/conflicts}}</tbody></table>
         {{/anyConflicts}}
+        <p class="meta">{{conflictsNote}}</p>
         {{^anyConflicts}}
         <p class="empty">{{t.none}}</p>
         {{/anyConflicts}}
