@@ -112,7 +112,7 @@ extension Ledger {
             let item = EntityKey.item(id: id)
             if let kind = value(item, "kind")?.stringValue.flatMap(ItemKind.init(rawValue:)) {
                 do { try Workflow.requireKind(kind, matches: id) } catch let refusal as WorkflowRefusal {
-                    out.append(("kind " + id, at(item, "kind", refusal.sentence(.cli))))
+                    out.append(("kind " + id, at(item, "kind", refusal.clause(.cli))))
                 } catch {}
             }
             var sites = Set(items[id]?.assignedSites ?? [])
@@ -148,7 +148,7 @@ extension Ledger {
                 try Workflow.requireAccepted(view, a, before: FieldCatalogue.spec(w.entity.kind, w.field)?.label ?? w.field)
             }
         } catch let refusal as WorkflowRefusal {
-            return refusal.sentence(.cli)
+            return refusal.clause(.cli)
         } catch {
             return "\(error)"
         }

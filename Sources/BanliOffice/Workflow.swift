@@ -1,8 +1,7 @@
 import BanliCore
 /// The handling workflow (交办 → 签收 → 办理 → 答复 → 征询意见 → 办结): which step makes sense when,
-/// and what it writes. Pure: a step out of order is refused before anything is written.
+/// and what it writes. Pure: a step out of order is refused with a `WorkflowRefusal` before anything is written.
 public enum Workflow {
-    
     /// The unit's assignment, which must exist (with a role) and be active, on an item still open.
     public static func activeAssignment(_ view: ItemView, site: String) throws -> AssignmentView {
         guard let a = view.assignments[site], a.role != nil else {

@@ -73,9 +73,12 @@ public enum WorkflowRefusal: Error, Sendable, Hashable, CustomStringConvertible 
     public var error: BanliError { BanliError(.workflow, sentence(.cli)) }
 
     /// One line: what is wrong, then how to fix it where the clerk is.
-    public func sentence(_ surface: Surface) -> String {
+    public func sentence(_ surface: Surface) -> String { clause(surface) + "。" }
+
+    /// The sentence without its final 。, for a list that joins several (the ledger's refused cells).
+    public func clause(_ surface: Surface) -> String {
         let (problem, cli, web) = parts
-        return "\(problem)；\(surface == .cli ? cli : web)。"
+        return "\(problem)；\(surface == .cli ? cli : web)"
     }
 
     /// A value taken from input (an id, a unit) as the sentence shows it: one line, nothing a terminal acts on.
