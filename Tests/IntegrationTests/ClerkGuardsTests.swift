@@ -54,7 +54,7 @@ import Testing
         try cli.ok(reply("zx-2020-1"))
         try cli.ok(h(["item", "opinion", "zx-2020-1", "--unit", "fgw", "--text", "同意", "--at", "2020-04-20"]))
         // 会办 units receive no evaluation, through the verb or through item set.
-        try refused(cli, h(["item", "set", "zx-2020-1", "evaluation", "不满意", "--unit", "fgw"]), mentions: "cooperating unit")
+        try refused(cli, h(["item", "set", "zx-2020-1", "evaluation", "不满意", "--unit", "fgw"]), mentions: "征询意见表只录入给答复的单位")
         try cli.ok(h(["item", "close", "zx-2020-1", "--at", "2020-06-01"]))
         try bureau(cli)
         // Closed: the verbs and item set refuse alike, at the hub and at the bureau, and point at the reopen verb.
@@ -72,7 +72,7 @@ import Testing
         // Reopen: the units may act again, and the history keeps every reason beside its change.
         try refused(cli, h(["item", "reopen", "zx-2020-1", "--reason", " "]), mentions: "--reason")
         try cli.ok(h(["item", "reopen", "zx-2020-1", "--reason", "代表要求补充答复"]))
-        try refused(cli, h(["item", "reopen", "zx-2020-1", "--reason", "again"]), mentions: "not closed")
+        try refused(cli, h(["item", "reopen", "zx-2020-1", "--reason", "again"]), mentions: "事项 zx-2020-1 尚未办结")
         try cli.ok(h(["item", "handler", "zx-2020-1", "--unit", "jxj", "--handler", "张三"]))
         let history = try cli.ok(h(["history", "zx-2020-1", "--json"]))
         for text in ["更正 assignment/zx-2020-1/jxj replyCategory：纸质答复函为B类", "更正 assignment/zx-2020-1/jxj replyNumber：文号录错",

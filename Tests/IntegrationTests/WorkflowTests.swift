@@ -101,7 +101,7 @@ import Testing
             ("jxj", ["item", "accept", "zx-2025-90", "--unit", "fgw"], "acts only for itself"),
             ("hub", ["item", "feedback", "zx-2025-90", "jxj", "--evaluation", "满意"], "征询意见表要在答复之后录入"),
             ("hub", ["item", "rehandle", "zx-2025-90", "jxj"], "不满意"),
-            ("hub", ["item", "close", "zx-2025-90"], "答复都到齐后才能办结"),
+            ("hub", ["item", "close", "zx-2025-90"], "会办意见都到齐后才能办结"),
             ("hub", ["item", "category", "zx-2025-90", "jxj", "A"], "还没有可审定的答复类别"),
             ("hub", ["item", "extend", "zx-2025-90", "jxj", "--due", "2025-05-01"], "不晚于现在的时限"),
             ("hub", ["item", "accept", "zx-2025-90"], "--unit"),
