@@ -76,7 +76,7 @@ public enum WorkflowRefusal: Error, Sendable, Hashable, CustomStringConvertible 
     public func sentence(_ surface: Surface) -> String { clause(surface) + "。" }
 
     /// The sentence without its final 。, for a list that joins several (the ledger's refused cells).
-    public func clause(_ surface: Surface) -> String {
+    func clause(_ surface: Surface) -> String {
         let (problem, cli, web) = parts
         return "\(problem)；\(surface == .cli ? cli : web)"
     }
