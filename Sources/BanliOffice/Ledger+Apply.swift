@@ -111,8 +111,8 @@ extension Ledger {
         for id in imported.items {
             let item = EntityKey.item(id: id)
             if let kind = value(item, "kind")?.stringValue.flatMap(ItemKind.init(rawValue:)) {
-                do { try Workflow.requireKind(kind, matches: id) } catch let e as BanliError {
-                    out.append(("kind " + id, at(item, "kind", e.message)))
+                do { try Workflow.requireKind(kind, matches: id) } catch let refusal as WorkflowRefusal {
+                    out.append(("kind " + id, at(item, "kind", refusal.clause(.cli))))
                 } catch {}
             }
             var sites = Set(items[id]?.assignedSites ?? [])
@@ -145,10 +145,10 @@ extension Ledger {
         do {
             a = try Workflow.activeAssignment(view, site: site)
             if !beforeAcceptance.contains(w.field) && !signedHere {
-                try Workflow.requireAccepted(view, a, doing: "recording \(FieldCatalogue.spec(w.entity.kind, w.field)?.label ?? w.field)")
+                try Workflow.requireAccepted(view, a, before: FieldCatalogue.spec(w.entity.kind, w.field)?.label ?? w.field)
             }
-        } catch let e as BanliError {
-            return e.message
+        } catch let refusal as WorkflowRefusal {
+            return refusal.clause(.cli)
         } catch {
             return "\(error)"
         }

@@ -6,9 +6,9 @@ extension Workflow {
     // MARK: Shared guards
 
     /// A date of the unit's work (contact, due date) may not precede 交办.
-    static func requireNotBeforeAssignment(_ view: ItemView, _ date: ISODate, what: String) throws {
+    static func requireNotBeforeAssignment(_ view: ItemView, _ date: ISODate, _ what: WorkflowRefusal.DateOf) throws {
         if let assigned = view.assignedAt, date < assigned {
-            throw refuse("The \(what) \(date) is before item \(view.id) was assigned (交办 \(assigned)).")
+            throw WorkflowRefusal.dateBeforeAssignment(item: view.id, what, date: date, assignedAt: assigned)
         }
     }
 
@@ -20,7 +20,7 @@ extension Workflow {
             return a.role == .lead || a.role == .sole
         }
         if let other, let otherRole = view.assignments[other]?.role {
-            throw refuse("Item \(view.id) already has a \(otherRole.label) unit ('\(other)'); an item has one, so assign '\(site)' as 会办 or 协办.")
+            throw WorkflowRefusal.secondLead(item: view.id, unit: site, lead: other, leadRole: otherRole)
         }
     }
 
@@ -34,7 +34,7 @@ extension Workflow {
     /// Refuses a kind that contradicts the item id (`--kind 提案` on `rd-2025-1`).
     public static func requireKind(_ kind: ItemKind, matches id: String) throws {
         if let named = kindNamed(byId: id), named != kind {
-            throw refuse("Item \(id) is a \(named.label) by its id (rd- 建议, zx- 提案), not a \(kind.label); check --kind or the id.")
+            throw WorkflowRefusal.kindContradictsId(item: id, byId: named, given: kind)
         }
     }
 
@@ -64,17 +64,17 @@ extension Workflow {
     /// then loses the deadline override of its old role (it no longer applies).
     public static func assign(_ view: ItemView, _ a: Assignment, today: ISODate) throws -> [LocalWrite] {
         if let closed = view.closedAt {
-            throw refuse("Item \(view.id) is closed (办结 \(closed)); reopen it first with 'banli item reopen \(view.id) --reason …'.")
+            throw WorkflowRefusal.closed(item: view.id, closedAt: closed)
         }
         let e = EntityKey.assignment(item: view.id, site: a.site)
         let existing = view.assignments[a.site].flatMap { $0.isActive && $0.role != nil ? $0 : nil }
         if let old = existing?.role, old != a.role, !a.changeRole {
-            throw refuse("Unit '\(a.site)' is already the \(old.label) unit of \(view.id); add --change-role to make it \(a.role.label).")
+            throw WorkflowRefusal.roleChangeNotAsked(item: view.id, unit: a.site, old: old, new: a.role)
         }
         try requireOneReplyingLead(view, site: a.site, role: a.role)
         let assignedAt = a.at ?? view.assignedAt ?? today
         if let due = a.due, due < assignedAt {
-            throw refuse("The due date \(due) is before the assignment date (交办 \(assignedAt)).")
+            throw WorkflowRefusal.dateBeforeAssignment(item: view.id, .due, date: due, assignedAt: assignedAt)
         }
         var writes = [LocalWrite(e, "role", .string(a.role.rawValue)), LocalWrite(e, "active", .bool(true))]
         let dueField = a.role.givesOpinion ? "opinionDueAt" : "dueAt"
@@ -108,18 +108,18 @@ extension Workflow {
             if field == "role", let role = value.stringValue.flatMap(Role.init(rawValue:)) { try requireOneReplyingLead(view, site: site, role: role) }
         case .contact(_, let site, _):
             let a = try activeAssignment(view, site: site)
-            try requireAccepted(view, a, doing: "recording contacts")
-            if field == "at", let date { try requireNotBeforeAssignment(view, date, what: "contact date") }
+            try requireAccepted(view, a, before: UnitStep.contact.label)
+            if field == "at", let date { try requireNotBeforeAssignment(view, date, .contact) }
         case .feedback(_, let site):
             let a = try activeAssignment(view, site: site)
             guard !a.isCooperating else {
-                throw refuse("Feedback forms are for the replying unit; '\(site)' is a cooperating unit of \(view.id).")
+                throw WorkflowRefusal.feedbackForCooperating(item: view.id, unit: site)
             }
             guard a.replyAt != nil else {
-                throw refuse("Unit '\(site)' has not replied to \(view.id) yet; record the feedback form after the reply.")
+                throw WorkflowRefusal.feedbackBeforeReply(item: view.id, unit: site)
             }
         case .unit:
-            throw refuse("Directory entries are not item fields; 'banli hub add-unit' and 'banli hub settings' write them.")
+            throw WorkflowRefusal.directoryNotItemField
         }
         return [LocalWrite(entity, field, value)]
     }
@@ -127,16 +127,16 @@ extension Workflow {
     static func setItemField(_ view: ItemView, _ field: String, _ value: JSONValue, date: ISODate?) throws {
         switch field {
         case "closedAt":
-            throw refuse("办结 is a step: close with 'banli item close \(view.id)', reopen with 'banli item reopen \(view.id) --reason …'.")
+            throw WorkflowRefusal.closedAtIsAStep(item: view.id)
         case "correction":
-            throw refuse("The correction note is written by 'banli item correct', together with the field it explains.")
+            throw WorkflowRefusal.correctionNoteWritten(item: view.id)
         case "kind":
             if let kind = value.stringValue.flatMap(ItemKind.init(rawValue:)) { try requireKind(kind, matches: view.id) }
         case "dueAt":
-            if let date { try requireNotBeforeAssignment(view, date, what: "due date") }
+            if let date { try requireNotBeforeAssignment(view, date, .due) }
         case "assignedAt":
             if let date, let due = view.dueAt, due < date {
-                throw refuse("The assignment date \(date) is after the item's due date (\(due)); change the due date first.")
+                throw WorkflowRefusal.assignedAfterDue(item: view.id, date: date, due: due)
             }
         default: break
         }
@@ -147,26 +147,25 @@ extension Workflow {
         if field == "active" { return }
         if field == "role" {
             guard let old = view.assignments[site]?.role, view.assignments[site]?.isActive ?? true else { return }
-            throw refuse("Unit '\(site)' is the \(old.label) unit of \(view.id); change roles with 'banli item assign … --role … --change-role'.")
+            throw WorkflowRefusal.roleSetDirectly(item: view.id, unit: site, old: old)
         }
         let a = try activeAssignment(view, site: site)
-        let role = a.role?.label ?? ""
         if replyFields.contains(field), a.isCooperating {
-            throw refuse("Unit '\(site)' is a \(role) unit of \(view.id): it gives a 会办意见, the lead unit replies.")
+            throw WorkflowRefusal.replyFromCooperatingUnit(item: view.id, unit: site, role: a.role)
         }
         if opinionFields.contains(field), !a.isCooperating {
-            throw refuse("Unit '\(site)' is the \(role) unit of \(view.id): it replies, it does not give a 会办意见.")
+            throw WorkflowRefusal.opinionFromReplyingUnit(item: view.id, unit: site, role: a.role)
         }
         switch field {
         case "dueAt", "opinionDueAt":
-            if let date { try requireNotBeforeAssignment(view, date, what: "due date") }
+            if let date { try requireNotBeforeAssignment(view, date, .due) }
         case "replyAt", "opinionAt":
             if let date, let accepted = a.acceptedAt, date < accepted {
-                throw refuse("The answer date \(date) is before the item was signed for (\(accepted)).")
+                throw WorkflowRefusal.answerBeforeSigning(item: view.id, date: date, signedFor: accepted)
             }
         case "rehandleAt":
             guard view.feedback[site]?.evaluation == .unsatisfied else {
-                throw refuse("重新办理 follows a 不满意 evaluation; use 'banli item rehandle' once one is recorded.")
+                throw WorkflowRefusal.rehandleWithoutUnsatisfied(item: view.id, unit: site, evaluation: view.feedback[site]?.evaluation)
             }
         default: break
         }
@@ -175,25 +174,25 @@ extension Workflow {
     // MARK: Corrections and reopening (office only)
 
     /// The reason of a correction or a reopening, checked once.
-    static func reasonText(_ reason: String) throws -> String {
+    static func reasonText(_ reason: String, item: String, for purpose: WorkflowRefusal.ReasonFor) throws -> String {
         let r = reason.trimmedWhitespace
-        guard !r.isEmpty else { throw refuse("Give the reason with --reason; the history keeps it with the change.") }
+        guard !r.isEmpty else { throw WorkflowRefusal.missingReason(item: item, purpose) }
         return r
     }
 
     /// An explicit correction beyond the workflow's rules: the field's new value, and the item's `correction`
     /// note naming the field and the reason, written together so the history shows them side by side.
     public static func correct(_ view: ItemView, _ entity: EntityKey, _ field: String, _ value: JSONValue, reason: String) throws -> [LocalWrite] {
-        let why = try reasonText(reason)
-        guard field != "correction" else { throw refuse("The correction note is written with the field it explains.") }
+        let why = try reasonText(reason, item: view.id, for: .correction)
+        guard field != "correction" else { throw WorkflowRefusal.correctionNoteWritten(item: view.id) }
         let note = "更正 \(entity) \(field)：\(why)"
         return [LocalWrite(entity, field, value), LocalWrite(.item(id: view.id), "correction", .string(note))]
     }
 
     /// 重新打开: clears 办结 so the units can act again; the reason goes into the item's `correction` note.
     public static func reopen(_ view: ItemView, reason: String) throws -> [LocalWrite] {
-        let why = try reasonText(reason)
-        guard let closed = view.closedAt else { throw refuse("Item \(view.id) is not closed; there is nothing to reopen.") }
+        let why = try reasonText(reason, item: view.id, for: .reopening)
+        guard let closed = view.closedAt else { throw WorkflowRefusal.notClosed(item: view.id) }
         return [
             LocalWrite(.item(id: view.id), "closedAt", .null),
             LocalWrite(.item(id: view.id), "correction", .string("重新打开（原办结 \(closed)）：\(why)")),
@@ -236,10 +235,10 @@ extension Workflow {
     /// The writes that create `item`; refuses an id that exists already or whose prefix names the other kind.
     public static func create(_ item: NewItem, existing: ItemView?) throws -> [LocalWrite] {
         if existing?.kind != nil {
-            throw BanliError(.usage, "Item \(item.id) already exists; change its fields with 'banli item set \(item.id) FIELD VALUE'.")
+            throw WorkflowRefusal.itemExists(item: item.id)
         }
         try requireKind(item.kind, matches: item.id)
-        guard !item.title.trimmedWhitespace.isEmpty else { throw refuse("The title of item \(item.id) is empty; give the item's title.") }
+        guard !item.title.trimmedWhitespace.isEmpty else { throw WorkflowRefusal.missingText(item: item.id, .title) }
         let e = EntityKey.item(id: item.id)
         var writes = [
             LocalWrite(e, "kind", .string(item.kind.rawValue)), LocalWrite(e, "number", .int(item.number)),

@@ -1,26 +1,25 @@
 import BanliCore
 /// The handling workflow (交办 → 签收 → 办理 → 答复 → 征询意见 → 办结): which step makes sense when,
-/// and what it writes. Pure: a step out of order is refused before anything is written.
+/// and what it writes. Pure: a step out of order is refused with a `WorkflowRefusal` before anything is written.
 public enum Workflow {
-    static func refuse(_ s: String) -> BanliError { BanliError(.workflow, s) }
-
     /// The unit's assignment, which must exist (with a role) and be active, on an item still open.
     public static func activeAssignment(_ view: ItemView, site: String) throws -> AssignmentView {
         guard let a = view.assignments[site], a.role != nil else {
-            throw refuse("Item \(view.id) is not assigned to unit '\(site)'; check the item id and the unit (the office assigns with 'banli item assign').")
+            throw WorkflowRefusal.notAssigned(item: view.id, unit: site)
         }
         guard a.isActive else {
-            throw refuse("Unit '\(site)' was reassigned away from item \(view.id); nothing more is needed from it.")
+            throw WorkflowRefusal.reassignedAway(item: view.id, unit: site)
         }
         if let closed = view.closedAt {
-            throw refuse("Item \(view.id) is closed (办结 \(closed)); the office reopens it first with 'banli item reopen \(view.id) --reason …'.")
+            throw WorkflowRefusal.closed(item: view.id, closedAt: closed)
         }
         return a
     }
 
-    static func requireAccepted(_ view: ItemView, _ a: AssignmentView, doing: String) throws {
+    /// `before` names what waits for 签收, as a clerk reads it (答复, or a field's label).
+    static func requireAccepted(_ view: ItemView, _ a: AssignmentView, before: String) throws {
         guard a.acceptedAt != nil else {
-            throw refuse("Sign for item \(view.id) first (签收: banli item accept \(view.id)) before \(doing).")
+            throw WorkflowRefusal.notSignedFor(item: view.id, unit: a.site, before: before)
         }
     }
 
@@ -29,7 +28,7 @@ public enum Workflow {
     /// 签收.
     public static func accept(_ view: ItemView, site: String, at: ISODate) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
-        if let when = a.acceptedAt { throw refuse("Item \(view.id) was already signed for on \(when).") }
+        if let when = a.acceptedAt { throw WorkflowRefusal.alreadySignedFor(item: view.id, at: when) }
         return [LocalWrite(.assignment(item: view.id, site: site), "acceptedAt", .string(at.description))]
     }
 
@@ -37,18 +36,18 @@ public enum Workflow {
     public static func requestReturn(_ view: ItemView, site: String, reason: String) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard a.replyAt == nil && a.opinionAt == nil else {
-            throw refuse("Item \(view.id) has already been answered; an adjustment can only be requested before answering.")
+            throw WorkflowRefusal.adjustmentAfterAnswer(item: view.id, unit: site)
         }
-        guard !reason.trimmedWhitespace.isEmpty else { throw refuse("Give the reason for the adjustment with --reason.") }
+        guard !reason.trimmedWhitespace.isEmpty else { throw WorkflowRefusal.missingReason(item: view.id, .adjustment) }
         return [LocalWrite(.assignment(item: view.id, site: site), "returnRequest", .string(reason))]
     }
 
     /// 申请延期.
     public static func requestExtension(_ view: ItemView, site: String, reason: String, until: ISODate?) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
-        try requireAccepted(view, a, doing: "asking for an extension")
-        guard a.replyAt == nil else { throw refuse("Item \(view.id) has already been replied to; no extension is needed.") }
-        guard !reason.trimmedWhitespace.isEmpty else { throw refuse("Give the reason for the extension with --reason.") }
+        try requireAccepted(view, a, before: UnitStep.requestExtension.label)
+        guard a.replyAt == nil else { throw WorkflowRefusal.extensionAfterReply(item: view.id, unit: site) }
+        guard !reason.trimmedWhitespace.isEmpty else { throw WorkflowRefusal.missingReason(item: view.id, .extension) }
         let text = until.map { "申请延期至\($0)：\(reason)" } ?? reason
         return [LocalWrite(.assignment(item: view.id, site: site), "extensionRequest", .string(text))]
     }
@@ -61,15 +60,15 @@ public enum Workflow {
         let e = EntityKey.assignment(item: view.id, site: site)
         let writes = [("section", section), ("handler", handler), ("contactPerson", contactPerson), ("phone", phone)]
             .compactMap { f, v in v.map { LocalWrite(e, f, .string($0)) } }
-        guard !writes.isEmpty else { throw refuse("Give at least one of --section, --handler, --contact-person, --phone.") }
+        guard !writes.isEmpty else { throw WorkflowRefusal.noHandlerDetails(item: view.id) }
         return writes
     }
 
     /// 沟通: a record of contact with the proposer.
     public static func contact(_ view: ItemView, site: String, at: ISODate, method: ContactMethod, note: String?) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
-        try requireAccepted(view, a, doing: "recording contacts")
-        try requireNotBeforeAssignment(view, at, what: "contact date")
+        try requireAccepted(view, a, before: UnitStep.contact.label)
+        try requireNotBeforeAssignment(view, at, .contact)
         let n = view.nextContactNumber(site: site)
         let e = EntityKey.contact(item: view.id, site: site, n: n)
         var writes = [LocalWrite(e, "at", .string(at.description)), LocalWrite(e, "method", .string(method.rawValue))]
@@ -81,10 +80,10 @@ public enum Workflow {
     public static func opinion(_ view: ItemView, site: String, text: String, at: ISODate) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard a.isCooperating else {
-            throw refuse("Unit '\(site)' is the \(a.role?.label ?? "") unit of \(view.id): it replies (banli item reply), it does not give a 会办意见.")
+            throw WorkflowRefusal.opinionFromReplyingUnit(item: view.id, unit: site, role: a.role)
         }
-        try requireAccepted(view, a, doing: "giving an opinion")
-        guard !text.trimmedWhitespace.isEmpty else { throw refuse("The opinion text is empty; give it with --text or --file.") }
+        try requireAccepted(view, a, before: UnitStep.opinion.label)
+        guard !text.trimmedWhitespace.isEmpty else { throw WorkflowRefusal.missingText(item: view.id, .opinion) }
         let e = EntityKey.assignment(item: view.id, site: site)
         return [LocalWrite(e, "opinion", .string(text)), LocalWrite(e, "opinionAt", .string(at.description))]
     }
@@ -113,17 +112,17 @@ public enum Workflow {
     public static func reply(_ view: ItemView, site: String, _ r: Reply) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard !a.isCooperating else {
-            throw refuse("Unit '\(site)' is a \(a.role?.label ?? "") unit of \(view.id): it gives a 会办意见 (banli item opinion), the lead unit replies.")
+            throw WorkflowRefusal.replyFromCooperatingUnit(item: view.id, unit: site, role: a.role)
         }
-        try requireAccepted(view, a, doing: "replying")
+        try requireAccepted(view, a, before: UnitStep.reply.label)
         let rehandling = a.rehandleAt != nil && view.feedback[site]?.evaluation == .unsatisfied
         if let when = a.replyAt, !rehandling {
-            throw refuse("Item \(view.id) was already replied to on \(when); a new reply needs 重新办理 by the office first.")
+            throw WorkflowRefusal.alreadyReplied(item: view.id, unit: site, at: when)
         }
-        guard !r.text.trimmedWhitespace.isEmpty else { throw refuse("The reply text is empty; give it with --text or --file.") }
+        guard !r.text.trimmedWhitespace.isEmpty else { throw WorkflowRefusal.missingText(item: view.id, .reply) }
         let number = r.number?.trimmedWhitespace ?? ""
         if let accepted = a.acceptedAt, r.at < accepted {
-            throw refuse("The reply date \(r.at) is before the item was signed for (\(accepted)).")
+            throw WorkflowRefusal.answerBeforeSigning(item: view.id, date: r.at, signedFor: accepted)
         }
         let e = EntityKey.assignment(item: view.id, site: site)
         var writes = [
@@ -143,11 +142,10 @@ public enum Workflow {
     public static func track(_ view: ItemView, site: String, text: String) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard a.replyAt != nil else {
-            throw refuse("Item \(view.id) has not been replied to yet; follow-up (跟踪落实) comes after a category B reply.")
+            throw WorkflowRefusal.trackBeforeReply(item: view.id)
         }
         guard a.category == .b else {
-            let category = a.category?.rawValue ?? "?"
-            throw refuse("Follow-up (跟踪落实) is for category B replies (正在解决或列入计划); this reply is category \(category).")
+            throw WorkflowRefusal.trackNotCategoryB(item: view.id, unit: site, category: a.category)
         }
         return [LocalWrite(.assignment(item: view.id, site: site), "tracking", .string(text))]
     }
@@ -158,7 +156,7 @@ public enum Workflow {
     public static func reassign(_ view: ItemView, from: String, to: String, role: Role) throws -> [LocalWrite] {
         _ = try activeAssignment(view, site: from)
         if let b = view.assignments[to], b.isActive, b.role != nil {
-            throw refuse("Unit '\(to)' is already assigned to \(view.id).")
+            throw WorkflowRefusal.alreadyAssigned(item: view.id, unit: to)
         }
         try requireOneReplyingLead(view, site: to, role: role, ignoring: from)
         return [
@@ -173,7 +171,7 @@ public enum Workflow {
         let a = try activeAssignment(view, site: site)
         let current = view.status(site: site, today: today, deadlines: deadlines)?.dueAt
         if let current, due <= current {
-            throw refuse("The new due date \(due) is not later than the current one (\(current)).")
+            throw WorkflowRefusal.dueNotLater(item: view.id, unit: site, due: due, current: current)
         }
         let field = a.isCooperating ? "opinionDueAt" : "dueAt"
         return [LocalWrite(.assignment(item: view.id, site: site), field, .string(due.description))]
@@ -200,10 +198,10 @@ public enum Workflow {
     public static func feedback(_ view: ItemView, site: String, _ f: Feedback) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
         guard !a.isCooperating else {
-            throw refuse("Feedback forms are for the replying unit; '\(site)' is a cooperating unit of \(view.id).")
+            throw WorkflowRefusal.feedbackForCooperating(item: view.id, unit: site)
         }
         guard a.replyAt != nil else {
-            throw refuse("Unit '\(site)' has not replied to \(view.id) yet; record the feedback form after the reply.")
+            throw WorkflowRefusal.feedbackBeforeReply(item: view.id, unit: site)
         }
         let e = EntityKey.feedback(item: view.id, site: site)
         var writes = [
@@ -220,8 +218,7 @@ public enum Workflow {
         _ = try activeAssignment(view, site: site)
         let evaluation = view.feedback[site]?.evaluation
         guard evaluation == .unsatisfied else {
-            let recorded = evaluation?.rawValue ?? "not recorded"
-            throw refuse("重新办理 follows a 不满意 evaluation; the evaluation of \(site)'s reply to \(view.id) is \(recorded).")
+            throw WorkflowRefusal.rehandleWithoutUnsatisfied(item: view.id, unit: site, evaluation: evaluation)
         }
         return [LocalWrite(.assignment(item: view.id, site: site), "rehandleAt", .string(at.description))]
     }
@@ -229,23 +226,23 @@ public enum Workflow {
     /// Reviews a reply's category (A/B/C/D).
     public static func category(_ view: ItemView, site: String, category: ReplyCategory) throws -> [LocalWrite] {
         let a = try activeAssignment(view, site: site)
-        guard a.replyAt != nil else { throw refuse("Unit '\(site)' has not replied to \(view.id); there is no category to review.") }
+        guard a.replyAt != nil else { throw WorkflowRefusal.categoryBeforeReply(item: view.id, unit: site) }
         return [LocalWrite(.assignment(item: view.id, site: site), "finalCategory", .string(category.rawValue))]
     }
 
     /// 办结: every replying unit has replied and none is being re-handled.
     public static func close(_ view: ItemView, at: ISODate, today: ISODate, deadlines: Deadlines) throws -> [LocalWrite] {
-        if let when = view.closedAt { throw refuse("Item \(view.id) was already closed on \(when).") }
+        if let when = view.closedAt { throw WorkflowRefusal.alreadyClosed(item: view.id, at: when) }
         let active = view.assignments.filter { $0.value.isActive && $0.value.role != nil }
-        guard !active.isEmpty else { throw refuse("Item \(view.id) has no active assignment; assign it before closing it.") }
+        guard !active.isEmpty else { throw WorkflowRefusal.closeWithoutAssignment(item: view.id) }
         for (site, a) in active.sorted(by: { $0.key < $1.key }) {
             let st = view.status(site: site, today: today, deadlines: deadlines)?.stage
             if !a.isCooperating {
                 guard a.replyAt != nil, st != .rehandling else {
-                    throw refuse("Unit '\(site)' has not replied to \(view.id) yet (\(st?.label ?? "?")); close it after every reply is in.")
+                    throw WorkflowRefusal.closeBeforeReply(item: view.id, unit: site, stage: st)
                 }
             } else if !a.hasOpinion {
-                throw refuse("Cooperating unit '\(site)' has not given its opinion on \(view.id) yet; close it after every opinion is in.")
+                throw WorkflowRefusal.closeBeforeOpinion(item: view.id, unit: site)
             }
         }
         return [LocalWrite(.item(id: view.id), "closedAt", .string(at.description))]

@@ -70,6 +70,8 @@ struct ItemRoutes {
             }
         } catch let e as BanliError {
             return try await show(request, context, error: e.message, status: .unprocessableContent)
+        } catch let refusal as WorkflowRefusal {
+            return try await show(request, context, error: refusal.sentence(.web), status: .unprocessableContent)
         }
         app.logger.info("web write", metadata: ["user": "\(person ?? "")", "item": "\(id)", "step": "\(done)"])
         return Response.redirect(to: Self.href(office, id) + "?done=" + SessionMiddleware.percentEncoded(done), type: .normal)

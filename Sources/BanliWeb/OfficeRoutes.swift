@@ -71,6 +71,8 @@ struct OfficeRoutes {
                 return Response.redirect(to: ItemRoutes.href(office, id) + "?done=assign", type: .normal)
             } catch let e as BanliError {
                 return try await newItemPage(request, context, error: e.message, status: .unprocessableContent)
+            } catch let refusal as WorkflowRefusal {
+                return try await newItemPage(request, context, error: refusal.sentence(.web), status: .unprocessableContent)
             }
         }
         router.get("/supervise") { request, context in try await supervise(request, context) }

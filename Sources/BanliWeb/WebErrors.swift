@@ -1,8 +1,9 @@
 import BanliCore
+import BanliOffice
 import Hummingbird
 
-/// Turns a refusal (`WebError`, or a `BanliError` from a store) into a page with one sentence; anything else is
-/// logged and answered with a sentence that leaks no detail.
+/// Turns a refusal (`WebError`, a `BanliError` from a store, or a `WorkflowRefusal` in its workbench sentence) into a
+/// page with one sentence; anything else is logged and answered with a sentence that leaks no detail.
 struct WebErrorMiddleware: RouterMiddleware {
     let app: WebApp
 
@@ -13,6 +14,8 @@ struct WebErrorMiddleware: RouterMiddleware {
             return page(request, context, e.status, e.message)
         } catch let e as BanliError {
             return page(request, context, e.code == .notFound ? .notFound : .unprocessableContent, e.message)
+        } catch let refusal as WorkflowRefusal {
+            return page(request, context, .unprocessableContent, refusal.sentence(.web))
         } catch let e as HTTPError where e.status == .notFound {
             return page(request, context, .notFound, "没有这个页面。")
         } catch let e as HTTPError {

@@ -35,6 +35,8 @@ struct Banli: AsyncParsableCommand {
             }
         } catch let error as BanliError {
             Output.fail(error)
+        } catch let refusal as WorkflowRefusal {
+            Output.fail(refusal.error)
         } catch {
             exit(withError: error)
         }

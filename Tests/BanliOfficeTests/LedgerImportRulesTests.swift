@@ -111,7 +111,7 @@ import Testing
             .filter { $0.id == "rd-2025-39" }
         var closedRows = Self.export(closed)
         Self.set(&closedRows, row: 1, "承办股室", "产业科")
-        #expect(Self.refusal { _ = try Self.plan(closedRows, closed, site: "jxj") }.contains("is closed"))
+        #expect(Self.refusal { _ = try Self.plan(closedRows, closed, site: "jxj") }.contains("事项 rd-2025-39 已于 2025-07-20 办结；"))
 
         // A contact before 签收 is refused, unless the same file signs for the item.
         let open = try OfficeSample.views([

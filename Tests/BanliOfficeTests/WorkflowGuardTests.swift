@@ -32,8 +32,8 @@ import Testing
     @Test func setOnAClosedItemIsRefusedLikeTheVerbs() throws {
         let v = try view(closed)
         #expect(refusal { try Workflow.set(v, Self.jxj, "replyCategory", .string("A")) }?
-            .hasPrefix("Item zx-2020-7 is closed (办结 2020-07-01); the office reopens it first with 'banli item reopen zx-2020-7") == true)
-        #expect(refusal { try Workflow.set(v, Self.jxj, "handler", .string("张三")) }?.contains("is closed") == true)
+            .hasPrefix("事项 zx-2020-7 已于 2020-07-01 办结；要继续办理，须先由交办机关用 banli item reopen zx-2020-7") == true)
+        #expect(refusal { try Workflow.set(v, Self.jxj, "handler", .string("张三")) }?.contains("已于 2020-07-01 办结") == true)
         #expect(refusal { try Workflow.set(v, Self.item, "closedAt", .null) }?.contains("banli item reopen") == true)
         // The item's own fields stay the office's to keep (e.g. 公开 after 办结).
         #expect(try Workflow.set(v, Self.item, "publishedAt", .string("2020-08-01")) == [LocalWrite(Self.item, "publishedAt", .string("2020-08-01"))])
@@ -42,17 +42,18 @@ import Testing
     @Test func setKeepsTheRolesOfTheVerbs() throws {
         let v = try view()
         let f = EntityKey.feedback(item: Self.id, site: "fgw")
-        #expect(refusal { try Workflow.set(v, f, "evaluation", .string("unsatisfied")) }?.contains("cooperating unit") == true)
-        #expect(refusal { try Workflow.set(v, Self.fgw, "replyCategory", .string("A")) }?.contains("gives a 会办意见") == true)
-        #expect(refusal { try Workflow.set(v, Self.jxj, "opinion", .string("同意")) }?.contains("it replies") == true)
+        #expect(refusal { try Workflow.set(v, f, "evaluation", .string("unsatisfied")) }?.contains("是事项 zx-2020-7 的会办或协办单位，征询意见表只录入给答复的单位") == true)
+        #expect(refusal { try Workflow.set(v, Self.fgw, "replyCategory", .string("A")) }?.contains("提出会办意见，由主办单位答复") == true)
+        #expect(refusal { try Workflow.set(v, Self.jxj, "opinion", .string("同意")) }?.contains("应当答复，不提出会办意见") == true)
         #expect(refusal { try Workflow.set(v, Self.fgw, "role", .string("lead")) }?.contains("--change-role") == true)
         #expect(refusal { try Workflow.set(v, Self.jxj, "rehandleAt", .string("2020-06-01")) }?.contains("不满意") == true)
-        #expect(refusal { try Workflow.set(v, Self.jxj, "replyAt", .string("2020-03-21")) }?.contains("before the item was signed for") == true)
-        #expect(refusal { try Workflow.set(v, Self.item, "kind", .string("suggestion")) }?.contains("by its id") == true)
+        #expect(refusal { try Workflow.set(v, Self.jxj, "replyAt", .string("2020-03-21")) }?
+            .contains("答复日期 2020-03-21 早于事项 zx-2020-7 的签收日期 2020-03-25") == true)
+        #expect(refusal { try Workflow.set(v, Self.item, "kind", .string("suggestion")) }?.contains("按编号，事项 zx-2020-7 是提案") == true)
         #expect(refusal { try Workflow.set(v, Self.jxj, "dueAt", .string("2020-03-01")) }
-                == "The due date 2020-03-01 is before item zx-2020-7 was assigned (交办 2020-03-20).")
+                == "办理时限 2020-03-01 早于事项 zx-2020-7 的交办日期 2020-03-20；请改为 2020-03-20 或之后的日期（交办日期见 banli item show zx-2020-7）。")
         let contact = EntityKey.contact(item: Self.id, site: "jxj", n: 1)
-        #expect(refusal { try Workflow.set(v, contact, "at", .string("2020-03-01")) }?.contains("before item zx-2020-7 was assigned") == true)
+        #expect(refusal { try Workflow.set(v, contact, "at", .string("2020-03-01")) }?.contains("沟通日期 2020-03-01 早于事项 zx-2020-7 的交办日期 2020-03-20") == true)
         // What the rules allow goes through as one write.
         #expect(try Workflow.set(v, Self.jxj, "progress", .string("在办")) == [LocalWrite(Self.jxj, "progress", .string("在办"))])
         #expect(try Workflow.set(v, EntityKey.feedback(item: Self.id, site: "jxj"), "evaluation", .string("satisfied")).count == 1)
@@ -69,7 +70,7 @@ import Testing
         #expect(try Workflow.reopen(v, reason: "代表要求补充答复") == [
             LocalWrite(Self.item, "closedAt", .null), LocalWrite(Self.item, "correction", .string("重新打开（原办结 2020-07-01）：代表要求补充答复")),
         ])
-        #expect(refusal { try Workflow.reopen(try view(), reason: "x") } == "Item zx-2020-7 is not closed; there is nothing to reopen.")
+        #expect(refusal { try Workflow.reopen(try view(), reason: "x") } == "事项 zx-2020-7 尚未办结，不需要重新打开；办理情况见 banli item show zx-2020-7。")
     }
 
     func assignment(_ site: String, _ role: Role, due: String? = nil, at: String? = nil, change: Bool = false) -> Workflow.Assignment {
@@ -79,14 +80,14 @@ import Testing
     @Test func assigningKeepsOneLeadAndDueDatesAfterTheAssignment() throws {
         let v = try view()
         #expect(refusal { try Workflow.assign(v, assignment("swj", .lead), today: Self.today) }
-                == "Item zx-2020-7 already has a 主办 unit ('jxj'); an item has one, so assign 'swj' as 会办 or 协办.")
-        #expect(refusal { try Workflow.assign(v, assignment("swj", .sole), today: Self.today) }?.contains("already has a 主办 unit") == true)
+                == "事项 zx-2020-7 已有主办单位 jxj，一件事项只有一个主办或独办单位；请把 swj 交办为会办或协办：banli item assign zx-2020-7 swj --role cooperating。")
+        #expect(refusal { try Workflow.assign(v, assignment("swj", .sole), today: Self.today) }?.contains("已有主办单位 jxj") == true)
         #expect(refusal { try Workflow.assign(v, assignment("swj", .cooperating, due: "2020-03-01"), today: Self.today) }
-                == "The due date 2020-03-01 is before the assignment date (交办 2020-03-20).")
+                == "办理时限 2020-03-01 早于事项 zx-2020-7 的交办日期 2020-03-20；请改为 2020-03-20 或之后的日期（交办日期见 banli item show zx-2020-7）。")
         // A new item: the due date is checked against the --at given with it.
         let fresh = try OfficeSample.view("rd-2020-1", [(.item(id: "rd-2020-1"), "kind", .string("suggestion"))])
         #expect(refusal { try Workflow.assign(fresh, assignment("jxj", .lead, due: "2020-04-01", at: "2020-05-01"), today: Self.today) }?
-            .contains("before the assignment date (交办 2020-05-01)") == true)
+            .contains("早于事项 rd-2020-1 的交办日期 2020-05-01") == true)
         // A 会办 unit's --due is its 会办意见 deadline.
         #expect(try Workflow.assign(v, assignment("swj", .cooperating, due: "2020-04-20"), today: Self.today)
                 .contains(LocalWrite(.assignment(item: Self.id, site: "swj"), "opinionDueAt", .string("2020-04-20"))))
@@ -95,19 +96,20 @@ import Testing
     @Test func changingARoleIsExplicitAndClearsTheStaleDeadline() throws {
         let v = try view()
         #expect(refusal { try Workflow.assign(v, assignment("jxj", .cooperating), today: Self.today) }
-                == "Unit 'jxj' is already the 主办 unit of zx-2020-7; add --change-role to make it 会办.")
+                == "单位 jxj 已是事项 zx-2020-7 的主办单位；要改为会办，请加上 --change-role：banli item assign zx-2020-7 jxj --role cooperating --change-role。")
         let writes = try Workflow.assign(v, assignment("jxj", .cooperating, change: true), today: Self.today)
         #expect(writes == [
             LocalWrite(Self.jxj, "role", .string("cooperating")), LocalWrite(Self.jxj, "active", .bool(true)), LocalWrite(Self.jxj, "dueAt", .null),
         ])
         // The same role again is no change: no flag needed.
         #expect(try Workflow.assign(v, assignment("fgw", .cooperating), today: Self.today).count == 2)
-        #expect(refusal { try Workflow.assign(try view(closed), assignment("swj", .cooperating), today: Self.today) }?.contains("reopen") == true)
+        #expect(refusal { try Workflow.assign(try view(closed), assignment("swj", .cooperating), today: Self.today) }?
+            .contains("banli item reopen zx-2020-7") == true)
     }
 
     @Test func reassigningKeepsOneLead() throws {
         let v = try view()
-        #expect(refusal { try Workflow.reassign(v, from: "fgw", to: "swj", role: .lead) }?.contains("already has a 主办 unit ('jxj')") == true)
+        #expect(refusal { try Workflow.reassign(v, from: "fgw", to: "swj", role: .lead) }?.contains("已有主办单位 jxj，") == true)
         // Moving the lead itself is the usual 调整.
         #expect(try Workflow.reassign(v, from: "jxj", to: "swj", role: .lead).count == 3)
     }
@@ -117,7 +119,7 @@ import Testing
         #expect(Workflow.kindNamed(byId: "zx-2025-1") == .proposal)
         #expect(Workflow.kindNamed(byId: "dc-2025-1") == nil)
         #expect(refusal { try Workflow.requireKind(.proposal, matches: "rd-2025-1") }
-                == "Item rd-2025-1 is a 建议 by its id (rd- 建议, zx- 提案), not a 提案; check --kind or the id.")
+                == "按编号，事项 rd-2025-1 是建议（rd- 为建议，zx- 为提案），不是提案；请核对 banli item new 的 --kind 或事项编号。")
         #expect(refusal { try Workflow.requireKind(.suggestion, matches: "zx-2025-1") } != nil)
         #expect(refusal { try Workflow.requireKind(.proposal, matches: "zx-2025-1") } == nil)
     }
@@ -125,7 +127,7 @@ import Testing
     @Test func aContactBeforeTheAssignmentIsRefused() throws {
         let v = try view()
         #expect(refusal { try Workflow.contact(v, site: "jxj", at: ISODate("2020-03-10")!, method: .phone, note: nil) }
-                == "The contact date 2020-03-10 is before item zx-2020-7 was assigned (交办 2020-03-20).")
+                == "沟通日期 2020-03-10 早于事项 zx-2020-7 的交办日期 2020-03-20；请改为 2020-03-20 或之后的日期（交办日期见 banli item show zx-2020-7）。")
         #expect(try Workflow.contact(v, site: "jxj", at: ISODate("2020-03-20")!, method: .phone, note: nil).count == 2)
     }
 

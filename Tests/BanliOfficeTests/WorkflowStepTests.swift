@@ -51,33 +51,33 @@ import Testing
         let writes = try desk.step { try Workflow.accept($0, site: "jxj", at: day("2025-03-25")) }
         #expect(writes == [LocalWrite(Self.jxj, "acceptedAt", .string("2025-03-25"))])
         #expect(refusal { try Workflow.accept(try desk.view, site: "jxj", at: day("2025-03-26")) }
-                == "Item rd-2025-1 was already signed for on 2025-03-25.")
+                == "事项 rd-2025-1 已于 2025-03-25 签收，不必再签收；办理情况见 banli item show rd-2025-1。")
     }
 
     @Test func onlyAnActiveAssignmentOfAnOpenItemMayAct() throws {
         var desk = Desk()
         #expect(refusal { try Workflow.accept(try desk.view, site: "swj", at: Self.today) }?
-            .hasPrefix("Item rd-2025-1 is not assigned to unit 'swj'") == true)
+            .hasPrefix("事项 rd-2025-1 没有交办给单位 swj；") == true)
         desk.set(Self.fgw, "active", .bool(false))
         #expect(refusal { try Workflow.accept(try desk.view, site: "fgw", at: Self.today) }?
-            .hasPrefix("Unit 'fgw' was reassigned away from item rd-2025-1") == true)
+            .hasPrefix("单位 fgw 已被调整出事项 rd-2025-1，") == true)
         desk.set(Self.item, "closedAt", .string("2025-07-01"))
         #expect(refusal { try Workflow.accept(try desk.view, site: "jxj", at: Self.today) }
-                == "Item rd-2025-1 is closed (办结 2025-07-01); the office reopens it first with 'banli item reopen rd-2025-1 --reason …'.")
+                == "事项 rd-2025-1 已于 2025-07-01 办结；要继续办理，须先由交办机关用 banli item reopen rd-2025-1 --reason 理由 重新打开。")
     }
 
     @Test func replyNeedsSigningTheRightRoleAndAllItsParts() throws {
         var desk = Desk()
-        #expect(refusal { try Workflow.reply(try desk.view, site: "jxj", reply()) }?.hasPrefix("Sign for item rd-2025-1 first") == true)
+        #expect(refusal { try Workflow.reply(try desk.view, site: "jxj", reply()) }?.hasPrefix("单位 jxj 尚未签收事项 rd-2025-1，「答复」要在签收之后；") == true)
         try desk.step { try Workflow.accept($0, site: "jxj", at: day("2025-03-25")) }
         try desk.step { try Workflow.accept($0, site: "fgw", at: day("2025-03-26")) }
         #expect(refusal { try Workflow.reply(try desk.view, site: "fgw", reply()) }
-                == "Unit 'fgw' is a 会办 unit of rd-2025-1: it gives a 会办意见 (banli item opinion), the lead unit replies.")
-        #expect(refusal { try Workflow.reply(try desk.view, site: "jxj", reply(" \n")) }?.hasPrefix("The reply text is empty") == true)
+                == "单位 fgw 是事项 rd-2025-1 的会办单位，提出会办意见，由主办单位答复；请用 banli item opinion rd-2025-1 提出会办意见。")
+        #expect(refusal { try Workflow.reply(try desk.view, site: "jxj", reply(" \n")) }?.hasPrefix("答复的内容是空的；") == true)
         // Issue 15: a reply without a 文号 is accepted (seed 001's reply letter has none).
         #expect(try Workflow.reply(try desk.view, site: "jxj", reply(number: "")).allSatisfy { $0.field != "replyNumber" })
         #expect(refusal { try Workflow.reply(try desk.view, site: "jxj", reply(at: "2025-03-24")) }
-                == "The reply date 2025-03-24 is before the item was signed for (2025-03-25).")
+                == "答复日期 2025-03-24 早于事项 rd-2025-1 的签收日期 2025-03-25；请改用 2025-03-25 或之后的日期，例如 banli item reply rd-2025-1 --at 日期。")
 
         let writes = try desk.step { try Workflow.reply($0, site: "jxj", reply(category: .b)) }
         #expect(Set(writes) == [
@@ -87,7 +87,7 @@ import Testing
         ])
         #expect(try desk.view.status(site: "jxj", today: Self.today)?.stage == .replied)
         #expect(refusal { try Workflow.reply(try desk.view, site: "jxj", reply()) }?
-            .hasPrefix("Item rd-2025-1 was already replied to on 2025-05-01; a new reply needs 重新办理") == true)
+            .hasPrefix("单位 jxj 已于 2025-05-01 答复事项 rd-2025-1，再次答复须先由交办机关决定重新办理；") == true)
     }
 
     @Test func aNewReplyIsAllowedOnlyAfterUnsatisfiedAndRehandling() throws {
@@ -95,7 +95,7 @@ import Testing
         try desk.step { try Workflow.accept($0, site: "jxj", at: day("2025-03-25")) }
         try desk.step { try Workflow.reply($0, site: "jxj", reply()) }
         #expect(refusal { try Workflow.rehandle(try desk.view, site: "jxj", at: Self.today) }
-                == "重新办理 follows a 不满意 evaluation; the evaluation of jxj's reply to rd-2025-1 is not recorded.")
+                == "重新办理只在评价为不满意之后，单位 jxj 对事项 rd-2025-1 的答复还没有录入评价；请先用 banli item feedback rd-2025-1 jxj --evaluation 评价 录入征询意见表。")
         let form = Workflow.Feedback(evaluation: .unsatisfied, effect: .later, isPublic: false, comment: "未解决", receivedAt: day("2025-05-20"))
         let feedback = try desk.step { try Workflow.feedback($0, site: "jxj", form) }
         let fb = EntityKey.feedback(item: Self.id, site: "jxj")
@@ -115,10 +115,11 @@ import Testing
         var desk = Desk()
         try desk.step { try Workflow.accept($0, site: "jxj", at: day("2025-03-25")) }
         #expect(refusal { try Workflow.opinion(try desk.view, site: "jxj", text: "同意", at: Self.today) }
-                == "Unit 'jxj' is the 主办 unit of rd-2025-1: it replies (banli item reply), it does not give a 会办意见.")
-        #expect(refusal { try Workflow.opinion(try desk.view, site: "fgw", text: "同意", at: Self.today) }?.hasPrefix("Sign for item") == true)
+                == "单位 jxj 是事项 rd-2025-1 的主办单位，应当答复，不提出会办意见；请用 banli item reply rd-2025-1 答复。")
+        #expect(refusal { try Workflow.opinion(try desk.view, site: "fgw", text: "同意", at: Self.today) }?
+            .hasPrefix("单位 fgw 尚未签收事项 rd-2025-1，「会办意见」要在签收之后；") == true)
         try desk.step { try Workflow.accept($0, site: "fgw", at: day("2025-03-26")) }
-        #expect(refusal { try Workflow.opinion(try desk.view, site: "fgw", text: "", at: Self.today) }?.hasPrefix("The opinion text is empty") == true)
+        #expect(refusal { try Workflow.opinion(try desk.view, site: "fgw", text: "", at: Self.today) }?.hasPrefix("会办意见的内容是空的；") == true)
         let writes = try desk.step { try Workflow.opinion($0, site: "fgw", text: "同意主办单位意见", at: day("2025-04-10")) }
         #expect(writes == [LocalWrite(Self.fgw, "opinion", .string("同意主办单位意见")), LocalWrite(Self.fgw, "opinionAt", .string("2025-04-10"))])
         #expect(try desk.view.status(site: "fgw", today: Self.today)?.stage == .opinionSent)
@@ -130,15 +131,15 @@ import Testing
         #expect(try Workflow.requestReturn(try desk.view, site: "jxj", reason: "不属于本单位职责")
                 == [LocalWrite(Self.jxj, "returnRequest", .string("不属于本单位职责"))])
         #expect(refusal { try Workflow.requestExtension(try desk.view, site: "jxj", reason: "需要调研", until: nil) }?
-            .hasPrefix("Sign for item") == true)
+            .hasPrefix("单位 jxj 尚未签收事项 rd-2025-1，「申请延期」要在签收之后；") == true)
         try desk.step { try Workflow.accept($0, site: "jxj", at: day("2025-03-25")) }
         #expect(try Workflow.requestExtension(try desk.view, site: "jxj", reason: "需要调研", until: day("2025-08-01"))
                 == [LocalWrite(Self.jxj, "extensionRequest", .string("申请延期至2025-08-01：需要调研"))])
         try desk.step { try Workflow.reply($0, site: "jxj", reply()) }
         #expect(refusal { try Workflow.requestReturn(try desk.view, site: "jxj", reason: "不属于本单位职责") }?
-            .hasPrefix("Item rd-2025-1 has already been answered") == true)
+            .hasPrefix("单位 jxj 已经答复事项 rd-2025-1（或已提出会办意见），申请调整只能在答复之前；") == true)
         #expect(refusal { try Workflow.requestExtension(try desk.view, site: "jxj", reason: "需要调研", until: nil) }?
-            .hasPrefix("Item rd-2025-1 has already been replied to") == true)
+            .hasPrefix("单位 jxj 已经答复事项 rd-2025-1，不需要再申请延期；") == true)
     }
 
     @Test func contactsAreNumberedOnAndHandlerNeedsSomething() throws {
@@ -151,22 +152,22 @@ import Testing
         #expect(second.allSatisfy { $0.entity == .contact(item: Self.id, site: "jxj", n: 2) } && second.count == 3)
 
         #expect(refusal { try Workflow.handler(try desk.view, site: "jxj", section: nil, handler: nil, contactPerson: nil, phone: nil) }?
-            .hasPrefix("Give at least one of") == true)
+            .hasPrefix("承办股室、责任人、联系人、电话一项也没有填写；") == true)
         #expect(try Workflow.handler(try desk.view, site: "jxj", section: nil, handler: "王科长", contactPerson: nil, phone: "0714-1")
                 == [LocalWrite(Self.jxj, "handler", .string("王科长")), LocalWrite(Self.jxj, "phone", .string("0714-1"))])
     }
 
     @Test func followUpIsForCategoryBAsReviewed() throws {
         var desk = Desk()
-        #expect(refusal { try Workflow.track(try desk.view, site: "jxj", text: "进展") }?.hasPrefix("Item rd-2025-1 has not been replied to yet") == true)
+        #expect(refusal { try Workflow.track(try desk.view, site: "jxj", text: "进展") }?.hasPrefix("事项 rd-2025-1 尚未答复，B类跟踪落实在答复之后；") == true)
         try desk.step { try Workflow.accept($0, site: "jxj", at: day("2025-03-25")) }
         try desk.step { try Workflow.reply($0, site: "jxj", reply(category: .a)) }
-        #expect(refusal { try Workflow.track(try desk.view, site: "jxj", text: "进展") }?.hasSuffix("this reply is category A.") == true)
+        #expect(refusal { try Workflow.track(try desk.view, site: "jxj", text: "进展") }?.contains("这份答复是A类；") == true)
         // The office reviews the category to B: the review counts.
         let review = try desk.step { try Workflow.category($0, site: "jxj", category: .b) }
         #expect(review == [LocalWrite(Self.jxj, "finalCategory", .string("B"))])
         #expect(try Workflow.track(try desk.view, site: "jxj", text: "已落实") == [LocalWrite(Self.jxj, "tracking", .string("已落实"))])
-        #expect(refusal { try Workflow.category(try Desk().view, site: "jxj", category: .a) }?.contains("there is no category to review") == true)
+        #expect(refusal { try Workflow.category(try Desk().view, site: "jxj", category: .a) }?.contains("还没有可审定的答复类别；") == true)
     }
 
     @Test func reassignMovesTheAssignmentOnce() throws {
@@ -177,7 +178,8 @@ import Testing
             LocalWrite(.assignment(item: Self.id, site: "swj"), "role", .string("assisting")),
             LocalWrite(.assignment(item: Self.id, site: "swj"), "active", .bool(true)),
         ])
-        #expect(refusal { try Workflow.reassign(try desk.view, from: "fgw", to: "jxj", role: .lead) } == "Unit 'jxj' is already assigned to rd-2025-1.")
+        #expect(refusal { try Workflow.reassign(try desk.view, from: "fgw", to: "jxj", role: .lead) }
+                == "单位 jxj 已经是事项 rd-2025-1 的承办单位；请改调给其他单位：banli item reassign rd-2025-1 原单位 新单位。")
     }
 
     @Test func extendMovesTheDeadlineThatAppliesToTheUnit() throws {
@@ -187,14 +189,14 @@ import Testing
         #expect(try Workflow.extend(view, site: "fgw", due: day("2025-05-20"), today: Self.today, deadlines: Deadlines())
                 == [LocalWrite(Self.fgw, "opinionDueAt", .string("2025-05-20"))])
         #expect(refusal { try Workflow.extend(view, site: "jxj", due: day("2025-06-20"), today: Self.today, deadlines: Deadlines()) }
-                == "The new due date 2025-06-20 is not later than the current one (2025-06-20).")
+                == "新的办理时限 2025-06-20 不晚于现在的时限 2025-06-20；请给出晚于 2025-06-20 的日期：banli item extend rd-2025-1 jxj --due 日期。")
     }
 
     @Test func feedbackIsRecordedOnlyForAReply() throws {
         var desk = Desk()
         let form = Workflow.Feedback(evaluation: .satisfied, effect: nil, isPublic: nil, comment: nil, receivedAt: day("2025-06-01"))
-        #expect(refusal { try Workflow.feedback(try desk.view, site: "fgw", form) }?.hasPrefix("Feedback forms are for the replying unit") == true)
-        #expect(refusal { try Workflow.feedback(try desk.view, site: "jxj", form) }?.hasPrefix("Unit 'jxj' has not replied to rd-2025-1 yet") == true)
+        #expect(refusal { try Workflow.feedback(try desk.view, site: "fgw", form) }?.contains("征询意见表只录入给答复的单位；") == true)
+        #expect(refusal { try Workflow.feedback(try desk.view, site: "jxj", form) }?.hasPrefix("单位 jxj 尚未答复事项 rd-2025-1，征询意见表要在答复之后录入；") == true)
         try desk.step { try Workflow.accept($0, site: "jxj", at: day("2025-03-25")) }
         try desk.step { try Workflow.reply($0, site: "jxj", reply()) }
         let fb = EntityKey.feedback(item: Self.id, site: "jxj")
@@ -207,10 +209,10 @@ import Testing
         func close() throws -> [LocalWrite] {
             try Workflow.close(try desk.view, at: day("2025-07-01"), today: Self.today, deadlines: Deadlines())
         }
-        #expect(refusal { try close() } == "Cooperating unit 'fgw' has not given its opinion on rd-2025-1 yet; close it after every opinion is in.")
+        #expect(refusal { try close() } == "会办单位 fgw 尚未提出对事项 rd-2025-1 的会办意见，会办意见都到齐后才能办结；各单位的办理情况见 banli item show rd-2025-1。")
         try desk.step { try Workflow.accept($0, site: "fgw", at: day("2025-03-26")) }
         try desk.step { try Workflow.opinion($0, site: "fgw", text: "同意", at: day("2025-04-10")) }
-        #expect(refusal { try close() } == "Unit 'jxj' has not replied to rd-2025-1 yet (待签收); close it after every reply is in.")
+        #expect(refusal { try close() } == "单位 jxj 尚未答复事项 rd-2025-1（待签收），答复都到齐后才能办结；各单位的办理情况见 banli item show rd-2025-1。")
         try desk.step { try Workflow.accept($0, site: "jxj", at: day("2025-03-25")) }
         try desk.step { try Workflow.reply($0, site: "jxj", reply()) }
         // A unit reassigned away is not waited for.
@@ -219,11 +221,11 @@ import Testing
         let writes = try close()
         for w in writes { desk.set(w.entity, w.field, w.value) }
         #expect(writes == [LocalWrite(Self.item, "closedAt", .string("2025-07-01"))])
-        #expect(refusal { try close() } == "Item rd-2025-1 was already closed on 2025-07-01.")
+        #expect(refusal { try close() } == "事项 rd-2025-1 已于 2025-07-01 办结；如需改动，请用 banli item reopen rd-2025-1 --reason 理由 重新打开。")
 
         var empty = Desk()
         empty.fields = [(Self.item, "kind", .string("suggestion"))]
         #expect(refusal { try Workflow.close(try empty.view, at: Self.today, today: Self.today, deadlines: Deadlines()) }?
-            .hasPrefix("Item rd-2025-1 has no active assignment") == true)
+            .hasPrefix("事项 rd-2025-1 没有在办的承办单位，不能办结；") == true)
     }
 }

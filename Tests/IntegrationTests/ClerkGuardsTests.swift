@@ -54,7 +54,7 @@ import Testing
         try cli.ok(reply("zx-2020-1"))
         try cli.ok(h(["item", "opinion", "zx-2020-1", "--unit", "fgw", "--text", "同意", "--at", "2020-04-20"]))
         // 会办 units receive no evaluation, through the verb or through item set.
-        try refused(cli, h(["item", "set", "zx-2020-1", "evaluation", "不满意", "--unit", "fgw"]), mentions: "cooperating unit")
+        try refused(cli, h(["item", "set", "zx-2020-1", "evaluation", "不满意", "--unit", "fgw"]), mentions: "征询意见表只录入给答复的单位")
         try cli.ok(h(["item", "close", "zx-2020-1", "--at", "2020-06-01"]))
         try bureau(cli)
         // Closed: the verbs and item set refuse alike, at the hub and at the bureau, and point at the reopen verb.
@@ -72,7 +72,7 @@ import Testing
         // Reopen: the units may act again, and the history keeps every reason beside its change.
         try refused(cli, h(["item", "reopen", "zx-2020-1", "--reason", " "]), mentions: "--reason")
         try cli.ok(h(["item", "reopen", "zx-2020-1", "--reason", "代表要求补充答复"]))
-        try refused(cli, h(["item", "reopen", "zx-2020-1", "--reason", "again"]), mentions: "not closed")
+        try refused(cli, h(["item", "reopen", "zx-2020-1", "--reason", "again"]), mentions: "事项 zx-2020-1 尚未办结")
         try cli.ok(h(["item", "handler", "zx-2020-1", "--unit", "jxj", "--handler", "张三"]))
         let history = try cli.ok(h(["history", "zx-2020-1", "--json"]))
         for text in ["更正 assignment/zx-2020-1/jxj replyCategory：纸质答复函为B类", "更正 assignment/zx-2020-1/jxj replyNumber：文号录错",
@@ -85,20 +85,20 @@ import Testing
     @Test func assignmentsContactsAndKindsAreCheckedBeforeAnythingIsWritten() throws {
         let cli = try office()
         try item(cli, "zx-2020-2", [("jxj", "主办")])
-        try refused(cli, h(["item", "assign", "zx-2020-2", "fgw", "--role", "主办"]), mentions: "already has a 主办 unit ('jxj')")
+        try refused(cli, h(["item", "assign", "zx-2020-2", "fgw", "--role", "主办"]), mentions: "事项 zx-2020-2 已有主办单位 jxj，一件事项只有一个主办或独办单位")
         try refused(cli, h(["item", "assign", "zx-2020-2", "fgw", "--role", "会办", "--due", "2020-03-01"]),
-                    mentions: "The due date 2020-03-01 is before the assignment date (交办 2020-03-20).")
-        try refused(cli, h(["item", "new", "rd-2020-3", "--kind", "提案", "--number", "3", "--year", "2020", "--title", "t"]), mentions: "by its id")
-        try refused(cli, h(["item", "new", "zx-2020-3", "--kind", "建议", "--number", "3", "--year", "2020", "--title", "t"]), mentions: "by its id")
-        try refused(cli, h(["item", "set", "zx-2020-2", "kind", "建议"]), mentions: "by its id")
-        try refused(cli, h(["item", "set", "zx-2020-2", "dueAt", "2020-01-01"]), mentions: "before item zx-2020-2 was assigned")
+                    mentions: "办理时限 2020-03-01 早于事项 zx-2020-2 的交办日期 2020-03-20；")
+        try refused(cli, h(["item", "new", "rd-2020-3", "--kind", "提案", "--number", "3", "--year", "2020", "--title", "t"]), mentions: "按编号，事项 rd-2020-3 是建议")
+        try refused(cli, h(["item", "new", "zx-2020-3", "--kind", "建议", "--number", "3", "--year", "2020", "--title", "t"]), mentions: "按编号，事项 zx-2020-3 是提案")
+        try refused(cli, h(["item", "set", "zx-2020-2", "kind", "建议"]), mentions: "按编号，事项 zx-2020-2 是提案")
+        try refused(cli, h(["item", "set", "zx-2020-2", "dueAt", "2020-01-01"]), mentions: "办理时限 2020-01-01 早于事项 zx-2020-2 的交办日期")
         try cli.ok(h(["item", "accept", "zx-2020-2", "--unit", "jxj", "--at", "2020-03-21"]))
         try refused(cli, h(["item", "contact", "zx-2020-2", "--unit", "jxj", "--method", "电话联系", "--at", "2020-03-01"]),
-                    mentions: "The contact date 2020-03-01 is before item zx-2020-2 was assigned (交办 2020-03-20).")
-        try refused(cli, h(["item", "set", "zx-2020-2", "at", "2020-03-01", "--unit", "jxj", "--contact", "1"]), mentions: "before item")
+                    mentions: "沟通日期 2020-03-01 早于事项 zx-2020-2 的交办日期 2020-03-20；")
+        try refused(cli, h(["item", "set", "zx-2020-2", "at", "2020-03-01", "--unit", "jxj", "--contact", "1"]), mentions: "早于事项 zx-2020-2 的交办日期")
         // A role changes only when asked, and the old role's deadline override goes with it, said in the output.
         try cli.ok(h(["item", "extend", "zx-2020-2", "jxj", "--due", "2020-08-01"]))
-        try refused(cli, h(["item", "assign", "zx-2020-2", "jxj", "--role", "会办"]), mentions: "add --change-role to make it 会办")
+        try refused(cli, h(["item", "assign", "zx-2020-2", "jxj", "--role", "会办"]), mentions: "要改为会办，请加上 --change-role")
         let changed = try cli.ok(h(["item", "assign", "zx-2020-2", "jxj", "--role", "会办", "--change-role"]))
         #expect(changed.contains(#"assignment/zx-2020-2/jxj dueAt (办理时限) = null  (was "2020-08-01")"#), "\(changed)")
         let json = try cli.ok(h(["item", "show", "zx-2020-2", "--json"]))
@@ -135,7 +135,7 @@ import Testing
         try refused(cli, h(["item", "show", "zx-2020-404"]), mentions: "holds no item")
         // At the hub, no message sends the office to itself.
         let r = try cli.run(h(["item", "accept", "zx-2020-5", "--unit", "jxj"]))
-        #expect(r.status == 2 && r.stderr.contains("is not assigned to unit 'jxj'") && !r.stderr.contains("ask the office"), "\(r.stderr)")
+        #expect(r.status == 2 && r.stderr.contains("事项 zx-2020-5 没有交办给单位 jxj；") && !r.stderr.contains("ask the office"), "\(r.stderr)")
         try refused(cli, ["item", "accept", "zx-2020-5", "--unit", "fgw"], store: "jxj",
                     mentions: "Refused: this store belongs to unit 'jxj', which acts only for itself, not for 'fgw'.", status: 1)
     }

@@ -95,7 +95,7 @@ import Testing
         try c.sync("jxj")
         #expect(try c.value("jxj", "item/rd-2025-39", "title") == .string("提案39"))
         // Once jxj knows (issue 15: item set obeys the workflow), it refuses such a write itself.
-        #expect(try c.cli.run(["item", "set", "rd-2025-39", "progress", "再次", "--store", "jxj.db"]).stderr.contains("reassigned away"))
+        #expect(try c.cli.run(["item", "set", "rd-2025-39", "progress", "再次", "--store", "jxj.db"]).stderr.contains("单位 jxj 已被调整出事项 rd-2025-39"))
         #expect(try c.value("hub", "assignment/rd-2025-39/jxj", "progress") == .string("进展29"))
         let status = try c.cli.ok(["status", "--store", "jxj.db"])
         #expect(status.contains("reassigned away"))

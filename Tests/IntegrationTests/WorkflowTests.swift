@@ -93,17 +93,17 @@ import Testing
         try cli.ok(["apply", "-", "--store", "fgw.db"], stdin: dump)
         let reply = ["item", "reply", "zx-2025-90", "--number", "1号", "--category", "A", "--text", "答复", "--at", "2025-06-01"]
         let cases: [(store: String, args: [String], mentions: String)] = [
-            ("jxj", reply, "Sign for item"),
-            ("jxj", ["item", "contact", "zx-2025-90", "--method", "phone"], "Sign for item"),
-            ("fgw", ["item", "opinion", "zx-2025-90", "--text", "意见"], "Sign for item"),
+            ("jxj", reply, "单位 jxj 尚未签收事项 zx-2025-90，「答复」要在签收之后；请先用 banli item accept zx-2025-90 签收。"),
+            ("jxj", ["item", "contact", "zx-2025-90", "--method", "phone"], "「沟通记录」要在签收之后"),
+            ("fgw", ["item", "opinion", "zx-2025-90", "--text", "意见"], "单位 fgw 尚未签收事项 zx-2025-90"),
             ("jxj", ["item", "feedback", "zx-2025-90", "jxj", "--evaluation", "满意"], "only the office"),
             ("jxj", ["item", "close", "zx-2025-90"], "only the office"),
             ("jxj", ["item", "accept", "zx-2025-90", "--unit", "fgw"], "acts only for itself"),
-            ("hub", ["item", "feedback", "zx-2025-90", "jxj", "--evaluation", "满意"], "has not replied"),
+            ("hub", ["item", "feedback", "zx-2025-90", "jxj", "--evaluation", "满意"], "征询意见表要在答复之后录入"),
             ("hub", ["item", "rehandle", "zx-2025-90", "jxj"], "不满意"),
-            ("hub", ["item", "close", "zx-2025-90"], "close it after every"),
-            ("hub", ["item", "category", "zx-2025-90", "jxj", "A"], "has not replied"),
-            ("hub", ["item", "extend", "zx-2025-90", "jxj", "--due", "2025-05-01"], "not later"),
+            ("hub", ["item", "close", "zx-2025-90"], "会办意见都到齐后才能办结"),
+            ("hub", ["item", "category", "zx-2025-90", "jxj", "A"], "还没有可审定的答复类别"),
+            ("hub", ["item", "extend", "zx-2025-90", "jxj", "--due", "2025-05-01"], "不晚于现在的时限"),
             ("hub", ["item", "accept", "zx-2025-90"], "--unit"),
             ("jxj", ["item", "accept", "rd-2025-404"], "holds no item"),
         ]
@@ -112,19 +112,19 @@ import Testing
         try cli.ok(["item", "accept", "zx-2025-90", "--at", "2025-03-25", "--store", "jxj.db"])
         try cli.ok(["item", "accept", "zx-2025-90", "--at", "2025-03-26", "--store", "fgw.db"])
         try checkRefusals(cli, [
-            ("jxj", ["item", "accept", "zx-2025-90"], "already signed"),
-            ("fgw", reply, "gives a 会办意见"),
-            ("jxj", ["item", "opinion", "zx-2025-90", "--text", "意见"], "it replies"),
-            ("jxj", ["item", "track", "zx-2025-90", "--text", "跟踪"], "not been replied"),
+            ("jxj", ["item", "accept", "zx-2025-90"], "banli: 事项 zx-2025-90 已于 2025-03-25 签收，不必再签收；办理情况见 banli item show zx-2025-90。"),
+            ("fgw", reply, "提出会办意见，由主办单位答复"),
+            ("jxj", ["item", "opinion", "zx-2025-90", "--text", "意见"], "应当答复，不提出会办意见"),
+            ("jxj", ["item", "track", "zx-2025-90", "--text", "跟踪"], "尚未答复，B类跟踪落实在答复之后"),
             ("jxj", ["item", "reply", "zx-2025-90", "--number", "1号", "--category", "E", "--text", "答复"], "replyCategory"),
             ("jxj", ["item", "reply", "zx-2025-90", "--number", "1号", "--category", "A", "--text", "答复", "--at", "2025-03-01"],
-             "before the item was signed"),
+             "早于事项 zx-2025-90 的签收日期 2025-03-25"),
         ])
         try cli.ok(reply + ["--store", "jxj.db"])
         try checkRefusals(cli, [
-            ("jxj", reply, "already replied"),
-            ("jxj", ["item", "track", "zx-2025-90", "--text", "跟踪"], "category B"),
-            ("jxj", ["item", "return", "zx-2025-90", "--reason", "不属于我局"], "already been answered"),
+            ("jxj", reply, "再次答复须先由交办机关决定重新办理"),
+            ("jxj", ["item", "track", "zx-2025-90", "--text", "跟踪"], "B类跟踪落实只用于B类答复"),
+            ("jxj", ["item", "return", "zx-2025-90", "--reason", "不属于我局"], "申请调整只能在答复之前"),
         ])
     }
 
