@@ -7,8 +7,10 @@ DEBS    := libcurl4-openssl-dev libsqlite3-dev libssl-dev
 # Only the tests need these: a browser and CJK fonts (the status page is checked as rendered), openssl
 # (the TLS test's CA), systemd (systemd-analyze verifies the units), Python with venv (schemathesis),
 # faketime (bureaus whose clocks are off), lintian and binutils (the .deb is checked and its binary's libraries read),
-# PostgreSQL (the tests start their own servers in temporary folders), nginx (the shipped front is run) and curl.
-TEST_DEBS := chromium chromium-driver fonts-wqy-zenhei openssl systemd python3 python3-venv faketime lintian binutils postgresql nginx curl
+# PostgreSQL (the tests start their own servers in temporary folders), nginx (the shipped front is run), curl, and
+# prometheus (its promtool checks the shipped alerting rules and runs their unit tests).
+TEST_DEBS := chromium chromium-driver fonts-wqy-zenhei openssl systemd python3 python3-venv faketime lintian binutils postgresql nginx curl \
+	prometheus
 # `make deb` needs dpkg-shlibdeps (the Depends line) and strip.
 DEB_TOOLS := dpkg-dev binutils
 # schemathesis (PyPI) checks the live hub against docs/openapi.yaml. It lives in a virtual environment
@@ -23,7 +25,7 @@ PYCRDT_STAMP := $(BENCH_VENV)/pycrdt-$(PYCRDT_VERSION).stamp
 # Where the tests find their tools. A test whose tool is missing fails and says how to get it.
 TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium BANLI_CHROMEDRIVER=/usr/bin/chromedriver \
 	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime \
-	BANLI_LINTIAN=/usr/bin/lintian BANLI_NGINX=/usr/sbin/nginx BANLI_DEB="$(CURDIR)/$(DEB)"
+	BANLI_LINTIAN=/usr/bin/lintian BANLI_NGINX=/usr/sbin/nginx BANLI_PROMTOOL=/usr/bin/promtool BANLI_DEB="$(CURDIR)/$(DEB)"
 # Release builds (in .build-release, so that one can run beside the debug build in .build) link the Swift runtime
 # and Foundation statically: the installed binary needs only
 # libc, libstdc++, libgcc_s, libcurl, libcrypto and libsqlite3 on the server, and loads fewer pages at start-up. lld packs the
@@ -47,6 +49,8 @@ DEB_VERSION := $(VERSION)-$(DEB_REVISION)
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
 DEB := .build/banli_$(DEB_VERSION)_$(DEB_ARCH).deb
 DEB_MAINTAINER := Banli maintainers <banli@example.gov.cn>
+# Shipped as examples (/usr/share/doc/banli/examples): the nginx front, the Prometheus alerting rules, the Grafana dashboard.
+EXAMPLES := config/nginx-banli-hub.conf config/banli-alerts.yml config/banli-grafana.json
 
 .PHONY: deps test-deps test-tools apt build debug deb test chaos adversary fuzz bench demo install clean
 
@@ -106,7 +110,8 @@ deb: deps
 	for u in systemd/*.service; do sed 's#/usr/local/bin/banli#/usr/bin/banli#g' $$u > $$R/lib/systemd/system/$${u#systemd/}; done; \
 	chmod 0644 $$R/lib/systemd/system/*.service $$R/DEBIAN/conffiles; \
 	install -m 0644 packaging/deb/copyright $$R/usr/share/doc/banli/copyright; \
-	install -D -m 0644 config/nginx-banli-hub.conf $$R/usr/share/doc/banli/examples/nginx-banli-hub.conf; \
+	install -d -m 0755 $$R/usr/share/doc/banli/examples; \
+	install -m 0644 $(EXAMPLES) $$R/usr/share/doc/banli/examples/; \
 	gzip -9n -c packaging/deb/changelog > $$R/usr/share/doc/banli/changelog.Debian.gz; \
 	chmod 0644 $$R/usr/share/doc/banli/changelog.Debian.gz; \
 	install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm $$R/DEBIAN/; \
@@ -175,6 +180,9 @@ install: build
 	# The service user reads the configs and owns the stores.
 	if [ -z "$(DESTDIR)" ] && id banli >/dev/null 2>&1; then chgrp banli /etc/banli/banli.toml /etc/banli/hub.toml; \
 	  [ -d /var/lib/banli ] || install -d -o banli -g banli -m 0750 /var/lib/banli; fi
+	install -d -m 0755 "$(DESTDIR)$(PREFIX)/share/doc/banli/examples"
+	install -m 0644 $(EXAMPLES) "$(DESTDIR)$(PREFIX)/share/doc/banli/examples/"
+	@echo "installed $(DESTDIR)$(PREFIX)/share/doc/banli/examples/ ($(notdir $(EXAMPLES)))"
 	install -d -m 0755 "$(DESTDIR)$(PREFIX)/lib/systemd/system"
 	@for u in banli.service banli-hub.service banli-web.service banli-hub-web.service; do d="$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u"; \
 	  sed 's#/usr/local/bin/banli#$(PREFIX)/bin/banli#g' systemd/$$u > "$$d" && chmod 0644 "$$d"; \

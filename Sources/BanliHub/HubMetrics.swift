@@ -68,6 +68,9 @@ public final class HubMetrics: Sendable {
                 .set(Double(u.backlog))
             gauge("banli_unit_overdue_items", labels: labels, help: "The unit's assignments past their deadline.")
                 .set(Double(u.overdue))
+            // The same sign as the status report (unit minus hub), so an alert compares it with PushPolicy.unitSkewMilliseconds.
+            gauge("banli_unit_clock_offset_milliseconds", labels: labels, help: "The unit's clock minus the hub's at its last exchange (0: unknown).")
+                .set(Double(u.clockOffsetMs ?? 0))
         }
         gauge("banli_build_info", labels: [("version", banliVersion)], help: "Always 1; the label is this hub's banli version.").set(Double(1))
         gauge("banli_open_conflicts", help: "Fields with concurrent values at the hub.").set(Double(report.totals.conflicts))

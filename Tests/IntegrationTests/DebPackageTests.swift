@@ -128,7 +128,10 @@ extension TestTool {
                         "/lib/systemd/system/banli.service": "-rw-r--r-- root/root", "/lib/systemd/system/banli-hub.service": "-rw-r--r-- root/root",
                         "/lib/systemd/system/banli-web.service": "-rw-r--r-- root/root",
                         "/lib/systemd/system/banli-hub-web.service": "-rw-r--r-- root/root",
-                        "/usr/share/doc/banli/copyright": "-rw-r--r-- root/root", "/usr/share/doc/banli/changelog.Debian.gz": "-rw-r--r-- root/root"]
+                        "/usr/share/doc/banli/copyright": "-rw-r--r-- root/root", "/usr/share/doc/banli/changelog.Debian.gz": "-rw-r--r-- root/root",
+                        "/usr/share/doc/banli/examples/nginx-banli-hub.conf": "-rw-r--r-- root/root",
+                        "/usr/share/doc/banli/examples/banli-alerts.yml": "-rw-r--r-- root/root",
+                        "/usr/share/doc/banli/examples/banli-grafana.json": "-rw-r--r-- root/root"]
         for (path, mode) in expected {
             #expect(files[path] == mode, "\(path) in the package: \(files[path] ?? "missing")")
         }

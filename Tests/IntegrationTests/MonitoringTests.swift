@@ -69,6 +69,7 @@ import Testing
         #expect(samples[#"banli_unit_stale{unit="swj"}"#] == 1)
         #expect(samples[#"banli_unit_stale{unit="jxj"}"#] == 0)
         #expect(samples[#"banli_unit_failing{unit="fgw"}"#] == 1)
+        #expect((samples[#"banli_unit_clock_offset_milliseconds{unit="fgw"}"#] ?? 0) > 150_000, "unit minus hub: fgw runs 4 minutes fast")
         #expect(samples[#"banli_requests_refused_total{reason="bad_token"}"#] == 1, "the wrong token is counted, and marks no unit")
         #expect((samples[#"banli_unit_seconds_since_sync{unit="swj"}"#] ?? 0) >= 8)
         #expect((samples[#"banli_states_pulled_total{unit="jxj"}"#] ?? 0) > 0)
