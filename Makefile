@@ -95,7 +95,8 @@ debug: deps
 # the units with ExecStart=/usr/bin/banli, and the Depends line dpkg-shlibdeps reads from the binary.
 # gzip: 13 s for the 76 MB binary where xz takes minutes on 2 busy cores, for a 30 % larger file.
 deb: deps
-	$(if $(filter debug,$(DEB_CONFIG)),$(SWIFT) build --product banli && mkdir -p .build/deb-bin && python3 packaging/link-static $(DEB_BIN),$(SWIFT) build $(RELEASE) --product banli)
+	$(if $(filter debug,$(DEB_CONFIG)),$(SWIFT) build --product banli && mkdir -p .build/deb-bin && python3 packaging/link-static $(DEB_BIN), \
+	  $(SWIFT) build $(RELEASE) --product banli)
 	@[ -n "$(VERSION)" ] || { echo "banli: no 'let banliVersion = \"…\"' in Sources; the package takes its version from there." >&2; exit 1; }
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEB_TOOLS)"
 	@top="$$(sed -n '1s/^banli (\([^)]*\)).*/\1/p' packaging/deb/changelog)"; [ "$$top" = "$(DEB_VERSION)" ] || { \

@@ -66,7 +66,8 @@ import Testing
         }
         let en = StatusPage.render(Self.report { "x" }, language: .en, refreshSeconds: 30, query: Self.listOf("x"))
         for label in ["<html lang=\"en\">", "Failing: x", "Stale: no contact", "Never synced", "refreshes every 30 s", "due 2025-03-01，handling",
-                      "<strong>overdue</strong>", "<a href=\"?lang=zh\">中文</a>", "Open conflicts", "（just now）", "href=\"?state=failing&amp;unit=x&amp;lang=en\""] {
+                      "<strong>overdue</strong>", "<a href=\"?lang=zh\">中文</a>", "Open conflicts", "（just now）",
+                      "href=\"?state=failing&amp;unit=x&amp;lang=en\""] {
             #expect(en.contains(label), "\(label)")
         }
         #expect(!en.contains("失联") && !en.contains("同步失败"))
