@@ -34,7 +34,9 @@ import Testing
         return try CSV.parse(String(contentsOfFile: c.dir + "/\(store)-ledger.csv", encoding: .utf8))
     }
 
-    func column(_ rows: [[String]], _ header: String) -> Int { rows[0].firstIndex(of: header)! }
+    func column(_ rows: [[String]], _ header: String) throws -> Int {
+        try #require(rows.first?.firstIndex(of: header), "the export has a column \(header): \(rows.first ?? [])")
+    }
 
     @Test func aBureauImportsItsHandlingLedgerAndItsOwnExportWritesNothing() throws {
         let c = try cluster()
@@ -47,9 +49,9 @@ import Testing
         // The export fills the deadlines item list derives: 交办 2025-03-14 + 3 months, fgw's opinion + 1 month.
         var rows = try exported(c, "jxj")
         #expect(rows.count == 3, "jxj holds rd-2025-39 only, with its two units: \(rows)")
-        #expect(rows[1][column(rows, "办理时限")] == "2025-06-14")
-        #expect(rows[1][column(rows, "本单位办理时限")] == "2025-06-14")
-        #expect(rows[2][column(rows, "会办意见时限")] == "2025-04-14")
+        #expect(rows[1][try column(rows, "办理时限")] == "2025-06-14")
+        #expect(rows[1][try column(rows, "本单位办理时限")] == "2025-06-14")
+        #expect(rows[2][try column(rows, "会办意见时限")] == "2025-04-14")
 
         // Its own export re-imports with zero writes: no new dots, no history rows.
         let dump = try c.dump("jxj"), history = try c.cli.ok(["history", "rd-2025-39", "--store", "jxj.db"])
@@ -60,15 +62,15 @@ import Testing
 
         // The handling ledger: 签收, 承办股室, 责任人, 沟通, 答复, with the unit named by its alias.
         let r = 1
-        rows[r][column(rows, "承办单位")] = "经信局"
-        rows[r][column(rows, "签收日期")] = "2025/3/20"
-        rows[r][column(rows, "承办股室")] = "产业科"
-        rows[r][column(rows, "责任人")] = "王五"
-        rows[r][column(rows, "沟通记录")] = #"[{"n":1,"at":"2025年4月2日","method":"上门走访","note":"现场踏勘"}]"#
-        rows[r][column(rows, "答复文号")] = "冶经信函〔2025〕12号"
-        rows[r][column(rows, "答复类别")] = "A"
-        rows[r][column(rows, "答复日期")] = "2025.5.30"
-        rows[r][column(rows, "答复内容")] = "答复全文"
+        rows[r][try column(rows, "承办单位")] = "经信局"
+        rows[r][try column(rows, "签收日期")] = "2025/3/20"
+        rows[r][try column(rows, "承办股室")] = "产业科"
+        rows[r][try column(rows, "责任人")] = "王五"
+        rows[r][try column(rows, "沟通记录")] = #"[{"n":1,"at":"2025年4月2日","method":"上门走访","note":"现场踏勘"}]"#
+        rows[r][try column(rows, "答复文号")] = "冶经信函〔2025〕12号"
+        rows[r][try column(rows, "答复类别")] = "A"
+        rows[r][try column(rows, "答复日期")] = "2025.5.30"
+        rows[r][try column(rows, "答复内容")] = "答复全文"
         try write(rows, to: "handling.csv", in: c)
         let out = try c.cli.ok(["import", "handling.csv", "--store", "jxj.db"])
         #expect(out.contains("10 fields written"), "\(out)")
@@ -92,11 +94,12 @@ import Testing
         let c = try cluster()
         defer { c.stopHub() }
         var rows = try exported(c, "jxj")
-        let title = column(rows, "标题"), due = column(rows, "本单位办理时限")
+        try #require(rows.count > 2, "the export holds the bureau's items: \(rows)")
+        let title = try column(rows, "标题"), due = try column(rows, "本单位办理时限")
         rows[1][title] = "改过的标题"
         rows[2][title] = "改过的标题"
         rows[1][due] = "2025-09-01"
-        rows[1][column(rows, "承办股室")] = "产业科"
+        rows[1][try column(rows, "承办股室")] = "产业科"
         try write(rows, to: "changed.csv", in: c)
         let dump = try c.dump("jxj")
         let r = try c.cli.run(["import", "changed.csv", "--store", "jxj.db"])
@@ -110,8 +113,8 @@ import Testing
         // An item the bureau does not hold (fgw's rd-2025-40) is refused the same way.
         var other = try exported(c, "jxj")
         var row = other[1]
-        row[column(other, "编号")] = "rd-2025-40"
-        row[column(other, "标题")] = "关于中小企业融资的建议"
+        row[try column(other, "编号")] = "rd-2025-40"
+        row[try column(other, "标题")] = "关于中小企业融资的建议"
         other.append(row)
         try write(other, to: "foreign.csv", in: c)
         let f = try c.cli.run(["import", "foreign.csv", "--store", "jxj.db"])

@@ -5,15 +5,21 @@ import BanliStore
 import BanliSync
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import TestSupport
 
-/// A free TCP port on loopback (bound, then released).
+/// A free TCP port on loopback (bound, then released), never one this process handed out before: the kernel may
+/// give a released port again at once, and a hub given the same port twice for its two listeners does not start.
 func freePort() -> Int {
-    let bound = loopbackListener()
-    close(bound.socket)
-    return bound.port
+    while true {
+        let bound = loopbackListener()
+        close(bound.socket)
+        if handedOutPorts.withLock({ $0.insert(bound.port).inserted }) { return bound.port }
+    }
 }
+
+private let handedOutPorts = Mutex<Set<Int>>([])
 
 /// Where a test hub keeps its records: a SQLite file beside the bureaus' (the default), or a database of its own on the
 /// tests' PostgreSQL server, named by hub.toml.
