@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "BanliBench",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliStore", "BanliSync", "TestSupport",
+                "BanliCore", "BanliProtocol", "BanliStore", "BanliSync", "BanliHub", "BanliPages", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

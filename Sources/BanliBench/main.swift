@@ -1,5 +1,7 @@
 // `make bench`: Banli's figures against baselines measured in the same run; writes docs/performance.md.
 import BanliCore
+import BanliHub
+import BanliPages
 import BanliStore
 import BanliSync
 import Foundation
@@ -473,6 +475,19 @@ if only == nil || only == "9" {
     }
     figures.append(Figure(name: "9. Merge workload, two sites × \(records) records × 4 fields, in memory", value: "Banli join \(fmt(banliRate)) states/s",
                           baseline: peer, ratio: ratio, target: "faster than the peer", met: ratio == "—" ? nil : Double(ratio)! > 1))
+}
+
+log("figure 10")
+// 10. The status page at a province's scale: its size and render time, against the same report as /v1/status JSON.
+if only == nil || only == "10" {
+    let report = provinceReport(units: 1000, itemsPerUnit: 100, nowMilliseconds: Int64(HybridLogicalClock.wallMilliseconds()))
+    var page = "", json = ""
+    let tp = percentile((0..<7).map { _ in seconds { page = StatusPage.render(report, language: .zh, refreshSeconds: 10) } }, 0.5)
+    let tj = percentile((0..<7).map { _ in seconds { json = report.canonicalJSON } }, 0.5)
+    figures.append(Figure(name: "10. Status page at a province's scale: 1,000 units, 100,000 items (size; render, median of 7)",
+                          value: "\(page.utf8.count / 1024) KiB; \(fmt(tp * 1000, 1)) ms",
+                          baseline: "/v1/status JSON of the same report: \(json.utf8.count / 1024) KiB; \(fmt(tj * 1000, 1)) ms",
+                          ratio: fmt(tp / tj, 2), target: "page < 200 KB", met: page.utf8.count < 200_000))
 }
 
 // The table, and docs/performance.md.
