@@ -1,4 +1,5 @@
 import BanliCore
+import Foundation
 import Mustache
 
 /// HTML text, for the pages and forms Banli renders itself.
@@ -28,6 +29,13 @@ public enum HTML {
     /// swift-mustache's own HTML escaping compares whole `Character`s, so `"` or `<` followed by a combining
     /// mark or a zero-width joiner would pass unescaped; the templates select this escaping by their first tag.
     /// A template is a constant of the binary, so a parse error is a programming error.
+    /// A value for a URL's path or query: letters, digits and `-._~/` as they are, every other byte as `%XX`.
+    public static func percentEncoded(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
     public static func template(_ text: String) -> MustacheTemplate {
         _ = registered
         do {

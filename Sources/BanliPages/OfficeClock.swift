@@ -13,10 +13,12 @@ public struct OfficeClock: Sendable, Hashable {
     }
 
     /// `2025-05-20 14:03`, in the office's time zone.
-    public func local(_ ms: Int64) -> String {
+    public func local(_ ms: Int64) -> String { Self.local(ms, utcOffsetSeconds: utcOffsetSeconds) }
+
+    /// `2025-05-20 14:03` for Unix milliseconds at a UTC offset (Beijing's by default).
+    public static func local(_ ms: Int64, utcOffsetSeconds: Int = 8 * 3600) -> String {
         let seconds = ms / 1000 + Int64(utcOffsetSeconds)
-        let day = Int64(ISODate(daysSinceEpoch: Int(seconds.floorDivided(by: 86_400))).daysSinceEpoch)
-        let inDay = seconds - day * 86_400
+        let day = seconds.floorDivided(by: 86_400), inDay = seconds - day * 86_400
         let hh = inDay / 3600, mm = inDay % 3600 / 60
         return "\(ISODate(daysSinceEpoch: Int(day))) " + (hh < 10 ? "0" : "") + "\(hh):" + (mm < 10 ? "0" : "") + "\(mm)"
     }

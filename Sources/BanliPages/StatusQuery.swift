@@ -43,26 +43,8 @@ public struct StatusQuery: Sendable, Hashable {
         if q.attentionPage != 1 { parts.append(("apage", String(q.attentionPage))) }
         if let u = q.unit { parts.append(("unit", u)) }
         if language == "en" { parts.append(("lang", "en")) }
-        return "?" + parts.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+        return "?" + parts.map { "\($0.0)=\(HTML.percentEncoded($0.1))" }.joined(separator: "&")
     }
-
-    static func percentEncoded(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }
 
 /// Unit codes in the order people count them: `u2` before `u10`, `u10` before `u100`.

@@ -1,6 +1,7 @@
 import Foundation
 import BanliAccounts
 import BanliCore
+import BanliPages
 import Hummingbird
 
 /// Headers every answer carries: no framing, no sniffing, scripts and styles only from the workbench itself,
@@ -67,9 +68,5 @@ struct SessionMiddleware: RouterMiddleware {
         return origin[schemeEnd.upperBound...] == host[...]
     }
 
-    static func percentEncoded(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~/")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/"
-    }
+    static func percentEncoded(_ s: String) -> String { HTML.percentEncoded(s) }
 }

@@ -82,7 +82,6 @@ enum WebPages {
     /// Milliseconds since the epoch as Beijing time, `2025-05-20 14:03`.
     static func time(_ ms: Int64?) -> String {
         guard let ms, ms >= 0 else { return "—" }
-        let seconds = (ms / 1000 + 8 * 3600) % 86_400
-        return "\(ISODate(unixMilliseconds: UInt64(ms), utcOffsetHours: 8)) " + String(format: "%02d:%02d", seconds / 3600, seconds % 3600 / 60)
+        return OfficeClock.local(ms)
     }
 }
