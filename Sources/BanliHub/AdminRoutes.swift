@@ -26,7 +26,7 @@ struct AdminRoutes: Sendable {
             try await authorize(request)
             let lang = request.uri.queryParameters["lang"].map(String.init) == "en" ? StatusPage.Language.en : .zh
             let query = StatusQuery { request.uri.queryParameters[Substring($0)].map(String.init) }
-            let html = StatusPage.render(try await report(), language: lang, refreshSeconds: 10, query: query,
+            let html = StatusPage.render(metrics.withTrends(try await report()), language: lang, refreshSeconds: 10, query: query,
                                          utcOffsetSeconds: settings.timeZone.secondsFromGMT(for: Date()))
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
         }
@@ -91,7 +91,7 @@ extension HubStatusReport {
             let stale = r?.lastContactAt.map { Double(Int64(nowMilliseconds) - $0) / 1000 > staleAfterSeconds } ?? true
             return Unit(
                 site: site, name: names[site] ?? "", lastSyncAt: r?.lastContactAt, lastSuccessAt: r?.lastSuccessAt,
-                lastError: r?.lastError ?? r?.clockOffsetMs.flatMap(clockProblem), stale: stale,
+                lastError: r?.lastError.map(UnitFailure.init(stored:)) ?? r?.clockOffsetMs.flatMap(UnitFailure.clock(offsetMilliseconds:)), stale: stale,
                 backlog: r?.backlog ?? 0, rejected: r?.rejected ?? 0, clockOffsetMs: r?.clockOffsetMs, clientVersion: r?.clientVersion,
                 items: workload.items[site] ?? 0, overdue: workload.overdue[site] ?? 0)
         }
@@ -129,18 +129,5 @@ extension HubStatusReport {
                 }
             }
         }
-    }
-
-    /// The failure a unit's clock offset causes, if any: the hub refuses a unit's writes dated more than
-    /// `PushPolicy.unitSkewMilliseconds` ahead, and a bureau refuses states more than 5 minutes ahead of its own clock.
-    static func clockProblem(_ offsetMs: Int64) -> String? {
-        let seconds = offsetMs / 1000
-        if offsetMs > Int64(PushPolicy.unitSkewMilliseconds) {
-            return "The unit's clock is \(seconds) s ahead of the hub's; its writes are refused until that machine's clock is fixed (NTP)."
-        }
-        if offsetMs < -Int64(HybridLogicalClock.maximumSkewMilliseconds - PushPolicy.unitSkewMilliseconds) {
-            return "The unit's clock is \(-seconds) s behind the hub's; it may refuse the hub's states until that machine's clock is fixed (NTP)."
-        }
-        return nil
     }
 }

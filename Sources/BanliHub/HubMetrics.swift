@@ -4,15 +4,32 @@ import BanliOps
 import BanliProtocol
 import Foundation
 import Prometheus
+import Synchronization
 
 /// The hub's Prometheus metrics: request counts and latencies come from Hummingbird's
 /// `MetricsMiddleware` through swift-metrics; sync volumes are counted here; health gauges are
 /// refreshed from the store at each scrape.
 public final class HubMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// Each unit's last day of exchanges with this process, for the status page's chart.
+    let trends = Mutex<[String: SyncTrend]>([:])
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+    }
+
+    /// Adds one answered exchange to the unit's trend.
+    func trend(unit: String, atMilliseconds at: UInt64, latencyMilliseconds: Int, backlog: Int) {
+        trends.withLock { $0[unit, default: SyncTrend()].record(atMilliseconds: Int64(at), latencyMilliseconds: latencyMilliseconds, backlog: backlog) }
+    }
+
+    /// `report` with each unit's trend as this process saw it.
+    func withTrends(_ report: HubStatusReport) -> HubStatusReport {
+        let now = Int64(report.hub.timeMilliseconds)
+        let known = trends.withLock { $0 }
+        var out = report
+        for i in out.units.indices { out.units[i].trend = known[out.units[i].site]?.lastDay(nowMilliseconds: now) ?? [] }
+        return out
     }
 
     private func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {

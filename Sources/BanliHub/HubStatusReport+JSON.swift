@@ -43,7 +43,8 @@ extension HubStatusReport.Unit {
         typealias R = HubStatusReport
         return .object([
             "site": .string(site), "name": .string(name), "lastSyncAt": R.time(lastSyncAt), "lastSuccessAt": R.time(lastSuccessAt),
-            "lastError": R.text(lastError), "stale": .bool(stale), "backlog": .int(Int64(backlog)), "rejected": .int(Int64(rejected)),
+            "lastError": R.text(lastError?.english), "reason": R.text(lastError?.chinese),
+            "stale": .bool(stale), "backlog": .int(Int64(backlog)), "rejected": .int(Int64(rejected)),
             "clockOffsetMs": clockOffsetMs.map(JSONValue.int) ?? .null, "clientVersion": R.text(clientVersion),
             "items": .int(Int64(items)), "overdue": .int(Int64(overdue)),
         ])

@@ -36,9 +36,9 @@ struct SyncRoutes: Sendable {
     }
 
     /// Records a failed exchange of an authenticated unit, for monitoring and for its recovery line.
-    func recordFailure(unit: String, error: String) async {
+    func recordFailure(unit: String, _ failure: UnitFailure) async {
         failures.failed(unit)
-        try? await storage.recordFailure(unit: unit, error: error, nowMilliseconds: HybridLogicalClock.wallMilliseconds())
+        try? await storage.recordFailure(unit: unit, failure: failure, nowMilliseconds: HybridLogicalClock.wallMilliseconds())
     }
 
     /// Refuses a unit over its request rate with 429.
@@ -100,19 +100,20 @@ struct SyncRoutes: Sendable {
     func sync(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let unit = try await authenticate(request)
         try throttle(unit)
+        let started = ContinuousClock.now
         let bytes = try await body(request)
         let envelope: SyncRequestEnvelope
         do {
             envelope = try SyncRequestEnvelope(bytes: bytes)
         } catch let e as BanliError {
-            await recordFailure(unit: unit, error: e.message)
+            await recordFailure(unit: unit, .malformedRequest(detail: e.message))
             metrics.refused(reason: "malformed")
             throw APIError(.badRequest, e.message)
         }
         guard envelope.site == unit else {
-            let message = "This token belongs to unit '\(unit)', but the request is for '\(envelope.site)'; a unit may only sync as itself."
-            await recordFailure(unit: unit, error: message)
-            throw APIError(.forbidden, message)
+            let failure = UnitFailure.wrongSite(tokenSite: unit, claimed: envelope.site)
+            await recordFailure(unit: unit, failure)
+            throw APIError(.forbidden, failure.english)
         }
         let now = HybridLogicalClock.wallMilliseconds()
         let offset = envelope.clientTime.map { Int64(bitPattern: $0) - Int64(bitPattern: now) }
@@ -128,6 +129,9 @@ struct SyncRoutes: Sendable {
             logger.notice("unit '\(unit)' recovered after \(seconds) s of failed exchanges\(count)")
         }
         metrics.exchanged(unit: unit, accepted: exchange.accepted, rejected: exchange.rejected.count, pulled: exchange.changes.count)
+        let took = (ContinuousClock.now - started).components
+        metrics.trend(unit: unit, atMilliseconds: now, latencyMilliseconds: Int(took.seconds * 1000 + took.attoseconds / 1_000_000_000_000_000),
+                      backlog: envelope.backlog)
         if !exchange.rejected.isEmpty {
             context.logger.notice("refused \(exchange.rejected.count) changes from \(unit)", metadata: ["first": "\(exchange.rejected[0].reason)"])
         }

@@ -35,7 +35,7 @@ public protocol HubStorage: Sendable {
     func registeredUnits() async throws -> [String]
 
     /// Records a failed exchange of a known unit (its last contact and error), for monitoring.
-    func recordFailure(unit: String, error: String, nowMilliseconds: UInt64) async throws
+    func recordFailure(unit: String, failure: UnitFailure, nowMilliseconds: UInt64) async throws
     /// Writes the bookkeeping of quiet exchanges (those that pushed nothing) that is still held in memory.
     func flushUnitBook() async throws
     /// Every unit's sync bookkeeping, by site, including quiet exchanges not yet flushed.

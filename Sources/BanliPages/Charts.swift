@@ -139,3 +139,30 @@ public enum Charts {
         return (tenths < 0 ? "-" : "") + (frac == 0 ? "\(whole)" : "\(whole).\(frac)")
     }
 }
+
+extension Charts {
+    /// A unit's last day in a table cell: its largest backlog per half hour as grey bars, the slowest answer as a red
+    /// line (each scaled to its own largest value), with the totals in the title. Empty when it did not sync that day.
+    public static func trend(_ buckets: [SyncTrend.Bucket?], english: Bool) -> String {
+        let seen = buckets.compactMap { $0 }
+        guard !seen.isEmpty else { return "" }
+        let height = 24, slowest = max(1, seen.map(\.slowestMilliseconds).max() ?? 1), most = seen.map(\.backlog).max() ?? 0
+        var bars = "", line = "", drawing = false
+        for (i, b) in buckets.enumerated() {
+            guard let b else { drawing = false; continue }
+            let x = i * 2
+            if b.backlog > 0, most > 0 { bars += "M\(x) \(height)V\(height - max(1, 22 * b.backlog / most))h2V\(height)z" }
+            line += "\(drawing ? "L" : "M")\(x + 1) \(height - 1 - 21 * b.slowestMilliseconds / slowest)"
+            drawing = true
+        }
+        let exchanges = seen.reduce(0) { $0 + $1.exchanges }
+        let title = english
+            ? "Last 24 hours: \(exchanges) exchanges, slowest answer \(slowest) ms, largest backlog \(most)"
+            : "最近24小时：同步 \(exchanges) 次，最慢应答 \(slowest) 毫秒，待推送最多 \(most) 条"
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\" viewBox=\"0 0 \(2 * SyncTrend.bucketCount) \(height)\" width=\"96\" "
+            + "height=\"24\" role=\"img\" data-exchanges=\"\(exchanges)\" data-slowest=\"\(slowest)\" data-backlog=\"\(most)\">"
+            + "<title>\(HTML.escape(title))</title>"
+            + (bars.isEmpty ? "" : "<path d=\"\(bars)\" fill=\"#b8c2d0\"/>")
+            + "<path d=\"\(line)\" fill=\"none\" stroke=\"#a3211c\" stroke-width=\"1\"/></svg>"
+    }
+}

@@ -33,7 +33,7 @@ public struct HubStatusReport: Sendable, Hashable {
         /// Never contacted the hub.
         case neverSynced
         /// The last exchange failed, or the unit's clock is off enough to make exchanges fail.
-        case failing(reason: String)
+        case failing(reason: UnitFailure)
     }
 
     /// One registered unit's sync bookkeeping and workload.
@@ -47,7 +47,7 @@ public struct HubStatusReport: Sendable, Hashable {
         /// Last successful exchange, Unix milliseconds; nil when never.
         public var lastSuccessAt: Int64?
         /// Why the unit is failing: its last exchange's error, or its clock's offset.
-        public var lastError: String?
+        public var lastError: UnitFailure?
         /// Not contacted within its expected interval (or never).
         public var stale: Bool
         /// Field states the unit reported still to push.
@@ -62,9 +62,11 @@ public struct HubStatusReport: Sendable, Hashable {
         public var items: Int
         /// The unit's assignments past their deadline.
         public var overdue: Int
+        /// Its last day of exchanges with this hub process, oldest first (empty when not known).
+        public var trend: [SyncTrend.Bucket?] = []
 
         public init(
-            site: String, name: String, lastSyncAt: Int64?, lastSuccessAt: Int64?, lastError: String?, stale: Bool,
+            site: String, name: String, lastSyncAt: Int64?, lastSuccessAt: Int64?, lastError: UnitFailure?, stale: Bool,
             backlog: Int, rejected: Int, clockOffsetMs: Int64?, clientVersion: String?, items: Int, overdue: Int
         ) {
             self.site = site

@@ -40,7 +40,7 @@ public enum StatusPage {
         struct UnitRow {
             let cls: String, site: String, name: String, state: String
             let lastSyncAt: String, lastSuccessAt: String, backlog: Int, rejected: Int
-            let clockOffsetMs: String, clientVersion: String, items: Int, overdue: Int
+            let clockOffsetMs: String, clientVersion: String, items: Int, overdue: Int, trend: String
         }
         struct Link { let label: String, href: String, cls: String }
         struct AttentionRow { let site: String, name: String, overdue: Int, dueSoon: Int, href: String }
@@ -107,7 +107,7 @@ public enum StatusPage {
             func time(_ ms: Int64?) -> String { ms.map { "\(clock.local($0))（\(clock.ago($0, english: en))）" } ?? "—" }
             units = chosen.dropFirst((page - 1) * size).prefix(size).map { u in
                 let (cls, state) = switch u.state {
-                case .failing(let reason): ("unit failing", t.stateFailing + reason)
+                case .failing(let reason): ("unit failing", t.stateFailing + (en ? reason.english : reason.chinese))
                 case .neverSynced: ("unit stale", t.stateNeverSynced)
                 case .stale: ("unit stale", t.stateStale)
                 case .ok: ("unit ok", t.stateOK)
@@ -115,7 +115,8 @@ public enum StatusPage {
                 return UnitRow(
                     cls: cls, site: u.site, name: u.name, state: state, lastSyncAt: time(u.lastSyncAt), lastSuccessAt: time(u.lastSuccessAt),
                     backlog: u.backlog, rejected: u.rejected, clockOffsetMs: u.clockOffsetMs.map(String.init) ?? "—",
-                    clientVersion: u.clientVersion ?? "—", items: u.items, overdue: u.overdue)
+                    clientVersion: u.clientVersion ?? "—", items: u.items, overdue: u.overdue,
+                    trend: Charts.trend(u.trend, english: en))
             }
             unitsNote = chosen.isEmpty ? "" : t.shown(chosen.count, (page - 1) * size + 1, min(page * size, chosen.count))
             unitPages = pages == 1 ? [] : Self.pager(current: page, pages: pages) { n in query.link({ $0.page = n }, language: langCode) }
@@ -176,7 +177,7 @@ public enum StatusPage {
         let title, heading, hub, refreshBefore, refreshAfter, otherLanguage: String
         let units, failing, stale, items, overdue, conflicts: String
         let unitsHeading, site, name, state, lastContact, lastSuccess: String
-        let backlog, refused, clockOffset, version, itemsColumn, overdueColumn: String
+        let backlog, refused, clockOffset, version, itemsColumn, overdueColumn, trend: String
         let stateOK, stateStale, stateNeverSynced, stateFailing: String
         let attentionHeading, due, overdueMark, none: String
         let conflictsHeading, entity, field, values: String
@@ -192,6 +193,7 @@ public enum StatusPage {
             units: "单位", failing: "同步失败", stale: "失联", items: "建议提案", overdue: "逾期", conflicts: "未解决冲突",
             unitsHeading: "承办单位", site: "代码", name: "单位", state: "状态", lastContact: "最近同步", lastSuccess: "最近成功",
             backlog: "待推送", refused: "被拒写入", clockOffset: "时钟偏差(ms)", version: "版本", itemsColumn: "承办", overdueColumn: "逾期",
+            trend: "最近一天（待推送 / 应答耗时）",
             stateOK: "正常", stateStale: "失联：超过预期同步间隔未联系", stateNeverSynced: "从未同步", stateFailing: "同步失败：",
             attentionHeading: "督办：逾期及7日内到期（按单位）", due: "时限", overdueMark: "逾期", none: "无",
             conflictsHeading: "未解决冲突", entity: "对象", field: "字段", values: "并存的值",
@@ -205,6 +207,7 @@ public enum StatusPage {
             units: "Units", failing: "Failing", stale: "Stale", items: "Items", overdue: "Overdue", conflicts: "Open conflicts",
             unitsHeading: "Units", site: "Site", name: "Name", state: "State", lastContact: "Last contact", lastSuccess: "Last success",
             backlog: "Backlog", refused: "Refused", clockOffset: "Clock offset (ms)", version: "Version", itemsColumn: "Items", overdueColumn: "Overdue",
+            trend: "Last day (backlog / answer time)",
             stateOK: "OK", stateStale: "Stale: no contact within its sync interval", stateNeverSynced: "Never synced", stateFailing: "Failing: ",
             attentionHeading: "To chase: overdue and due within 7 days, by unit", due: "due", overdueMark: "overdue", none: "None",
             conflictsHeading: "Open conflicts", entity: "Entity", field: "Field", values: "Concurrent values",

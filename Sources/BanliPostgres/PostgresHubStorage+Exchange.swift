@@ -66,8 +66,9 @@ extension PostgresHubStorage {
             try await Self.answer(conn, unit: unit, plan: plan, head: seq, pushedSeqs: (seqBefore + 1)...max(seqBefore + 1, seq),
                                   into: &result, logger: logger)
             result.yourLatest = maxCounter
-            try await Self.recordExchange(conn, r, result, maxCounter: maxCounter, rejected: result.rejected.count,
-                                          error: clockRefusal.map { "The hub refuses this unit's writes: \($0)." }, logger: logger)
+            let failure = clockRefusal.map { UnitFailure.writesRefusedForClock(aheadSeconds: r.report.clockOffsetMs.map { $0 / 1000 }, detail: $0) }
+            try await Self.recordExchange(conn, r, result, maxCounter: maxCounter, rejected: result.rejected.count, error: failure?.stored,
+                                          logger: logger)
             return result
         }
     }

@@ -347,8 +347,9 @@ public final class PostgresHubStorage: HubStorage, Sendable {
         }
     }
 
-    public func recordFailure(unit: String, error: String, nowMilliseconds: UInt64) async throws {
+    public func recordFailure(unit: String, failure: UnitFailure, nowMilliseconds: UInt64) async throws {
         let logger = self.logger
+        let error = failure.stored
         let now = Int64(nowMilliseconds)
         try await transaction { conn in
             // Only a newer contact changes the row: another process may have written a later exchange already.

@@ -72,9 +72,9 @@ public struct SQLiteHubStorage: HubStorage {
         return try await store.reading { _ in try store.registeredUnits() }
     }
 
-    public func recordFailure(unit: String, error: String, nowMilliseconds: UInt64) async throws {
+    public func recordFailure(unit: String, failure: UnitFailure, nowMilliseconds: UInt64) async throws {
         let store = self.store
-        try await store.onWriter { try store.recordFailure(unit: unit, error: error, nowMilliseconds: nowMilliseconds) }
+        try await store.onWriter { try store.recordFailure(unit: unit, failure: failure, nowMilliseconds: nowMilliseconds) }
     }
 
     public func flushUnitBook() async throws {

@@ -82,7 +82,8 @@ extension Store {
                 """, arguments: [
                     result.pushMark, exchangeNumber, result.cursor, marks.sentCursor, Int64(bitPattern: maxCounter),
                     Int64(nowMilliseconds), Int64(nowMilliseconds),
-                    clockRefusal.map { "The hub refuses this unit's writes: \($0)." }, report.backlog, result.rejected.count,
+                    clockRefusal.map { UnitFailure.writesRefusedForClock(aheadSeconds: report.clockOffsetMs.map { $0 / 1000 }, detail: $0).stored },
+                    report.backlog, result.rejected.count,
                     report.clockOffsetMs, report.clientVersion, report.storeId, unit,
                 ])
             return result
@@ -259,11 +260,11 @@ extension Store {
     }
 
     /// Hub: records a failed exchange of a known unit, for monitoring.
-    public func recordFailure(unit: String, error: String, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws {
+    public func recordFailure(unit: String, failure: UnitFailure, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws {
         try transaction { db in
             try db.execute(sql: "INSERT OR IGNORE INTO unit_status (site) VALUES (?)", arguments: [unit])
             try db.execute(sql: "UPDATE unit_status SET lastContactAt = ?, lastError = ? WHERE site = ?",
-                           arguments: [Int64(nowMilliseconds), error, unit])
+                           arguments: [Int64(nowMilliseconds), failure.stored, unit])
         }
     }
 

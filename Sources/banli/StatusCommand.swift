@@ -97,7 +97,7 @@ enum HubStatusText {
     static func render(_ report: HubStatusReport) -> String {
         var t = TextTable(header: ["单位", "名称", "最近同步", "状态", "待推送", "被拒", "时钟偏差ms", "承办", "逾期"])
         for u in report.units {
-            let state = u.lastError.map { "失败: \($0)" } ?? (u.stale ? "失联" : "正常")
+            let state = u.lastError.map { "失败: \($0.chinese)" } ?? (u.stale ? "失联" : "正常")
             t.add([
                 u.site, u.name, u.lastSyncAt.map { HubStatusReport.isoTime(milliseconds: $0) } ?? "从未",
                 TextTable.truncate(state, width: 40), String(u.backlog), String(u.rejected),

@@ -108,7 +108,8 @@ final class HubRoutesTests: Sendable {
         }
         #expect(answer.status == .forbidden)
         #expect(error(answer)?.contains("belongs to unit 'mzj'") == true)
-        #expect(try store.unitStatuses()["mzj"]?.lastError?.contains("belongs to unit 'mzj'") == true, "shown as the unit's failure")
+        let recorded = try store.unitStatuses()["mzj"]?.lastError.map(UnitFailure.init(stored:))
+        #expect(recorded == .wrongSite(tokenSite: "mzj", claimed: "jxj"), "shown as the unit's failure")
     }
 
     @Test func aMalformedBodyIsOneSentence() async throws {
@@ -120,7 +121,7 @@ final class HubRoutesTests: Sendable {
         #expect(answer.status == .badRequest)
         let message = try #require(error(answer))
         #expect(message == "The request body must be a JSON object.")
-        #expect(try store.unitStatuses()["jxj"]?.lastError == message)
+        #expect(try store.unitStatuses()["jxj"]?.lastError.map(UnitFailure.init(stored:)) == .malformedRequest(detail: message))
     }
 
     @Test func aBodyOverTheLimitIs413() async throws {

@@ -25,7 +25,7 @@ import TestSupport
             let units = (0..<Int.random(in: 0...3, using: &rng)).map { i in
                 HubStatusReport.Unit(
                     site: "u\(i)", name: strings.next(), lastSyncAt: Bool.random(using: &rng) ? 1_744_560_000_000 : nil, lastSuccessAt: nil,
-                    lastError: Bool.random(using: &rng) ? strings.next() : nil, stale: Bool.random(using: &rng), backlog: i, rejected: i * 2,
+                    lastError: Bool.random(using: &rng) ? .recorded(strings.next()) : nil, stale: Bool.random(using: &rng), backlog: i, rejected: i * 2,
                     clockOffsetMs: -5, clientVersion: strings.next(), items: i, overdue: 0)
             }
             let conflicts = [HubStatusReport.Conflict(
@@ -57,7 +57,8 @@ import TestSupport
             #expect(listed.count == units.count)
             for (w, u) in zip(listed, units) {
                 guard case .object(let o) = w else { continue }
-                #expect(o["name"] == .string(u.name) && o["lastError"] == (u.lastError.map(JSONValue.string) ?? .null))
+                #expect(o["name"] == .string(u.name) && o["lastError"] == (u.lastError.map { .string($0.english) } ?? .null))
+                #expect(o["reason"] == (u.lastError.map { .string($0.chinese) } ?? .null))
             }
         }
     }

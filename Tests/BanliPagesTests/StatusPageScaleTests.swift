@@ -19,9 +19,19 @@ struct StatusPageScaleTests {
         let failing = Set(codes[0..<5]), stale = Set(codes[5..<20]), syncing = Set(codes[20..<40])
         let units = codes.map { site in
             let synced: Int64? = failing.contains(site) || syncing.contains(site) ? now - 60_000 : stale.contains(site) ? now - 86_400_000 : nil
-            return Report.Unit(site: site, name: "第\(site.dropFirst())单位", lastSyncAt: synced, lastSuccessAt: synced,
-                               lastError: failing.contains(site) ? "同步失败原因" : nil, stale: !syncing.contains(site) && !failing.contains(site),
-                               backlog: 0, rejected: 0, clockOffsetMs: nil, clientVersion: nil, items: 100, overdue: 10)
+            var unit = Report.Unit(site: site, name: "第\(site.dropFirst())单位", lastSyncAt: synced, lastSuccessAt: synced,
+                                   lastError: failing.contains(site) ? .clockAhead(seconds: 300) : nil,
+                                   stale: !syncing.contains(site) && !failing.contains(site),
+                                   backlog: 0, rejected: 0, clockOffsetMs: nil, clientVersion: nil, items: 100, overdue: 10)
+            // The units that sync carry a whole day of charted exchanges: the largest rows the page can have.
+            if failing.contains(site) || syncing.contains(site) {
+                var trend = SyncTrend()
+                for k in 0..<Int64(SyncTrend.bucketCount) {
+                    trend.record(atMilliseconds: now - k * SyncTrend.bucketMilliseconds, latencyMilliseconds: 9_000 + Int(k), backlog: 90_000 + Int(k))
+                }
+                unit.trend = trend.lastDay(nowMilliseconds: now)
+            }
+            return unit
         }
         let due = ISODate(year: 2025, month: 3, day: 1)
         var attention: [String: [Report.Chase]] = [:]

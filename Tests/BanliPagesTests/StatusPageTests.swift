@@ -9,7 +9,7 @@ import Testing
 
     /// A report with one unit in each state, chases and a conflict; every text slot comes from `text`.
     static func report(_ text: () -> String) -> Report {
-        func unit(_ site: String, lastSyncAt: Int64?, lastError: String?, stale: Bool) -> Report.Unit {
+        func unit(_ site: String, lastSyncAt: Int64?, lastError: UnitFailure?, stale: Bool) -> Report.Unit {
             Report.Unit(site: site, name: text(), lastSyncAt: lastSyncAt, lastSuccessAt: lastSyncAt, lastError: lastError, stale: stale,
                         backlog: 2, rejected: 1, clockOffsetMs: lastSyncAt.map { _ in -40 }, clientVersion: text(), items: 3, overdue: 1)
         }
@@ -17,7 +17,7 @@ import Testing
             unit(text(), lastSyncAt: 1_740_816_000_000, lastError: nil, stale: false),
             unit(text(), lastSyncAt: 1_740_816_000_000, lastError: nil, stale: true),
             unit(text(), lastSyncAt: nil, lastError: nil, stale: true),
-            unit(text(), lastSyncAt: 1_740_816_000_000, lastError: text(), stale: false),
+            unit(text(), lastSyncAt: 1_740_816_000_000, lastError: .recorded(text()), stale: false),
         ]
         let due = ISODate(year: 2025, month: 3, day: 1)
         func chases() -> [Report.Chase] {
@@ -44,7 +44,7 @@ import Testing
     @Test func unitRowsCarryTheirStateClassAndSiteWhatIsWrongFirst() {
         let page = StatusPage.render(Self.report { "x" }, language: .zh, refreshSeconds: 10)
         let report = Self.report { "x" }
-        #expect(report.units.map(\.state) == [.ok, .stale, .neverSynced, .failing(reason: "x")])
+        #expect(report.units.map(\.state) == [.ok, .stale, .neverSynced, .failing(reason: .recorded("x"))])
         let rows = page.split(separator: "\n").filter { $0.hasPrefix("<tr class=\"unit") }
         #expect(rows.count == 4)
         #expect(rows[0].hasPrefix(#"<tr class="unit failing" data-site="x"><td>x</td><td>x</td><td class="state">同步失败：x</td>"#))

@@ -117,7 +117,8 @@ import TestSupport
         #expect(pushed.pushMark == 4)
         // An older request (sent before, answered after) through the other process.
         _ = try await exchange(b.storage, "jxj", cursor: 0, pushMark: 0, pushThrough: 2, exchangeNumber: 3, backlog: 1, at: now + 3_000)
-        try await b.storage.recordFailure(unit: "jxj", error: "The request body must be a JSON object.", nowMilliseconds: now + 4_000)
+        let failure = UnitFailure.malformedRequest(detail: "The request body must be a JSON object.")
+        try await b.storage.recordFailure(unit: "jxj", failure: failure, nowMilliseconds: now + 4_000)
         var row = try #require(try await b.storage.unitStatuses()["jxj"])
         #expect(row.lastContactAt == Int64(now + 5_000))
         #expect(row.lastSuccessAt == Int64(now + 5_000))

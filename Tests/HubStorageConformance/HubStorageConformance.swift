@@ -253,9 +253,10 @@ public enum HubStorageConformance {
         let hub = try await assignedHub(factory, at: now)
         let s = hub.storage
         let first = try await exchange(s, "jxj", clientVersion: "0.2.0", at: now)
-        try await s.recordFailure(unit: "jxj", error: "The request body must be a JSON object.", nowMilliseconds: now + 1_000)
+        let failure = UnitFailure.wrongSite(tokenSite: "jxj", claimed: "fgw")
+        try await s.recordFailure(unit: "jxj", failure: failure, nowMilliseconds: now + 1_000)
         var row = try #require(try await s.unitStatuses()["jxj"])
-        #expect(row.lastError == "The request body must be a JSON object.")
+        #expect(row.lastError.map(UnitFailure.init(stored:)) == failure, "the failure reads back as it was recorded")
         #expect(row.lastContactAt == Int64(now + 1_000))
         #expect(row.lastSuccessAt == Int64(now))
         _ = try await exchange(s, "jxj", cursor: first.cursor, exchangeNumber: 1, backlog: 3, clientVersion: "0.2.1", at: now + 2_000)

@@ -45,6 +45,7 @@ import Testing
         #expect(bySite["jxj"]?["items"] == .int(1) && bySite["jxj"]?["overdue"] == .int(1))
         #expect(bySite["jxj"]?["clientVersion"] == .string(banliVersion))
         #expect(bySite["fgw"]?["lastError"]?.stringValue?.contains("s ahead of the hub's") == true, "\(String(describing: bySite["fgw"]))")
+        #expect(bySite["fgw"]?["reason"]?.stringValue?.contains("该单位电脑的时钟比交办机关服务器快") == true, "the same failure in Chinese")
         #expect(bySite["swj"]?["stale"] == .bool(true) && bySite["swj"]?["lastError"] == .null)
         // Optional chaining: a missing "totals" or key compares unequal and fails.
         let totals: [String: JSONValue]? = if case .object(let t)? = o["totals"] { t } else { nil }
@@ -53,7 +54,7 @@ import Testing
         let hubJSON = try c.cli.run(["hub", "status", "--json", "--store", "hub.db"])
         #expect(hubJSON.status == 3 && hubJSON.stdout.contains(#""site":"swj""#))
         let hubText = try c.cli.run(["hub", "status", "--store", "hub.db"])
-        #expect(hubText.status == 3 && hubText.stdout.contains("失败"))
+        #expect(hubText.status == 3 && hubText.stdout.contains("失败: 该单位电脑的时钟"), "\(hubText.stdout)")
 
         // Metrics: valid exposition text with the per-unit gauges and per-route request histograms.
         let (mcode, metrics) = try get(c, "/metrics")
@@ -84,7 +85,10 @@ import Testing
         #expect(dom.contains(#"<tr class="unit failing" data-site="fgw">"#))
         #expect(dom.contains(#"<tr class="unit stale" data-site="swj">"#))
         #expect(dom.contains(#"<tr class="unit ok" data-site="jxj">"#))
-        #expect(dom.contains("同步失败") && dom.contains("ahead of the hub"))
+        let jxjRow = dom.components(separatedBy: #"<tr class="unit ok" data-site="jxj">"#).last?.components(separatedBy: "</tr>").first ?? ""
+        #expect(jxjRow.contains(#"<td class="trend"><svg"#) && jxjRow.contains("最近24小时：同步"), "jxj's last day is drawn: \(jxjRow)")
+        #expect(dom.contains("同步失败：该单位电脑的时钟比交办机关服务器快") && dom.contains("NTP") && !dom.contains("ahead of the hub"),
+                "the reason in Chinese, and no English sentence")
         // 督办: counts per unit; the unit's list opens from its row.
         #expect(dom.contains(#"<tr data-site="jxj"><td>jxj</td><td>单位jxj</td><td class="num">1</td>"#) && !dom.contains("rd-2025-5"))
         try c.sync("jxj")
@@ -92,7 +96,7 @@ import Testing
         #expect(list.contains("rd-2025-5") && list.contains("逾期"))
         try c.sync("jxj")
         let en = try render(chromium, "http://127.0.0.1:\(c.adminPort)/status?lang=en")
-        #expect(en.contains("Failing") && en.contains("Stale"))
+        #expect(en.contains("Failing") && en.contains("Stale") && en.contains("ahead of the hub"))
     }
 
     func render(_ chromium: String, _ url: String) throws -> String {

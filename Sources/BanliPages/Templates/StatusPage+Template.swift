@@ -1,6 +1,7 @@
 extension StatusPage {
     /// The page's markup. Data goes only through `{{value}}` tags, which escape (`HTML.template`); the labels
-    /// and the row classes come from `StatusPage.Context`. Inline CSS, no script, no external asset.
+    /// and the row classes come from `StatusPage.Context`; `{{{trend}}}` is
+    /// SVG that `Charts.trend` built, escaping its one text. Inline CSS, no script, no external asset.
     static let template = HTML.template(#"""
         <!doctype html>
         <html lang="{{lang}}"><head><meta charset="utf-8">
@@ -36,11 +37,12 @@ extension StatusPage {
         }}{{#isEnglish}}<input type="hidden" name="lang" value="{{searchLang}}">{{/isEnglish}}<button type="submit">{{t.searchButton}}</button></form>
         <table id="units"><thead><tr><th>{{t.site}}</th><th>{{t.name}}</th><th>{{t.state}}</th><th>{{t.lastContact}}</th>{{!
         }}<th>{{t.lastSuccess}}</th><th>{{t.backlog}}</th><th>{{t.refused}}</th><th>{{t.clockOffset}}</th><th>{{t.version}}</th>{{!
-        }}<th>{{t.itemsColumn}}</th><th>{{t.overdueColumn}}</th></tr></thead><tbody>
+        }}<th>{{t.itemsColumn}}</th><th>{{t.overdueColumn}}</th><th>{{t.trend}}</th></tr></thead><tbody>
         {{#units}}
         <tr class="{{cls}}" data-site="{{site}}"><td>{{site}}</td><td>{{name}}</td><td class="state">{{state}}</td>{{!
         }}<td>{{lastSyncAt}}</td><td>{{lastSuccessAt}}</td><td class="num">{{backlog}}</td><td class="num">{{rejected}}</td>{{!
-        }}<td class="num">{{clockOffsetMs}}</td><td>{{clientVersion}}</td><td class="num">{{items}}</td><td class="num">{{overdue}}</td></tr>
+        }}<td class="num">{{clockOffsetMs}}</td><td>{{clientVersion}}</td><td class="num">{{items}}</td><td class="num">{{overdue}}</td>{{!
+        }}<td class="trend">{{{trend}}}</td></tr>
         {{/units}}
         </tbody></table>
         <p class="meta">{{unitsNote}}</p>{{#unitPages}}<a class="page {{cls}}" href="{{href}}">{{label}}</a>{{/unitPages}}
