@@ -153,16 +153,16 @@ extension Store {
 public struct SyncHealth: Sendable {
     public var lastAttemptAt: Int64?
     public var lastSuccessAt: Int64?
-    public var lastError: String?
+    public var lastError: SyncFailure?
     public var clockOffsetMs: Int64?
 }
 
 extension Store {
     /// Records a sync attempt's outcome (a nil error is a success).
-    public func recordSyncResult(error: String?, clockOffsetMs: Int64? = nil, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws {
+    public func recordSyncResult(error: SyncFailure?, clockOffsetMs: Int64? = nil, nowMilliseconds: UInt64 = HybridLogicalClock.wallMilliseconds()) throws {
         try transaction { db in
             let now = String(nowMilliseconds)
-            var pairs: [(String, String?)] = [("health.lastAttemptAt", now), ("health.lastError", error)]
+            var pairs: [(String, String?)] = [("health.lastAttemptAt", now), ("health.lastError", error?.stored)]
             if error == nil { pairs.append(("health.lastSuccessAt", now)) }
             if let clockOffsetMs { pairs.append(("health.clockOffsetMs", String(clockOffsetMs))) }
             for (k, v) in pairs {
@@ -184,7 +184,7 @@ extension Store {
                 switch k {
                 case "health.lastAttemptAt": h.lastAttemptAt = Int64(v)
                 case "health.lastSuccessAt": h.lastSuccessAt = Int64(v)
-                case "health.lastError": h.lastError = v
+                case "health.lastError": h.lastError = SyncFailure(stored: v)
                 case "health.clockOffsetMs": h.clockOffsetMs = Int64(v)
                 default: break
                 }

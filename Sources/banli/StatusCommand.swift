@@ -43,7 +43,8 @@ struct StatusCommand: AsyncParsableCommand {
                 "site": .string(store.info.site), "storeId": .string(store.info.storeId),
                 "hubId": state.hubId.map(JSONValue.string) ?? .null, "cursor": .int(state.cursor),
                 "lastAttemptAt": time(health.lastAttemptAt), "lastSuccessAt": time(health.lastSuccessAt),
-                "lastError": health.lastError.map(JSONValue.string) ?? .null,
+                "lastError": health.lastError.map { .string($0.detail) } ?? .null,
+                "reason": health.lastError.map { .string($0.chinese) } ?? .null,
                 "backlog": .int(Int64(backlog.count)),
                 "oldestUnsyncedAt": backlog.oldestAt.map { .string($0.formatted(.iso8601)) } ?? .null,
                 "rejected": .array(rejected.map {
@@ -79,7 +80,10 @@ struct StatusCommand: AsyncParsableCommand {
         Output.line("Unit \(store.info.site) (\(store.info.name)), store \(store.path)")
         Output.line("  last sync attempt: \(time(health.lastAttemptAt).displayText.isEmpty ? "never" : time(health.lastAttemptAt).displayText)")
         Output.line("  last success:      \(time(health.lastSuccessAt).displayText.isEmpty ? "never" : time(health.lastSuccessAt).displayText)")
-        if let e = health.lastError { Output.line("  last error:        \(e)") }
+        if let e = health.lastError {
+            Output.line("  last error:        \(e.detail)")
+            Output.line("  原因:              \(e.chinese)")
+        }
         if let url = try? store.setting(SyncEngine.hubURLInUseSetting) { Output.line("  hub URL in use:    \(url) (the last that answered)") }
         let oldest = backlog.oldestAt.map { ", the oldest written \(Int(Date().timeIntervalSince($0)))s ago" } ?? ""
         Output.line("  waiting to push:   \(backlog.count) field states" + oldest)

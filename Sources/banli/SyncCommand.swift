@@ -43,7 +43,7 @@ struct SyncCommand: ParsableCommand {
         do {
             report = try setup.engine.syncOnce()
         } catch let e as BanliError {
-            try? setup.store.recordSyncResult(error: e.message)
+            try? setup.store.recordSyncResult(error: SyncFailure(e))
             throw e
         }
         Output.line(prefix + "Synced with \(setup.engine.transport.baseURL): "

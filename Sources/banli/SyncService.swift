@@ -122,8 +122,9 @@ struct SyncService: Service {
             case .failure(let error):
                 if failures == 0 { failingSince = Date() }
                 failures += 1
-                let message = (error as? BanliError)?.message ?? "\(error)"
-                try? engine.store.recordSyncResult(error: message)
+                let failure = SyncFailure(error as? BanliError ?? BanliError(.io, "\(error)"))
+                let message = failure.detail
+                try? engine.store.recordSyncResult(error: failure)
                 let pause = min(backoff.nextDelay(), max(interval, 1) * 5)
                 logger.warning("sync failed; retrying in \(Int(pause.rounded())) s: \(message)")
                 status("sync failing: \(message)")

@@ -48,7 +48,7 @@ struct WebCommand: AsyncParsableCommand {
                 try stores.map { key, store in
                     let h = try store.syncHealth()
                     return SyncSummary(
-                        office: key, lastAttemptAt: h.lastAttemptAt, lastSuccessAt: h.lastSuccessAt, lastError: h.lastError,
+                        office: key, lastAttemptAt: h.lastAttemptAt, lastSuccessAt: h.lastSuccessAt, lastError: h.lastError.map { "\($0.chinese)（错误详情：\($0.detail)）" },
                         backlog: try store.backlog().count,
                         refused: try store.rejectedWrites().prefix(20).map {
                             SyncSummary.RefusedWrite(entity: $0.entity, field: $0.field, reason: $0.reason, atMilliseconds: $0.atMilliseconds)
@@ -73,11 +73,11 @@ struct WebCommand: AsyncParsableCommand {
                         let r = try s.engine.syncOnce()
                         return prefix + "同步完成：上传 \(r.pushed) 项（\(r.rejected.count) 项被拒），收到 \(r.pulled) 项，新冲突 \(r.newConflicts.count) 个。"
                     } catch let e as BanliError {
-                        try? s.store.recordSyncResult(error: e.message)
+                        try? s.store.recordSyncResult(error: SyncFailure(e))
                         throw e
                     }
                 } catch let e as BanliError {
-                    return prefix + "同步失败：\(e.message)"
+                    return prefix + "同步失败：\(SyncFailure(e).chinese)（\(e.message)）"
                 } catch {
                     return prefix + "同步失败：\(error)"
                 }

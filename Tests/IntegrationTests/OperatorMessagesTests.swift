@@ -94,6 +94,7 @@ import Testing
         #expect(try c.cli.run(["sync", "--store", "jxj.db"]).status == 3)
         let failing = try c.cli.run(["status", "--store", "jxj.db"])
         #expect(failing.status == 3 && failing.stdout.contains("last error:        The hub at"), "\(failing)")
+        #expect(failing.stdout.contains("原因:              连不上交办机关的服务器；本单位的修改都已保存"), "and what it means, in Chinese: \(failing)")
         #expect(try c.cli.run(["status", "--json", "--store", "jxj.db"]).status == 3)
         try c.startHub()
         defer { c.stopHub() }
