@@ -48,7 +48,8 @@ struct WebCommand: AsyncParsableCommand {
                 try stores.map { key, store in
                     let h = try store.syncHealth()
                     return SyncSummary(
-                        office: key, lastAttemptAt: h.lastAttemptAt, lastSuccessAt: h.lastSuccessAt, lastError: h.lastError.map { "\($0.chinese)（错误详情：\($0.detail)）" },
+                        office: key, lastAttemptAt: h.lastAttemptAt, lastSuccessAt: h.lastSuccessAt,
+                        lastError: h.lastError.map { "\($0.chinese)（错误详情：\($0.detail)）" },
                         backlog: try store.backlog().count,
                         refused: try store.rejectedWrites().prefix(20).map {
                             SyncSummary.RefusedWrite(entity: $0.entity, field: $0.field, reason: $0.reason, atMilliseconds: $0.atMilliseconds)
