@@ -98,12 +98,13 @@ public enum UnitFailure: Sendable, Hashable {
         String(s.unicodeScalars.map { TerminalText.isUnsafe($0) ? "?" : Character($0) }.prefix(40))
     }
 
-    /// "5 秒", "约 3 分钟", "约 2 小时", "约 4 天".
+    /// " 5 秒", "约 3 分钟", "约 2 小时", "约 4 天".
     static func duration(_ seconds: Int64) -> String {
         let s = Swift.max(0, seconds)
         if s < 120 { return " \(s) 秒" }
-        if s < 7200 { return "约 \(s / 60) 分钟" }
-        if s < 172_800 { return "约 \(s / 3600) 小时" }
-        return "约 \(s / 86400) 天"
+        // Rounded to the nearest: a clock 239 s fast is about 4 minutes fast.
+        if s < 7200 { return "约 \((s + 30) / 60) 分钟" }
+        if s < 172_800 { return "约 \((s + 1800) / 3600) 小时" }
+        return "约 \((s + 43_200) / 86_400) 天"
     }
 }

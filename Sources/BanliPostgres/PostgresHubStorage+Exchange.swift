@@ -48,7 +48,7 @@ extension PostgresHubStorage {
                 let current = try await fields.load(conn, entity: f.entity, spec: f.spec)?.state ?? FieldState()
                 let access = try await f.entity.itemId.asyncMap { try await Self.access(conn, unit: unit, item: $0, logger: logger) } ?? .active
                 if let refusal = policy.refusal(of: f, current: current, access: access) {
-                    result.rejected.append(Rejection(entity: f.entity.description, field: f.field, reason: refusal.reason))
+                    result.rejected.append(Rejection(entity: f.entity.description, field: f.field, reason: refusal.reason, kind: .init(refusal.kind)))
                     if refusal.kind == .clock { clockRefusal = refusal.reason }
                     continue
                 }

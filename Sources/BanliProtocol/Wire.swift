@@ -121,9 +121,9 @@ public struct SyncRequestEnvelope: Sendable {
                 throw bad("Change \(index + 1) is malformed: \(e.message)")
             } catch let e as BanliError {
                 let entity = String((item.entity ?? "").prefix(200)), field = String((item.field ?? "").prefix(100))
-                return .malformed(Rejection(entity: entity, field: field, reason: e.message))
+                return .malformed(Rejection(entity: entity, field: field, reason: e.message, kind: .malformed))
             } catch {
-                return .malformed(Rejection(entity: "", field: "", reason: "malformed field state"))
+                return .malformed(Rejection(entity: "", field: "", reason: "malformed field state", kind: .malformed))
             }
         }
     }
@@ -170,6 +170,7 @@ public struct SyncResponse: Sendable {
             JSONValue.writeString(r.field, to: &out)
             out += ",\"reason\":"
             JSONValue.writeString(r.reason, to: &out)
+            if let kind = r.kind { out += ",\"kind\":\"\(kind.rawValue)\"" }
             out += "}"
         }
         out += "],\"changes\":["
@@ -212,7 +213,7 @@ public struct SyncResponse: Sendable {
             guard case .object(let x) = r, let e = x["entity"]?.stringValue, let f = x["field"]?.stringValue, let reason = x["reason"]?.stringValue else {
                 throw bad("a rejection needs entity, field and reason")
             }
-            return Rejection(entity: e, field: f, reason: reason)
+            return Rejection(entity: e, field: f, reason: reason, kind: x["kind"]?.stringValue.flatMap(Rejection.Kind.init(rawValue:)))
         }
         changes = try rawChanges.map { try ReplicatedField(wire: $0) }
     }

@@ -20,8 +20,31 @@ public struct PushBatch: Sendable {
 public struct RejectedWrite: Sendable, Hashable {
     public var entity: String
     public var field: String
+    /// The hub's sentence.
     public var reason: String
+    /// Its class, for the clerk's Chinese sentence; nil when the hub did not say.
+    public var kind: Rejection.Kind?
     public var atMilliseconds: Int64
+
+    /// The `reason` column: the sentence, or with a known kind `{"kind":…,"reason":…}` (no schema change).
+    static func stored(_ r: Rejection) -> String {
+        guard let kind = r.kind else { return r.reason }
+        return JSONValue.object(["kind": .string(kind.rawValue), "reason": .string(r.reason)]).canonicalJSON
+    }
+
+    init(entity: String, field: String, storedReason text: String, atMilliseconds: Int64) {
+        self.entity = entity
+        self.field = field
+        self.atMilliseconds = atMilliseconds
+        if text.hasPrefix("{\""), case .object(let o)? = try? JSONValue.parse(text), let reason = o["reason"]?.stringValue,
+           let kind = o["kind"]?.stringValue.flatMap(Rejection.Kind.init(rawValue:)) {
+            self.reason = reason
+            self.kind = kind
+        } else {
+            reason = text
+            kind = nil
+        }
+    }
 }
 
 extension Store {
@@ -128,7 +151,7 @@ extension Store {
             }
             for r in rejected {
                 try db.execute(sql: "INSERT OR REPLACE INTO rejected (entity, field, reason, at) VALUES (?, ?, ?, ?)",
-                               arguments: [r.entity, r.field, r.reason, Int64(nowMilliseconds)])
+                               arguments: [r.entity, r.field, RejectedWrite.stored(r), Int64(nowMilliseconds)])
             }
             return outcome
         }
@@ -143,7 +166,7 @@ extension Store {
     public func rejectedWrites() throws -> [RejectedWrite] {
         try reading { db in
             try Row.fetchAll(db, sql: "SELECT * FROM rejected ORDER BY at DESC, entity, field").map {
-                RejectedWrite(entity: $0["entity"], field: $0["field"], reason: $0["reason"], atMilliseconds: $0["at"])
+                RejectedWrite(entity: $0["entity"], field: $0["field"], storedReason: $0["reason"], atMilliseconds: $0["at"])
             }
         }
     }

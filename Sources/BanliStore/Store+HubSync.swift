@@ -53,7 +53,7 @@ extension Store {
                 let current = try batch.load(db, entity: f.entity, spec: f.spec)?.state ?? FieldState()
                 let access = try f.entity.itemId.map { try Store.access(db, unit: unit, item: $0) } ?? .active
                 if let refusal = policy.refusal(of: f, current: current, access: access) {
-                    result.rejected.append(Rejection(entity: f.entity.description, field: f.field, reason: refusal.reason))
+                    result.rejected.append(Rejection(entity: f.entity.description, field: f.field, reason: refusal.reason, kind: .init(refusal.kind)))
                     if refusal.kind == .clock { clockRefusal = refusal.reason }
                     continue
                 }

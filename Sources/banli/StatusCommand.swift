@@ -48,7 +48,8 @@ struct StatusCommand: AsyncParsableCommand {
                 "backlog": .int(Int64(backlog.count)),
                 "oldestUnsyncedAt": backlog.oldestAt.map { .string($0.formatted(.iso8601)) } ?? .null,
                 "rejected": .array(rejected.map {
-                    .object(["entity": .string($0.entity), "field": .string($0.field), "reason": .string($0.reason), "at": time($0.atMilliseconds)])
+                    .object(["entity": .string($0.entity), "field": .string($0.field), "reason": .string($0.reason), "at": time($0.atMilliseconds),
+                              "kind": $0.kind.map { .string($0.rawValue) } ?? .null, "meaning": $0.kind.map { .string($0.chinese) } ?? .null])
                 }),
                 "conflicts": .int(Int64(conflicts.count)),
                 "clockOffsetMs": health.clockOffsetMs.map(JSONValue.int) ?? .null,
@@ -91,7 +92,10 @@ struct StatusCommand: AsyncParsableCommand {
         if let o = health.clockOffsetMs { Output.line("  clock offset:      \(o) ms (hub minus this machine)") }
         if !rejected.isEmpty {
             Output.line("  refused by the hub (the local value is kept):")
-            for r in rejected { Output.line("    \(r.entity) \(r.field): \(r.reason)") }
+            for r in rejected {
+                Output.line("    \(r.entity) \(r.field): \(r.reason)")
+                if let kind = r.kind { Output.line("      \(kind.chinese)") }
+            }
         }
     }
 }

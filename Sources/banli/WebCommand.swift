@@ -51,8 +51,11 @@ struct WebCommand: AsyncParsableCommand {
                         office: key, lastAttemptAt: h.lastAttemptAt, lastSuccessAt: h.lastSuccessAt,
                         lastError: h.lastError.map { "\($0.chinese)（错误详情：\($0.detail)）" },
                         backlog: try store.backlog().count,
-                        refused: try store.rejectedWrites().prefix(20).map {
-                            SyncSummary.RefusedWrite(entity: $0.entity, field: $0.field, reason: $0.reason, atMilliseconds: $0.atMilliseconds)
+                        refused: try store.rejectedWrites().prefix(20).map { w in
+                            // The clerk reads the field's label and what the refusal means; banli status keeps the hub's sentence.
+                            let label = (try? EntityKey(parsing: w.entity)).flatMap { FieldCatalogue.spec($0.kind, w.field)?.label }
+                            return SyncSummary.RefusedWrite(entity: w.entity, field: label ?? w.field, reason: w.kind?.chinese ?? w.reason,
+                                                            atMilliseconds: w.atMilliseconds)
                         })
                 }
             }

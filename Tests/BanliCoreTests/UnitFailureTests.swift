@@ -60,5 +60,6 @@ struct UnitFailureTests {
         #expect(UnitFailure.clock(offsetMilliseconds: -(behind + 60_000)) == .clockBehind(seconds: (behind + 60_000) / 1000))
         #expect(UnitFailure.clockAhead(seconds: 240).chinese.contains("快约 4 分钟"))
         #expect(UnitFailure.clockBehind(seconds: 45).chinese.contains("慢 45 秒"))
+        #expect(UnitFailure.clockAhead(seconds: 239).chinese.contains("快约 4 分钟"), "rounded to the nearest, not down")
     }
 }

@@ -98,7 +98,8 @@ import Testing
         #expect(try c.cli.run(["item", "set", "rd-2025-39", "progress", "再次", "--store", "jxj.db"]).stderr.contains("单位 jxj 已被调整出事项 rd-2025-39"))
         #expect(try c.value("hub", "assignment/rd-2025-39/jxj", "progress") == .string("进展29"))
         let status = try c.cli.ok(["status", "--store", "jxj.db"])
-        #expect(status.contains("reassigned away"))
+        #expect(status.contains("reassigned away") && status.contains("该事项现在不由本单位承办，交办机关未接受这项修改"), "\(status)")
+        #expect(try c.store("jxj").rejectedWrites().first?.kind == .access, "the store keeps the refusal's class")
         #expect(try c.value("jxj", "assignment/rd-2025-39/jxj", "progress") == .string("仍在办理"))
     }
 
