@@ -20,6 +20,8 @@ extension HubStatusReport {
         JSONValue.array(conflicts.map(\.json)).write(to: &out)
         out += ",\"hub\":"
         hub.json.write(to: &out)
+        out += ",\"reminders\":"
+        reminders.json.write(to: &out)
         out += ",\"totals\":"
         totals.json.write(to: &out)
         out += ",\"units\":"
@@ -75,5 +77,12 @@ extension HubStatusReport.Conflict {
             "entity": .string(entity.description), "field": .string(field), "label": .string(label),
             "values": .array(values.map { .object(["site": .string($0.site), "value": $0.value]) }),
         ])
+    }
+}
+
+extension HubStatusReport.Reminders {
+    var json: JSONValue {
+        .object(["sent": .int(Int64(sent)), "failing": .int(Int64(failing)), "lastError": HubStatusReport.text(lastError),
+                 "lastFailureAt": HubStatusReport.time(lastFailureAt)])
     }
 }

@@ -66,6 +66,7 @@ public enum StatusPage {
         let anyConflicts: Bool
         let conflicts: [ConflictRow]
         let conflictsNote: String
+        let remindersClass: String, remindersLine: String, reminderError: String, anyReminderError: Bool
 
         init(_ r: HubStatusReport, language: Language, refreshSeconds: Int, query: StatusQuery, clock: OfficeClock) {
             let t = language == .zh ? Labels.zh : Labels.en
@@ -84,6 +85,12 @@ public enum StatusPage {
             staleClass = r.totals.stale > 0 ? "warn" : ""
             overdueClass = r.totals.overdue > 0 ? "bad" : ""
             conflictsClass = r.totals.conflicts > 0 ? "warn" : ""
+            remindersClass = r.reminders.failing > 0 ? "bad" : ""
+            remindersLine = t.reminders(r.reminders.sent, r.reminders.failing)
+            reminderError = r.reminders.failing == 0 ? "" : r.reminders.lastError.map { e in
+                (r.reminders.lastFailureAt.map { "\(clock.local($0))（\(clock.ago($0, english: en))）" } ?? "") + " " + e
+            } ?? ""
+            anyReminderError = !reminderError.isEmpty
             let langCode = en ? "en" : ""
 
             // The unit table: the state's filter and the search, what is wrong first, codes in natural order, a page at a time.
@@ -182,7 +189,11 @@ public enum StatusPage {
         let attentionHeading, due, overdueMark, none: String
         let conflictsHeading, entity, field, values: String
         let filterAll, searchLabel, searchButton, time, overdueCount, dueSoonCount, listOf: String
+        let remindersHeading, lastFailure: String
         let shownFormat: @Sendable (Int, Int, Int) -> String, moreFormat: @Sendable (Int) -> String
+        let remindersFormat: @Sendable (Int, Int) -> String
+
+        func reminders(_ sent: Int, _ failing: Int) -> String { remindersFormat(sent, failing) }
 
         func shown(_ total: Int, _ from: Int, _ to: Int) -> String { shownFormat(total, from, to) }
         func more(_ n: Int) -> String { moreFormat(n) }
@@ -199,7 +210,9 @@ public enum StatusPage {
             conflictsHeading: "未解决冲突", entity: "对象", field: "字段", values: "并存的值",
             filterAll: "全部", searchLabel: "查找单位（代码或名称）", searchButton: "查找", time: "更新于", overdueCount: "逾期",
             dueSoonCount: "7日内到期", listOf: "督办清单",
-            shownFormat: { "共 \($0) 个，显示第 \($1)–\($2) 个" }, moreFormat: { "另有 \($0) 项未显示" })
+            remindersHeading: "督办提醒", lastFailure: "最近一次失败：",
+            shownFormat: { "共 \($0) 个，显示第 \($1)–\($2) 个" }, moreFormat: { "另有 \($0) 项未显示" },
+            remindersFormat: { "已发送 \($0) 封，发送失败待重试 \($1) 封" })
 
         static let en = Labels(
             title: "Banli sync status", heading: "Banli: suggestions and proposals sync status", hub: "Hub",
@@ -213,6 +226,8 @@ public enum StatusPage {
             conflictsHeading: "Open conflicts", entity: "Entity", field: "Field", values: "Concurrent values",
             filterAll: "All", searchLabel: "Find a unit (code or name)", searchButton: "Find", time: "as of", overdueCount: "Overdue",
             dueSoonCount: "Due within 7 days", listOf: "To chase",
-            shownFormat: { "\($0) units, showing \($1)–\($2)" }, moreFormat: { "\($0) more not shown" })
+            remindersHeading: "Deadline reminders", lastFailure: "Last failure: ",
+            shownFormat: { "\($0) units, showing \($1)–\($2)" }, moreFormat: { "\($0) more not shown" },
+            remindersFormat: { "\($0) sent, \($1) failing (retried)" })
     }
 }

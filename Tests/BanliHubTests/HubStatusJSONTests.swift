@@ -31,10 +31,13 @@ import TestSupport
             let conflicts = [HubStatusReport.Conflict(
                 entity: .assignment(item: "rd-1", site: "u1"), field: "progress", label: "进展",
                 values: [.init(site: "u1", value: .string(strings.next())), .init(site: "hub", value: .int(7))])]
-            let report = HubStatusReport(
+            var report = HubStatusReport(
                 hub: .init(site: "hub", hubId: "h\(round)", timeMilliseconds: 1_744_560_000_000, version: banliVersion), units: units,
                 totals: .init(units: units.count, stale: 0, items: 3, overdue: 1, conflicts: 1, failing: 0), attention: attention, conflicts: conflicts)
 
+            let failing = Int.random(in: 0...3, using: &rng)
+            report.reminders = .init(sent: Int.random(in: 0...99, using: &rng), failing: failing, lastError: failing > 0 ? strings.next() : nil,
+                                     lastFailureAt: failing > 0 ? 1_744_560_000_000 : nil)
             let text = report.canonicalJSON
             let parsed = try JSONValue.parse(text)
             #expect(parsed.canonicalJSON == text, "round \(round): not canonical")
@@ -42,7 +45,10 @@ import TestSupport
                 Issue.record("round \(round): not the report's shape: \(text)")
                 continue
             }
-            #expect(Set(top.keys) == ["attention", "conflicts", "hub", "totals", "units"])
+            #expect(Set(top.keys) == ["attention", "conflicts", "hub", "reminders", "totals", "units"])
+            let reminders: [String: JSONValue]? = if case .object(let r)? = top["reminders"] { r } else { nil }
+            #expect(reminders?["sent"] == .int(Int64(report.reminders.sent)) && reminders?["failing"] == .int(Int64(failing)))
+            #expect(reminders?["lastError"] == (report.reminders.lastError.map(JSONValue.string) ?? .null))
             #expect(Set(chases.keys) == Set(attention.keys))
             for (site, list) in attention {
                 guard case .array(let written)? = chases[site] else { Issue.record("no entries for \(site)"); continue }

@@ -25,13 +25,15 @@ import Testing
              .init(id: text(), title: text(), dueAt: due, overdue: false, stage: .pending, role: nil)]
         }
         // The hub id and the roles are not on the page; every other string is.
-        return Report(
+        var report = Report(
             hub: .init(site: text(), hubId: "hub-store", timeMilliseconds: 1_740_816_000_000, version: text()),
             units: units,
             totals: .init(units: 4, stale: 2, items: 7, overdue: 1, conflicts: 1, failing: 1),
             attention: [units[0].site: chases(), "zz-" + text(): chases()],
             conflicts: [.init(entity: .item(id: text()), field: text(), label: text(),
                               values: [.init(site: text(), value: .string(text())), .init(site: text(), value: .string(text()))])])
+        report.reminders = .init(sent: 12, failing: 2, lastError: text(), lastFailureAt: 1_740_815_940_000)
+        return report
     }
 
     /// The query that opens `site`'s 督办 list.
@@ -80,6 +82,13 @@ import Testing
         #expect(page.components(separatedBy: "<p class=\"empty\">无</p>").count == 3)
         #expect(!page.contains("<table id=\"conflicts\">") && !page.contains("<tr class=\"unit"))
         #expect(page.contains("<span class=\"\">同步失败 0</span>"))
+        #expect(page.contains("<span class=\"\">已发送 0 封，发送失败待重试 0 封</span>") && !page.contains("reminder-error"))
+    }
+
+    @Test func failingRemindersShowWithTheirLastError() {
+        let page = StatusPage.render(Self.report { "x" }, language: .zh, refreshSeconds: 10)
+        #expect(page.contains("<span class=\"bad\">已发送 12 封，发送失败待重试 2 封</span>"))
+        #expect(page.contains("<p class=\"meta reminder-error\">最近一次失败：2025-03-01 15:59（1分钟前） x</p>"), "\(page)")
     }
 
     @Test func hostileTextInEverySlotStaysText() {

@@ -57,6 +57,9 @@ extension StatusPage {
         <div id="detail">{{#detail}}<h3>{{site}} {{name}} {{t.listOf}}</h3><ul>{{#chases}}<li class="{{cls}}">{{id}} {{title}} — {{!
         }}{{t.due}} {{dueAt}}，{{stage}}{{#overdue}} <strong>{{t.overdueMark}}</strong>{{/overdue}}</li>{{/chases}}</ul>{{!
         }}<p class="meta">{{more}}</p>{{/detail}}</div>
+        <h2 id="reminders">{{t.remindersHeading}}</h2>
+        <p class="summary"><span class="{{remindersClass}}">{{remindersLine}}</span></p>{{!
+        }}{{#anyReminderError}}<p class="meta reminder-error">{{t.lastFailure}}{{reminderError}}</p>{{/anyReminderError}}
         <h2>{{t.conflictsHeading}}</h2>
         {{#anyConflicts}}
         <table id="conflicts"><thead><tr><th>{{t.entity}}</th><th>{{t.field}}</th><th>{{t.values}}</th></tr></thead><tbody>{{!
