@@ -34,6 +34,7 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
                              + "\(config.path ?? BanliConfig.hubDefaultPath).")
         }
         var settings = HubSettings(listen: listen, adminListen: admin)
+        settings.publicListen = try config.publicListen.map { try ListenAddress(parsing: $0, option: "public_listen") }
         settings.maxBodyBytes = config.maxBodyBytes
         settings.staleAfterSeconds = config.staleAfterIntervals * config.unitInterval
         settings.timeZone = config.timeZone
