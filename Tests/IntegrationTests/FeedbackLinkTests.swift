@@ -7,11 +7,13 @@ import TestSupport
 /// Issue 18: the deputy rates a reply through a one-time link that the real `banli` binary makes and a real hub serves
 /// on its public listener; the answer reaches the lead unit's store through the ordinary sync, and 不满意 reopens handling.
 @Suite(.serialized) struct FeedbackLinkTests {
-    @Test func aDeputysOnlineAnswerReachesTheLeadUnitAndNotSatisfiedReopensHandling() throws {
+    @Test(arguments: HubBackend.allCases)
+    func aDeputysOnlineAnswerReachesTheLeadUnitAndNotSatisfiedReopensHandling(_ backend: HubBackend) throws {
         let publicPort = freePort()
-        let c = try Cluster(units: ["jxj"], names: ["jxj": "市经信局"], hubConfig: "public_listen = \"127.0.0.1:\(publicPort)\"\n")
+        let c = try Cluster(units: ["jxj"], names: ["jxj": "市经信局"], hubConfig: "public_listen = \"127.0.0.1:\(publicPort)\"\n", backend: backend)
         let cli = c.cli
-        let hub = ["--config", "hub.toml"] + c.atHub, jxj = ["--store", "jxj.db"]
+        // hub.toml names the public listener (and, on PostgreSQL, the database).
+        let hub = (backend == .sqlite ? ["--config", "hub.toml"] : []) + c.atHub, jxj = ["--store", "jxj.db"]
         try cli.ok(["item", "new", "rd-2025-39", "--kind", "suggestion", "--number", "39", "--year", "2025", "--title", "关于增设公交线路的建议"] + hub)
         try cli.ok(["item", "assign", "rd-2025-39", "jxj", "--role", "lead"] + hub)
         // No reply yet: no link, and one Chinese sentence says why.
