@@ -51,8 +51,12 @@ public enum Digest {
 
     /// Random bytes as unpadded base64url (RFC 4648 §5): short enough for a link a phone opens, safe in a URL path.
     public static func randomBase64URL(bytes: Int) -> String {
+        base64URL(randomBytes(bytes))
+    }
+
+    /// Bytes as unpadded base64url (RFC 4648 §5).
+    public static func base64URL(_ b: [UInt8]) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        let b = randomBytes(bytes)
         var out: [UInt8] = []
         var i = 0
         while i < b.count {
