@@ -42,7 +42,7 @@ let package = Package(
         ),
         .target(name: "BanliSecrets", dependencies: ["BanliCore", "COpenSSL"]),
         .target(name: "BanliAccounts", dependencies: ["BanliCore", "BanliSecrets"]),
-        .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol", "BanliOffice"]),
+        .target(name: "BanliHubStorage", dependencies: ["BanliCore", "BanliProtocol", "BanliOffice", "BanliSecrets"]),
         .target(
             name: "BanliOps",
             dependencies: [

@@ -39,6 +39,8 @@ public enum FieldCatalogue {
     public static let contactMethods = ContactMethod.enumCases
     public static let effects = Effect.enumCases
     public static let evaluations = Evaluation.enumCases
+    public static let feedbackContacts = FeedbackContact.enumCases
+    public static let feedbackSources = FeedbackSource.enumCases
     public static let unitKinds = [EnumCase("office", "交办机关"), EnumCase("bureau", "承办单位")]
 
     /// Every field, in catalogue order.
@@ -103,6 +105,15 @@ public enum FieldCatalogue {
         FieldSpec(.feedback, "evaluation", .enumeration(evaluations), .hub, "办理评价"),
         FieldSpec(.feedback, "public", .bool, .hub, "是否公开"),
         FieldSpec(.feedback, "comment", .text, .hub, "意见"),
+        // Issue 18: the form deployed systems use asks for satisfaction with the handling work and with its result
+        // separately, and how the unit got in touch; `evaluation` stays the single answer every rate counts.
+        FieldSpec(.feedback, "workEvaluation", .enumeration(evaluations), .hub, "对办理工作的评价"),
+        FieldSpec(.feedback, "resultEvaluation", .enumeration(evaluations), .hub, "对办理结果的评价"),
+        FieldSpec(.feedback, "contactMethod", .enumeration(feedbackContacts), .hub, "沟通方式"),
+        // Who gave the answer and how: the deputy through the one-time link (online, with the time to the second),
+        // or the office typing a paper form.
+        FieldSpec(.feedback, "source", .enumeration(feedbackSources), .hub, "意见来源"),
+        FieldSpec(.feedback, "answeredAt", .string, .hub, "网上填写时间"),
     ]
 
     private static let index: [EntityKind: [String: FieldSpec]] = {
@@ -236,6 +247,25 @@ public enum Evaluation: String, CatalogueEnum {
         case .satisfied: "满意"
         case .basic: "基本满意"
         case .unsatisfied: "不满意"
+        }
+    }
+}
+
+/// 沟通方式 as the proposer answers it on the 征询意见表: the unit's contact methods, or none at all.
+public enum FeedbackContact: String, CatalogueEnum {
+    case visit, meeting, phone, letter, forum, other, none
+
+    public var label: String { ContactMethod(rawValue: rawValue)?.label ?? "未联系" }
+}
+
+/// Where a 征询意见 came from: the deputy online through a one-time link, or a paper form the office typed in.
+public enum FeedbackSource: String, CatalogueEnum {
+    case online, paper
+
+    public var label: String {
+        switch self {
+        case .online: "网上征询"
+        case .paper: "纸质"
         }
     }
 }

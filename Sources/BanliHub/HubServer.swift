@@ -31,6 +31,8 @@ public struct HubServer: Sendable {
     struct Routers {
         let sync: Router<BasicRequestContext>
         let admin: Router<BasicRequestContext>
+        /// The deputies' router (the one-time feedback links), served only with `public_listen`.
+        let feedback: Router<FeedbackContext>
         let signal: ChangeSignal
     }
 
@@ -46,12 +48,15 @@ public struct HubServer: Sendable {
         adminRouter.add(middleware: MetricsMiddleware())
         adminRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/status": "GET", "/status": "GET", "/metrics": "GET", "/healthz": "GET, HEAD"]))
         AdminRoutes(storage: storage, settings: settings, metrics: metrics).register(on: adminRouter)
-        return Routers(sync: publicRouter, admin: adminRouter, signal: signal)
+        let feedbackRouter = Router(context: FeedbackContext.self)
+        FeedbackRoutes(storage: storage, settings: settings, metrics: metrics, logger: logger).register(on: feedbackRouter)
+        return Routers(sync: publicRouter, admin: adminRouter, feedback: feedbackRouter, signal: signal)
     }
 
     public func run() async throws {
         // Checked before anything starts, so a busy port is one sentence naming it, not a NIO error.
-        for (key, address) in [("listen", settings.listen), ("admin_listen", settings.adminListen)] {
+        let listeners = [("listen", settings.listen), ("admin_listen", settings.adminListen)] + (settings.publicListen.map { [("public_listen", $0)] } ?? [])
+        for (key, address) in listeners {
             if let problem = address.bindProblem() {
                 let fix = problem.inUse ? "stop it or change \(key) in hub.toml" : "change \(key) in hub.toml"
                 throw BanliError(.config, "Cannot listen on \(address): \(problem.reason); \(fix).")
@@ -68,7 +73,7 @@ public struct HubServer: Sendable {
             let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
             let all = running.withLock { r -> [String] in r.append("\(what) \(address)"); return r }
             logger.info("listening", metadata: ["listener": "\(what)", "address": "\(address)"])
-            if all.count == 2 { notifier.ready(status: "serving " + all.sorted().joined(separator: ", ")) }
+            if all.count == listeners.count { notifier.ready(status: "serving " + all.sorted().joined(separator: ", ")) }
         }
         // Hummingbird logs its own "Server started and listening" at info; ours names the listener, so
         // at the default level the applications log from notice up (requests are logged at debug anyway).
@@ -89,9 +94,16 @@ public struct HubServer: Sendable {
             server: .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port), serverName: "banli-hub-admin"),
             onServerRunning: { started("admin", $0) }, logger: appLogger)
-        let poller = ChangePoller(storage: storage, signal: signal, watchdog: notifier)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: publicApp), .init(service: adminApp)]
+        if let deputies = settings.publicListen {
+            services.append(.init(service: Application(
+                router: routers.feedback, server: .http1(configuration: http1),
+                configuration: .init(address: .hostname(deputies.host, port: deputies.port), serverName: "banli-hub-feedback"),
+                onServerRunning: { started("feedback", $0) }, logger: appLogger)))
+        }
+        services.append(.init(service: ChangePoller(storage: storage, signal: signal, watchdog: notifier)))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: publicApp), .init(service: adminApp), .init(service: poller)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

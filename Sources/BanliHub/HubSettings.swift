@@ -10,6 +10,12 @@ public typealias HubTLS = ServerTLS
 public struct HubSettings: Sendable {
     public var listen: ListenAddress
     public var adminListen: ListenAddress
+    /// The deputies' listener for the one-time feedback links (`public_listen`); nil: not served.
+    public var publicListen: ListenAddress?
+    /// Requests a second one client address may make there on average, and at once: a deputy opens the page and posts
+    /// it, while guessing tokens (hopeless at 256 bits anyway) or hammering the store gets 429.
+    public var publicRatePerSecond = 0.2
+    public var publicRateBurst: Double = 10
     /// Larger bodies get 413.
     public var maxBodyBytes = 8 << 20
     /// A unit with no contact for this many seconds is stale.

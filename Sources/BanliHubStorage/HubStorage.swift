@@ -53,6 +53,19 @@ public protocol HubStorage: Sendable {
     func reduceItems<State: Sendable>(
         into initial: State, _ update: @escaping @Sendable (inout State, HubItemFields) throws -> Void
     ) async throws -> State
+    /// One item's fields (item, assignments, contacts, feedback), sorted by entity and field; empty when unknown.
+    func itemFields(_ id: String) async throws -> [ReplicatedField]
+
+    /// Keeps a new one-time feedback link (only its token's hash).
+    func addFeedbackLink(_ link: FeedbackLink) async throws
+    /// The link whose token hashes to `tokenHash`, used, revoked and expired ones included; nil when there is none.
+    func feedbackLink(tokenHash: String) async throws -> FeedbackLink?
+    /// Revokes every open link of (item, unit) at `nowMilliseconds`; returns how many it revoked.
+    func revokeFeedbackLinks(item: String, unit: String, nowMilliseconds: Int64) async throws -> Int
+    /// Uses the link once: in one transaction, marks it used if it is still usable at `nowMilliseconds` and writes
+    /// `writes` as the office. Returns false, writing nothing, when the link is unknown, used (even by another process
+    /// a moment before), revoked or expired.
+    func useFeedbackLink(tokenHash: String, nowMilliseconds: Int64, writes: [LocalWrite]) async throws -> Bool
 }
 
 /// The parameters of one `POST /v1/sync`, as the hub has read and checked them.

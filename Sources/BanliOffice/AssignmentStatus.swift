@@ -58,7 +58,7 @@ public struct AssignmentStatus: Sendable, Hashable {
             stage = .withdrawn
         } else if item.closedAt != nil {
             stage = .closed
-        } else if let rehandleAt = a.rehandleAt, a.replyAt.map({ $0 < rehandleAt }) ?? true {
+        } else if a.isRehandlePending {
             stage = .rehandling
         } else if feedback?.evaluation != nil && a.hasAnswered {
             stage = .evaluated

@@ -37,6 +37,10 @@ public struct AssignmentView: Sendable, Hashable {
     public var values = FieldValues()
     /// The reply's category was B at some time (read from the history by the store, not a field): for the B类 follow-up.
     public var wasCategoryB = false
+    /// The HLC counters of the visible `replyAt` and `rehandleAt` values: the order they were written in, which dates
+    /// alone cannot tell when a reply and its 重新办理 fall on one day (nil for a view built in memory).
+    public var replyCounter: UInt64?
+    public var rehandleCounter: UInt64?
 
     public init(site: String, values: FieldValues = FieldValues()) {
         self.site = site
@@ -59,6 +63,14 @@ public struct AssignmentView: Sendable, Hashable {
     public var finalCategory: ReplyCategory? { values.value("finalCategory") }
     /// 重新办理日期.
     public var rehandleAt: ISODate? { values.date("rehandleAt") }
+    /// The office sent the reply back (重新办理) and no new reply came after it: an earlier reply date says so, and on
+    /// the same day the write order does (every store's clock passes the counters it has seen, so the order is causal).
+    public var isRehandlePending: Bool {
+        guard let rehandleAt else { return false }
+        guard let replyAt, replyAt >= rehandleAt else { return true }
+        guard replyAt == rehandleAt, let reply = replyCounter, let rehandle = rehandleCounter else { return false }
+        return rehandle > reply
+    }
     /// 签收日期.
     public var acceptedAt: ISODate? { values.date("acceptedAt") }
     /// 申请调整理由.
@@ -120,6 +132,16 @@ public struct FeedbackView: Sendable, Hashable {
     public var isPublic: Bool? { values.bool("public") }
     /// 意见.
     public var comment: String? { values.string("comment") }
+    /// 对办理工作的评价.
+    public var workEvaluation: Evaluation? { values.value("workEvaluation") }
+    /// 对办理结果的评价.
+    public var resultEvaluation: Evaluation? { values.value("resultEvaluation") }
+    /// 沟通方式, as the proposer answered it.
+    public var contactMethod: FeedbackContact? { values.value("contactMethod") }
+    /// 意见来源: online through a one-time link, or a paper form.
+    public var source: FeedbackSource? { values.value("source") }
+    /// When the proposer answered online (ISO 8601 time).
+    public var answeredAt: String? { values.string("answeredAt") }
 }
 
 /// The visible values of one item and everything attached to it, read from its replicated fields.
@@ -146,7 +168,11 @@ public struct ItemView: Sendable, Hashable {
             guard v != .null else { continue }
             switch f.entity {
             case .item: values[f.field] = v
-            case .assignment(_, let s): assignments[s, default: AssignmentView(site: s)].values[f.field] = v
+            case .assignment(_, let s):
+                assignments[s, default: AssignmentView(site: s)].values[f.field] = v
+                let counter = f.visibleIndex(hubSite: hubSite).map { f.state.siblings[$0].counter }
+                if f.field == "replyAt" { assignments[s]?.replyCounter = counter }
+                if f.field == "rehandleAt" { assignments[s]?.rehandleCounter = counter }
             case .contact(_, let s, let n): contacts[s, default: [:]][n, default: ContactView(n: n)].values[f.field] = v
             case .feedback(_, let s): feedback[s, default: FeedbackView()].values[f.field] = v
             case .unit: break

@@ -41,6 +41,10 @@ public struct Statistics: Sendable, Hashable {
     public var satisfaction = Rate(0, 0)
     /// 满意 alone ÷ evaluated.
     public var satisfied = Rate(0, 0)
+    /// 对办理工作满意率: (satisfied + basic) ÷ the forms that rated the handling work apart (issue 18).
+    public var workSatisfaction = Rate(0, 0)
+    /// 对办理结果满意率: (satisfied + basic) ÷ the forms that rated the result apart.
+    public var resultSatisfaction = Rate(0, 0)
     /// Replies in each category (the office's review first), every category present.
     public var categories = Dictionary(uniqueKeysWithValues: ReplyCategory.allCases.map { ($0, 0) })
     /// Open assignments past their deadline.
@@ -72,6 +76,7 @@ public struct Statistics: Sendable, Hashable {
         var s = Statistics(unit: unit, year: year)
         var replied = 0, contacted = 0, faced = 0, evaluated = 0, content = 0, happy = 0
         var answered = 0, answeredOnTime = 0, assigned = 0
+        var work = (content: 0, rated: 0), result = (content: 0, rated: 0)
         for view in views where itemYear(view) == year {
             var counted = false
             var mode: Role?
@@ -100,6 +105,14 @@ public struct Statistics: Sendable, Hashable {
                     if e == .satisfied || e == .basic { content += 1 }
                     if e == .satisfied { happy += 1 }
                 }
+                if let e = view.feedback[site]?.workEvaluation {
+                    work.rated += 1
+                    if e != .unsatisfied { work.content += 1 }
+                }
+                if let e = view.feedback[site]?.resultEvaluation {
+                    result.rated += 1
+                    if e != .unsatisfied { result.content += 1 }
+                }
             }
             if counted {
                 s.items += 1
@@ -114,6 +127,8 @@ public struct Statistics: Sendable, Hashable {
         s.faceToFace = Rate(faced, replied)
         s.satisfaction = Rate(content, evaluated)
         s.satisfied = Rate(happy, evaluated)
+        s.workSatisfaction = Rate(work.content, work.rated)
+        s.resultSatisfaction = Rate(result.content, result.rated)
         return s
     }
 
@@ -155,6 +170,7 @@ public struct Statistics: Sendable, Hashable {
             "itemsByRole": Self.counts(itemsByRole),
             "key": .int(Int64(keyItems)),
             "followUp": .object(["wasB": .int(Int64(followUp.wasB)), "nowA": .int(Int64(followUp.nowA))]),
+            "satisfactionApart": .object(["work": workSatisfaction.json, "result": resultSatisfaction.json]),
         ])
     }
 
@@ -168,6 +184,14 @@ public struct Statistics: Sendable, Hashable {
         [("办复率", "reply", reply), ("按期办复率", "onTime", onTime), ("沟通率", "communication", communication),
          ("面商率", "faceToFace", faceToFace), ("满意率", "satisfaction", satisfaction), ("满意（不含基本满意）", "satisfied", satisfied)]
     }
+
+    /// The satisfaction with the handling work and with its result, counted apart; only forms that asked them apart count.
+    public var apartRates: [(name: String, key: String, rate: Rate)] {
+        [("对办理工作满意率", "work", workSatisfaction), ("对办理结果满意率", "result", resultSatisfaction)]
+    }
+
+    /// The apart rates once any form rated them apart (older years' reports read as before).
+    var apartRatesGiven: [(name: String, key: String, rate: Rate)] { apartRates.filter { $0.rate.den > 0 } }
 
     /// Prose in the style of the offices' yearly reports. `jurisdiction` is the office's level (市, 县, 省): a
     /// report of every unit speaks of 全市, 全县 or 全省 (the hub's settings). Each item is counted once in
@@ -183,7 +207,7 @@ public struct Statistics: Sendable, Hashable {
         }
         out += shares.isEmpty ? "" : "（另有" + shares.joined(separator: "、") + "）"
         out += keyItems > 0 ? "，重点件\(keyItems)件。" : "。"
-        out += namedRates.map { "\($0.name)\($0.rate.percent)（\($0.rate.num)/\($0.rate.den)）" }.joined(separator: "，") + "。"
+        out += (namedRates + apartRatesGiven).map { "\($0.name)\($0.rate.percent)（\($0.rate.num)/\($0.rate.den)）" }.joined(separator: "，") + "。"
         out += "答复类别：" + ReplyCategory.allCases.map { "\($0.rawValue)类\(categories[$0] ?? 0)件" }.joined(separator: "、") + "。"
         if followUp.wasB > 0 { out += "纳入B类\(followUp.wasB)件，其中已转为A类\(followUp.nowA)件。" }
         out += overdue > 0 ? "目前逾期未办复\(overdue)件。" : "无逾期未办复件。"
@@ -195,7 +219,7 @@ public struct Statistics: Sendable, Hashable {
         let text = text(unitName: unitName, jurisdiction: jurisdiction)
         var out = "# \(year)年建议提案办理情况（\(unitName ?? "全\(jurisdiction)")）\n\n\(text)\n\n"
         out += "| 指标 | 比率 | 分子/分母 |\n|---|---|---|\n"
-        for r in namedRates { out += "| \(r.name) | \(r.rate.percent) | \(r.rate.num)/\(r.rate.den) |\n" }
+        for r in namedRates + apartRatesGiven { out += "| \(r.name) | \(r.rate.percent) | \(r.rate.num)/\(r.rate.den) |\n" }
         let letters = ReplyCategory.allCases.map(\.rawValue).joined(separator: " | ")
         let counts = ReplyCategory.allCases.map { "\(categories[$0] ?? 0)" }.joined(separator: " | ")
         out += "\n| 答复类别 | \(letters) |\n|---|---|---|---|---|\n| 件数 | \(counts) |\n"
@@ -209,7 +233,7 @@ public struct Statistics: Sendable, Hashable {
         rows.append(["人大代表建议", "\(byKind[.suggestion] ?? 0)", "", ""])
         rows.append(["政协提案", "\(byKind[.proposal] ?? 0)", "", ""])
         for r in Role.allCases { rows.append([r.label, "\(byRole[r] ?? 0)", "", ""]) }
-        for r in namedRates { rows.append([r.name, "\(r.rate.num)", "\(r.rate.den)", r.rate.percent]) }
+        for r in namedRates + apartRates { rows.append([r.name, "\(r.rate.num)", "\(r.rate.den)", r.rate.percent]) }
         for c in ReplyCategory.allCases { rows.append(["\(c.rawValue)类", "\(categories[c] ?? 0)", "", ""]) }
         rows.append(["重点件", "\(keyItems)", "", ""])
         rows.append(["纳入B类后转为A类", "\(followUp.nowA)", "\(followUp.wasB)", Rate(followUp.nowA, followUp.wasB).percent])

@@ -177,13 +177,21 @@ public enum Workflow {
         return [LocalWrite(.assignment(item: view.id, site: site), field, .string(due.description))]
     }
 
-    /// The proposer's evaluation, as recorded from the 征询意见表.
+    /// The proposer's evaluation, as recorded from the 征询意见表 (paper) or given online through a one-time link.
     public struct Feedback: Sendable {
         public var evaluation: Evaluation
         public var effect: Effect?
         public var isPublic: Bool?
         public var comment: String?
         public var receivedAt: ISODate
+        /// Satisfaction with the handling work and with its result, when the form asks them apart.
+        public var workEvaluation: Evaluation?
+        public var resultEvaluation: Evaluation?
+        /// 沟通方式 as the proposer answered it.
+        public var contactMethod: FeedbackContact?
+        /// online (with `answeredAt`, an ISO 8601 time) or paper; nil leaves the source unrecorded.
+        public var source: FeedbackSource?
+        public var answeredAt: String?
 
         public init(evaluation: Evaluation, effect: Effect?, isPublic: Bool?, comment: String?, receivedAt: ISODate) {
             self.evaluation = evaluation
@@ -192,10 +200,27 @@ public enum Workflow {
             self.comment = comment
             self.receivedAt = receivedAt
         }
+
+        /// The answer a deputy gave online at `answeredAt`: the single `evaluation` every rate counts is the lower of
+        /// the two satisfactions, so 不满意 with either the work or the result sends the reply back (重新办理).
+        public static func online(
+            work: Evaluation, result: Evaluation, effect: Effect, contact: FeedbackContact, isPublic: Bool, comment: String?,
+            answeredAt: String, day: ISODate
+        ) -> Feedback {
+            let order: [Evaluation] = [.unsatisfied, .basic, .satisfied]
+            let lower = order.first { $0 == work || $0 == result } ?? work
+            var f = Feedback(evaluation: lower, effect: effect, isPublic: isPublic, comment: comment, receivedAt: day)
+            f.workEvaluation = work
+            f.resultEvaluation = result
+            f.contactMethod = contact
+            f.source = .online
+            f.answeredAt = answeredAt
+            return f
+        }
     }
 
-    /// 录入征询意见表.
-    public static func feedback(_ view: ItemView, site: String, _ f: Feedback) throws -> [LocalWrite] {
+    /// The reply that a 征询意见 rates (paper or online, through a one-time link): a replying unit's, once it replied.
+    public static func requireReplyToRate(_ view: ItemView, site: String) throws {
         let a = try activeAssignment(view, site: site)
         guard !a.isCooperating else {
             throw WorkflowRefusal.feedbackForCooperating(item: view.id, unit: site)
@@ -203,6 +228,11 @@ public enum Workflow {
         guard a.replyAt != nil else {
             throw WorkflowRefusal.feedbackBeforeReply(item: view.id, unit: site)
         }
+    }
+
+    /// 录入征询意见表.
+    public static func feedback(_ view: ItemView, site: String, _ f: Feedback) throws -> [LocalWrite] {
+        try requireReplyToRate(view, site: site)
         let e = EntityKey.feedback(item: view.id, site: site)
         var writes = [
             LocalWrite(e, "evaluation", .string(f.evaluation.rawValue)), LocalWrite(e, "receivedAt", .string(f.receivedAt.description)),
@@ -210,6 +240,16 @@ public enum Workflow {
         if let x = f.effect { writes.append(LocalWrite(e, "effect", .string(x.rawValue))) }
         if let x = f.isPublic { writes.append(LocalWrite(e, "public", .bool(x))) }
         if let x = f.comment { writes.append(LocalWrite(e, "comment", .string(x))) }
+        // A paper form typed in over an online answer replaces it whole: nothing of the online answer stays marked online.
+        let replacesOnline = f.source == nil && view.feedback[site]?.source == .online
+        let extra: [(String, String?)] = [
+            ("workEvaluation", f.workEvaluation?.rawValue), ("resultEvaluation", f.resultEvaluation?.rawValue),
+            ("contactMethod", f.contactMethod?.rawValue), ("source", (replacesOnline ? .paper : f.source)?.rawValue),
+            ("answeredAt", f.answeredAt),
+        ]
+        for (field, value) in extra {
+            if let value { writes.append(LocalWrite(e, field, .string(value))) } else if replacesOnline { writes.append(LocalWrite(e, field, .null)) }
+        }
         return writes
     }
 

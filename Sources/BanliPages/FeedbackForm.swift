@@ -53,6 +53,11 @@ public enum FeedbackForm {
         public var receivedAt: ISODate?
         /// The office's settings: the level printed in the title and the note.
         public var settings: OfficeSettings
+        /// When the proposer answered online through a one-time link (nil: a paper form, or no answer yet), and the two
+        /// satisfactions that form asks apart.
+        public var answeredOnlineAt: String?
+        public var workEvaluation: Evaluation?
+        public var resultEvaluation: Evaluation?
 
         public init(
             number: String, itemTitle: String, proposers: [String], unitName: String, contactMethods: Set<ContactMethod>,
@@ -80,6 +85,11 @@ public enum FeedbackForm {
                 contactMethods: Set((item.contacts[site] ?? [:]).values.compactMap(\.method)),
                 effect: feedback?.effect, evaluation: feedback?.evaluation, isPublic: feedback?.isPublic, comment: feedback?.comment ?? "",
                 receivedAt: feedback?.receivedAt, settings: settings)
+            if feedback?.source == .online {
+                answeredOnlineAt = feedback?.answeredAt ?? ""
+                workEvaluation = feedback?.workEvaluation
+                resultEvaluation = feedback?.resultEvaluation
+            }
         }
     }
 
@@ -110,6 +120,8 @@ public enum FeedbackForm {
         let publicYes: String, publicNo: String
         let comment: String
         let receivedYear: String, receivedMonth: String, receivedDay: String
+        /// The line saying the answers came online, empty for a paper form.
+        let online: String, isOnline: Bool
 
         init(_ s: Sheet) {
             func box(_ ticked: Bool) -> String { ticked ? "☑" : "☐" }
@@ -131,6 +143,11 @@ public enum FeedbackForm {
             receivedYear = s.receivedAt.map { "\($0.year)" } ?? ""
             receivedMonth = s.receivedAt.map { "\($0.month)" } ?? ""
             receivedDay = s.receivedAt.map { "\($0.day)" } ?? ""
+            isOnline = s.answeredOnlineAt != nil
+            var line = s.answeredOnlineAt.map { "以上意见由建议人或提案人通过网上征询链接填写" + ($0.isEmpty ? "" : "（\($0)）") } ?? ""
+            let apart = [("对办理工作", s.workEvaluation), ("对办理结果", s.resultEvaluation)].compactMap { q, e in e.map { "\(q)\($0.label)" } }
+            if isOnline && !apart.isEmpty { line += "：" + apart.joined(separator: "，") }
+            online = line + (isOnline ? "。" : "")
         }
     }
 }

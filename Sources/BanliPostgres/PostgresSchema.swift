@@ -117,6 +117,21 @@ enum PostgresSchema {
         [
             "ALTER TABLE history ADD COLUMN person text",
         ],
+        // 3 (issue 18): the one-time links through which deputies answer the 征询意见: the token's SHA-256, never the token.
+        [
+            """
+            CREATE TABLE feedback_link (
+                token_hash text PRIMARY KEY,
+                item text NOT NULL,
+                unit text NOT NULL,
+                created_at bigint NOT NULL,   -- unix ms
+                expires_at bigint NOT NULL,
+                used_at bigint,
+                revoked_at bigint
+            )
+            """,
+            "CREATE INDEX feedback_link_item ON feedback_link (item, unit)",
+        ],
     ]
 
     static var latest: Int { migrations.count }

@@ -48,4 +48,23 @@ public enum Digest {
     public static func randomHex(bytes: Int) -> String {
         hex(randomBytes(bytes))
     }
+
+    /// Random bytes as unpadded base64url (RFC 4648 §5): short enough for a link a phone opens, safe in a URL path.
+    public static func randomBase64URL(bytes: Int) -> String {
+        base64URL(randomBytes(bytes))
+    }
+
+    /// Bytes as unpadded base64url (RFC 4648 §5).
+    public static func base64URL(_ b: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < b.count {
+            let n = min(3, b.count - i)
+            let v = (UInt32(b[i]) << 16) | (n > 1 ? UInt32(b[i + 1]) << 8 : 0) | (n > 2 ? UInt32(b[i + 2]) : 0)
+            for k in 0...n { out.append(alphabet[Int((v >> (18 - 6 * UInt32(k))) & 0x3F)]) }
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

@@ -112,4 +112,28 @@ public struct SQLiteHubStorage: HubStorage {
             return state
         }
     }
+
+    public func itemFields(_ id: String) async throws -> [ReplicatedField] {
+        let store = self.store
+        return try await store.reading { _ in try store.fields(ofItem: id) }
+    }
+
+    public func addFeedbackLink(_ link: FeedbackLink) async throws {
+        let store = self.store
+        try await store.onWriter { try store.addFeedbackLink(link) }
+    }
+
+    public func feedbackLink(tokenHash: String) async throws -> FeedbackLink? {
+        let store = self.store
+        return try await store.reading { _ in try store.feedbackLink(tokenHash: tokenHash) }
+    }
+
+    public func revokeFeedbackLinks(item: String, unit: String, nowMilliseconds: Int64) async throws -> Int {
+        let store = self.store
+        return try await store.onWriter { try store.revokeFeedbackLinks(item: item, unit: unit, nowMilliseconds: nowMilliseconds) }
+    }
+
+    public func useFeedbackLink(tokenHash: String, nowMilliseconds: Int64, writes: [LocalWrite]) async throws -> Bool {
+        try await store.useFeedbackLink(tokenHash: tokenHash, nowMilliseconds: nowMilliseconds, writes: writes)
+    }
 }

@@ -203,6 +203,22 @@ enum StoreSchema {
         m.registerMigration("v5") { db in
             try db.execute(sql: "ALTER TABLE history ADD COLUMN person TEXT")
         }
+        // v6 (issue 18): the one-time links through which deputies answer the 征询意见 (hub only). The token's SHA-256,
+        // never the token; a link is used once (`usedAt`), and expires or is revoked.
+        m.registerMigration("v6") { db in
+            try db.execute(sql: """
+                CREATE TABLE feedback_link (
+                    tokenHash TEXT PRIMARY KEY,
+                    item TEXT NOT NULL,
+                    unit TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL,   -- unix ms
+                    expiresAt INTEGER NOT NULL,
+                    usedAt INTEGER,
+                    revokedAt INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX feedback_link_item ON feedback_link(item, unit);
+                """)
+        }
         return m
     }
 

@@ -34,6 +34,14 @@ struct ItemRoutes {
                 try StepForms.writes(step, form: form, view: view, site: site, today: today, deadlines: deadlines)
             }
         }
+        router.post("/items/:office/:id/office/:site/feedback-link") { request, context in
+            _ = try await app.form(request, context)
+            return try await feedbackLink(request, context, revoke: false)
+        }
+        router.post("/items/:office/:id/office/:site/feedback-link/revoke") { request, context in
+            _ = try await app.form(request, context)
+            return try await feedbackLink(request, context, revoke: true)
+        }
         router.post("/items/:office/:id/resolve") { request, context in
             let form = try await app.form(request, context)
             guard app.mayActForUnit(context) || app.mayActAsOffice(context) else { throw WebError(.forbidden, "您的账号只能查看，不能处理冲突。") }
@@ -75,6 +83,32 @@ struct ItemRoutes {
         }
         app.logger.info("web write", metadata: ["user": "\(person ?? "")", "item": "\(id)", "step": "\(done)"])
         return Response.redirect(to: Self.href(office, id) + "?done=" + SessionMiddleware.percentEncoded(done), type: .normal)
+    }
+
+    /// Issue 18: makes a one-time link for the deputy to rate `site`'s reply, shown on the page this once (the store keeps
+    /// only its hash), or revokes the unit's open links.
+    func feedbackLink(_ request: Request, _ context: WebContext, revoke: Bool) async throws -> Response {
+        guard app.mayActAsOffice(context) else { throw WebError(.forbidden, "只有交办机关的工作人员可以做这一步。") }
+        let (office, id) = try target(context)
+        guard let base = app.workspace.feedbackLinkBase, let site = context.parameters.get("site") else {
+            throw WebError(.notFound, "交办机关未开放网上征询意见（hub.toml 未设置 public_listen）。")
+        }
+        let storage = try office.store.hubStorage()
+        let now = Int64(HybridLogicalClock.wallMilliseconds())
+        let person = context.session?.user.name ?? ""
+        if revoke {
+            let n = try await storage.revokeFeedbackLinks(item: id, unit: site, nowMilliseconds: now)
+            app.logger.info("feedback links revoked", metadata: ["user": "\(person)", "item": "\(id)", "unit": "\(site)", "count": "\(n)"])
+            return try await show(request, context, notice: "已作废 \(n) 个未使用的征询意见链接。")
+        }
+        do {
+            guard let view = try await offload({ try office.store.item(id) }) else { throw WebError(.notFound, "没有这个事项。") }
+            let token = try await storage.issueFeedbackLink(view, site: site, days: FeedbackLink.defaultDays, nowMilliseconds: now)
+            app.logger.info("feedback link made", metadata: ["user": "\(person)", "item": "\(id)", "unit": "\(site)"])
+            return try await show(request, context, notice: "征询意见链接（只显示这一次，\(FeedbackLink.defaultDays) 天内有效、仅可使用一次，请发给代表委员）：\(base)/f/\(token)")
+        } catch let refusal as WorkflowRefusal {
+            return try await show(request, context, error: refusal.sentence(.web), status: .unprocessableContent)
+        }
     }
 
     /// The notice after a step: only the workbench's own step names, so a crafted link cannot put words on the page.
@@ -173,7 +207,9 @@ struct ItemRoutes {
         let fields: [Row], itemSteps: [StepForm], conflicts: [ConflictBox], assignments: [Box], timeline: [Moment]
     }
 
-    func show(_ request: Request, _ context: WebContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func show(
+        _ request: Request, _ context: WebContext, error: String? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let (office, id) = try target(context)
         let workspace = app.workspace
         let (view, history, names, units, today) = try await offload {
@@ -213,6 +249,13 @@ struct ItemRoutes {
                              confirm: step == .rehandle ? l.t("确定要求重新办理？", "Send the reply back for re-handling?") : "",
                              inputs: StepForms.inputs(step, view: view, site: site, today: today, due: st?.dueAt, units: units))
                 }
+                // 网上征询: a one-time link for the deputy, once the unit replied (the hub must serve public_listen).
+                if workspace.feedbackLinkBase != nil, (try? Workflow.requireReplyToRate(view, site: site)) != nil {
+                    let action = "\(base)/office/\(SessionMiddleware.percentEncoded(site))/feedback-link"
+                    steps.append(StepForm(id: "feedback-link-\(site)", label: "网上征询意见", action: action, button: "生成征询意见链接", confirm: "", inputs: []))
+                    steps.append(StepForm(id: "feedback-link-revoke-\(site)", label: "作废征询意见链接", action: action + "/revoke", button: "作废未使用的链接",
+                                          confirm: "确定作废该单位未使用的征询意见链接？", inputs: []))
+                }
             }
             let contacts = (view.contacts[site] ?? [:]).sorted { $0.key < $1.key }.map { n, c in
                 Contact(n: n, at: c.at?.description ?? "", method: c.method?.label ?? "", note: c.note ?? "")
@@ -251,6 +294,6 @@ struct ItemRoutes {
             assignments: boxes, timeline: timeline)
         let done = request.uri.queryParameters.get("done").flatMap(Self.doneLabel).map { l.t("已完成：\($0)", "Done: \($0)") }
         return WebPages.page(app, request, context, title: "\(view.id) \(view.title)", current: "/items", body: PageTemplates.item.render(c),
-                             notice: error == nil ? done : nil, error: error, status: status)
+                             notice: error == nil ? notice ?? done : nil, error: error, status: status)
     }
 }

@@ -47,6 +47,9 @@ public struct Workspace: Sendable {
     public var syncNow: (@Sendable () -> [String])?
     /// The sync state per office (a bureau); empty at the hub.
     public var syncState: @Sendable () throws -> [SyncSummary]
+    /// The base of the deputies' one-time feedback links (hub.toml `public_url`, or built from `public_listen`); nil: the
+    /// hub serves no links, and the item page offers none.
+    public var feedbackLinkBase: String?
 
     public init(
         offices: [WebOffice], deadlines: Deadlines, today: @escaping @Sendable () throws -> ISODate,

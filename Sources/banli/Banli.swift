@@ -75,7 +75,7 @@ extension Banli {
         "show", "list", "sync", "daemon", "status", "report", "import", "export", "demo", "serve",
         "rotate-token", "remove-unit", "add-operator", "history", "backup", "reassign", "extend", "feedback",
         "rehandle", "close", "category", "accept", "return", "request-extension", "handler", "contact", "opinion",
-        "reply", "track", "form",
+        "reply", "track", "form", "feedback-link",
         "set-unit", "migrate", "web",
         "user", "add", "passwd", "disable", "enable",
     ]

@@ -38,6 +38,10 @@ struct BanliConfig {
     // Hub
     var listen: String?
     var adminListen: String?
+    /// `public_listen`: the deputies' listener, serving only the one-time feedback links (`/f/{token}`); nil: not served.
+    var publicListen: String?
+    /// `public_url`: the links' base as deputies reach it (through a proxy); nil: built from `public_listen`.
+    var publicURL: String?
     var maxBodyBytes = 8 << 20
     var keyFile: String?
     /// The hub database's password file (a PostgreSQL store; its first line).
@@ -79,7 +83,7 @@ struct BanliConfig {
             "batch_limit": .integer, "log_level": .string, "metrics_listen": .string, "listen": .string,
             "admin_listen": .string, "max_body_bytes": .integer, "key_file": .string, "password_file": .string,
             "stale_after_intervals": .number, "unit_interval": .number, "rate_limit": .number, "rate_burst": .number,
-            "allow_plain_http": .bool, "time_zone": .string,
+            "allow_plain_http": .bool, "time_zone": .string, "public_listen": .string, "public_url": .string,
         ],
         "tls": ["ca_file": .string, "client_cert": .string, "client_key": .string, "cert_file": .string, "key_file": .string, "client_ca_file": .string],
         "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
@@ -192,6 +196,11 @@ struct BanliConfig {
         c.metricsListen = try listenAddress("metrics_listen")
         c.listen = try listenAddress("listen")
         c.adminListen = try listenAddress("admin_listen")
+        c.publicListen = try listenAddress("public_listen")
+        c.publicURL = try string("public_url")
+        if let u = c.publicURL, !(u.hasPrefix("https://") || u.hasPrefix("http://")) || u.dropFirst(8).isEmpty {
+            throw BanliError(.config, "\(where_("", "public_url")): '\(u)' is not an http(s) URL (for example https://yijian.example.gov.cn).")
+        }
         c.maxBodyBytes = try integer("max_body_bytes", 1024...(1 << 30)) ?? c.maxBodyBytes
         c.keyFile = try string("key_file")
         c.passwordFile = try string("password_file")
@@ -287,5 +296,22 @@ struct BanliConfig {
             }
         }
         return 1
+    }
+}
+
+extension BanliConfig {
+    /// The base of the one-time feedback links as deputies open them: `public_url`, else built from `public_listen`.
+    func feedbackLinkBase() throws -> String {
+        if let u = publicURL { return u.hasSuffix("/") ? String(u.dropLast()) : u }
+        let file = path ?? Self.hubDefaultPath
+        guard let listen = publicListen, let address = try? ListenAddress(parsing: listen, option: "public_listen") else {
+            throw BanliError(.config, "\(file) sets neither public_url nor public_listen, so there is no address for the link; "
+                             + "set public_url (or public_listen) in hub.toml and pass it with --config.")
+        }
+        guard !["0.0.0.0", "::", ""].contains(address.host) else {
+            throw BanliError(.config, "public_listen = \"\(listen)\" in \(file) listens on every address, which is no address to send; "
+                             + "set public_url to the address deputies open (for example https://yijian.example.gov.cn).")
+        }
+        return "http://\(address)"
     }
 }

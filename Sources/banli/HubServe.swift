@@ -34,6 +34,12 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
                              + "\(config.path ?? BanliConfig.hubDefaultPath).")
         }
         var settings = HubSettings(listen: listen, adminListen: admin)
+        settings.publicListen = try config.publicListen.map { try ListenAddress(parsing: $0, option: "public_listen") }
+        if let deputies = settings.publicListen, !deputies.isLoopback, !config.allowPlainHTTP {
+            throw BanliError(.config, "The deputies' listener would serve one-time links on \(deputies) in plain HTTP, so their tokens would cross the "
+                             + "network in clear text; set public_listen to 127.0.0.1 behind the office's HTTPS proxy, or set allow_plain_http = true in "
+                             + "\(config.path ?? BanliConfig.hubDefaultPath).")
+        }
         settings.maxBodyBytes = config.maxBodyBytes
         settings.staleAfterSeconds = config.staleAfterIntervals * config.unitInterval
         settings.timeZone = config.timeZone

@@ -11,7 +11,7 @@ struct ItemCommand: ParsableCommand {
         commandName: "item", abstract: "Create, assign, edit and read suggestions and proposals.",
         subcommands: [
             ItemNew.self, ItemAssign.self, ItemSet.self, ItemShow.self, ItemList.self,
-            ItemCorrect.self, ItemReassign.self, ItemExtend.self, ItemFeedback.self, ItemRehandle.self, ItemClose.self, ItemReopen.self,
+            ItemCorrect.self, ItemReassign.self, ItemExtend.self, ItemFeedback.self, ItemFeedbackLink.self, ItemRehandle.self, ItemClose.self, ItemReopen.self,
             ItemCategory.self,
             ItemAccept.self, ItemReturn.self, ItemRequestExtension.self, ItemHandler.self, ItemContact.self,
             ItemOpinion.self, ItemReply.self, ItemTrack.self, ItemForm.self,

@@ -41,6 +41,7 @@ struct WebCommand: AsyncParsableCommand {
         let global = self.global
         let today: @Sendable () throws -> ISODate = { try global.today() }
         var workspace = Workspace(offices: offices, deadlines: config.deadlines, today: today)
+        if isHub, config.publicURL != nil || config.publicListen != nil { workspace.feedbackLinkBase = try config.feedbackLinkBase() }
         if !isHub {
             let stores = try set.offices.map { ($0.key, try $0.bureauStore()) }
             workspace.syncNow = { Self.syncNow(global: global, logger: logger) }

@@ -355,3 +355,36 @@ struct ItemForm: ParsableCommand {
         Output.line(FeedbackForm.html(item: w.view, site: site, unitName: try UnitNames(store: w.store)[site], settings: try w.settings()))
     }
 }
+
+/// `banli item feedback-link`: the office makes a one-time link through which the deputy or member rates one unit's
+/// reply online (issue 18), or revokes the unit's open links.
+struct ItemFeedbackLink: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feedback-link", abstract: "网上征询意见 (hub): print a one-time link for the proposer to rate a unit's reply, or --revoke it.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Item id.") var id: String
+    @Option(help: "The replying (lead, sole or split) unit.") var unit: String
+    @Option(help: "Days the link stays open (1-\(FeedbackLink.maxDays), default \(FeedbackLink.defaultDays)).") var days: Int?
+    @Flag(help: "Revoke the unit's open links on the item instead.") var revoke = false
+
+    func run() async throws {
+        let w = try WorkflowContext(global: global, id: id)
+        let site = try w.officeSite(unit)
+        let storage = try w.store.hubStorage()
+        let now = Int64(HybridLogicalClock.wallMilliseconds())
+        if revoke {
+            let n = try await storage.revokeFeedbackLinks(item: w.view.id, unit: site, nowMilliseconds: now)
+            Output.line(n == 0 ? "单位 \(site) 在事项 \(w.view.id) 上没有未使用的征询意见链接。" : "已作废单位 \(site) 在事项 \(w.view.id) 上的 \(n) 个征询意见链接。")
+            return
+        }
+        let config = try global.loadConfig()
+        let base = try config.feedbackLinkBase()
+        let days = self.days ?? FeedbackLink.defaultDays
+        let token = try await storage.issueFeedbackLink(w.view, site: site, days: days, nowMilliseconds: now)
+        let expires = now + Int64(days) * 86_400_000
+        // Printed once: the store keeps only the token's hash.
+        Output.line("\(base)/f/\(token)")
+        let lastDay = ISODate(unixMilliseconds: UInt64(expires), utcOffsetHours: config.timeZone.secondsFromGMT() / 3600)
+        Output.line("有效期至 \(lastDay)，仅可使用一次；此链接只显示这一次。")
+    }
+}

@@ -205,6 +205,17 @@ struct PushPolicyTests {
         #expect(policy().rejection(of: erase, current: state("t", "hub", 9), access: .active)?.contains("may not change") == true)
     }
 
+    /// Issue 18: the deputy's own answer (both satisfactions, 沟通方式, its source and time) is the office's: the lead
+    /// unit it rates can never write it, not even on its own feedback row.
+    @Test func aUnitCannotWriteTheDeputysOnlineAnswer() {
+        for name in ["workEvaluation", "resultEvaluation", "contactMethod", "source", "answeredAt", "evaluation"] {
+            let spec = FieldCatalogue.spec(.feedback, name)!
+            #expect(spec.author == .hub, "\(name)")
+            let f = ReplicatedField(entity: .feedback(item: "a", site: "jxj"), spec: spec, state: state("online", "jxj", 5))
+            #expect(policy().refusal(of: f, current: FieldState(), access: .active)?.kind == .permission, "\(name)")
+        }
+    }
+
     @Test func futureClocksAreRefused() {
         let future = HybridLogicalClock.pack(milliseconds: 1_000_000 + 300_001)
         let f = ReplicatedField(entity: .assignment(item: "a", site: "jxj"), spec: reply, state: state("x", "jxj", future))

@@ -10,15 +10,17 @@ import Testing
     static let jxj = EntityKey.assignment(item: id, site: "jxj")
     static let fgw = EntityKey.assignment(item: id, site: "fgw")
 
-    /// rd-2025-1, assigned on 2025-03-20 to jxj (lead) and fgw (cooperating), plus `more`.
+    /// rd-2025-1, assigned on 2025-03-20 to jxj (lead) and fgw (cooperating).
+    static let base: [(EntityKey, String, JSONValue)] = [
+        (Self.item, "kind", .string("suggestion")), (Self.item, "assignedAt", .string("2025-03-20")),
+        (Self.jxj, "role", .string("lead")), (Self.jxj, "active", .bool(true)),
+        (Self.fgw, "role", .string("cooperating")), (Self.fgw, "active", .bool(true)),
+    ]
+
+    /// The status of `site` on rd-2025-1 with `more` written after `base`.
     func status(_ site: String, _ more: [(EntityKey, String, JSONValue)] = [], today: String = "2025-05-01",
                 deadlines: Deadlines = Deadlines()) throws -> AssignmentStatus? {
-        let base: [(EntityKey, String, JSONValue)] = [
-            (Self.item, "kind", .string("suggestion")), (Self.item, "assignedAt", .string("2025-03-20")),
-            (Self.jxj, "role", .string("lead")), (Self.jxj, "active", .bool(true)),
-            (Self.fgw, "role", .string("cooperating")), (Self.fgw, "active", .bool(true)),
-        ]
-        return try OfficeSample.view(Self.id, base + more).status(site: site, today: ISODate(today)!, deadlines: deadlines)
+        try OfficeSample.view(Self.id, Self.base + more).status(site: site, today: ISODate(today)!, deadlines: deadlines)
     }
 
     @Test func aReplyingUnitGoesThroughEachStage() throws {
@@ -36,6 +38,24 @@ import Testing
         let answeredAgain = rehandled + [(Self.jxj, "replyAt", .string("2025-06-15"))]
         #expect(try status("jxj", answeredAgain)?.stage == .evaluated)
         #expect(try status("jxj", answeredAgain + [(Self.item, "closedAt", .string("2025-07-01"))])?.stage == .closed)
+    }
+
+    /// Issue 18: a deputy who answers online the day the reply came can send it back the same day; the write order,
+    /// not the dates, tells that the 重新办理 came after the reply (and the new reply after the 重新办理).
+    @Test func aSameDayRehandleIsSeenAndSoIsASameDayNewReply() throws {
+        let replied: [(EntityKey, String, JSONValue)] = [
+            (Self.jxj, "acceptedAt", .string("2025-03-25")), (Self.jxj, "replyAt", .string("2025-05-10")),
+            (.feedback(item: Self.id, site: "jxj"), "evaluation", .string("unsatisfied")),
+        ]
+        let rehandled = replied + [(Self.jxj, "rehandleAt", .string("2025-05-10"))]
+        #expect(try status("jxj", rehandled)?.stage == .rehandling)
+        // 办结 is refused while the unit re-handles (the cooperating unit has given its opinion).
+        let view = try OfficeSample.view(Self.id, Self.base + rehandled + [(Self.fgw, "opinion", .string("同意"))])
+        let day = ISODate("2025-05-10")!
+        #expect(throws: WorkflowRefusal.closeBeforeReply(item: Self.id, unit: "jxj", stage: .rehandling)) {
+            try Workflow.close(view, at: day, today: day, deadlines: Deadlines())
+        }
+        #expect(try status("jxj", rehandled + [(Self.jxj, "replyAt", .string("2025-05-10"))])?.stage == .evaluated)
     }
 
     @Test func aCooperatingUnitIsDoneOnceItGivesItsOpinion() throws {

@@ -33,6 +33,27 @@ import Testing
         #expect(s.overdue == 2)
     }
 
+    /// Issue 18: satisfaction with the handling work and with the result are counted apart, over the forms that asked
+    /// them apart, while 满意率 keeps counting the single evaluation exactly as before.
+    @Test func workAndResultSatisfactionAreCountedApart() throws {
+        func apart(_ id: String, work: String, result: String) -> [(EntityKey, String, JSONValue)] {
+            let f = EntityKey.feedback(item: id, site: "jxj")
+            return [(f, "workEvaluation", .string(work)), (f, "resultEvaluation", .string(result))]
+        }
+        // rd-1 (满意) and zx-3 (不满意) were answered online; rd-2's paper form asked only the single question.
+        let views = try OfficeSample.views(OfficeSample.year2025 + apart("rd-2025-1", work: "satisfied", result: "basic")
+            + apart("zx-2025-3", work: "basic", result: "unsatisfied"))
+        let s = Statistics.compute(items: views, unit: nil, year: 2025, today: Self.today, deadlines: Deadlines())
+        #expect(s.workSatisfaction == Rate(2, 2) && s.resultSatisfaction == Rate(1, 2))
+        #expect(s.satisfaction == Rate(2, 3) && s.satisfied == Rate(1, 3))
+        #expect(s.text(unitName: nil).contains("满意（不含基本满意）33.3%（1/3），对办理工作满意率100%（2/2），对办理结果满意率50%（1/2）。"))
+        #expect(s.csvRows().contains(["对办理结果满意率", "1", "2", "50%"]))
+        guard case .object(let o) = s.json else { Issue.record("not an object"); return }
+        #expect(o["satisfactionApart"] == .object(["work": Rate(2, 2).json, "result": Rate(1, 2).json]))
+        // A year with no form asked apart reads as before.
+        #expect(!(try stats(unit: nil).text(unitName: nil).contains("对办理工作")))
+    }
+
     @Test func oneUnitCountsOnlyItsOwnAssignments() throws {
         let jxj = try stats(unit: "jxj")
         #expect(jxj.items == 5)

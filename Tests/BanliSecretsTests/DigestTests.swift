@@ -1,4 +1,5 @@
 import BanliSecrets
+import Foundation
 import Testing
 
 /// The digests behind token hashes and the hub's tags: a wrong one would lock every unit out after an
@@ -20,6 +21,17 @@ import Testing
         #expect(hex(Digest.hmacSHA256(key: [UInt8](repeating: 0xAA, count: 131),
                                       message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+
+    /// The feedback links' tokens (issue 18): RFC 4648 §5 without padding, checked against Foundation's base64 at every tail length.
+    @Test func base64URLIsFoundationsBase64MadeURLSafe() {
+        for n in [0, 1, 2, 3, 31, 32, 33] {
+            let b = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 250) }
+            let expected = Data(b).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(Digest.base64URL(b) == expected, "\(n) bytes")
+        }
+        #expect(Digest.randomBase64URL(bytes: 32).count == 43)
     }
 
     @Test func randomBytesDiffer() {

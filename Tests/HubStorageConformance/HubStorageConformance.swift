@@ -48,6 +48,7 @@ public enum HubStorageConformance {
         pushIsPulledByAssignedUnitsOnly, cursorAndMorePaging, echoSuppressionAndItsUndo, cursorAheadOfTheHubResyncs,
         pushMarkAheadGetsTheHubsMark, revokedAccessStopsAtItsChangeNumber, hasChangesForTheLongPoll, tokenHashesPerUnit,
         bookkeepingIsVisibleInUnitStatuses, flushesNeverMakeAQuietExchangeLookRestored, refusalsAreCounted,
+        aFeedbackLinkIsUsedOnceWithItsWrites, revokedAndExpiredFeedbackLinksOpenNothing,
     ]
 
     static let item = "rd-2025-39"
@@ -246,6 +247,59 @@ public enum HubStorageConformance {
             #expect(h.hash != hub.tokens[h.site])
         }
         #expect(try await s.operatorTokenHashes().isEmpty)
+    }
+
+    /// A link of jxj's reply on `item`, open for a day from `now`, under a fresh token hash.
+    static func feedbackLink(at now: UInt64) -> FeedbackLink {
+        let hash = String(UInt64.random(in: 0...UInt64.max), radix: 16) + String(repeating: "0", count: 48)
+        return FeedbackLink(tokenHash: String(hash.prefix(64)), item: item, unit: "jxj", createdAt: Int64(now), expiresAt: Int64(now) + 86_400_000)
+    }
+
+    static let aFeedbackLinkIsUsedOnceWithItsWrites = HubStorageCheck("a feedback link is used once, even by concurrent uses, with its writes") { factory in
+        let now = clock()
+        let hub = try await assignedHub(factory, at: now)
+        let s = hub.storage
+        let link = feedbackLink(at: now)
+        try await s.addFeedbackLink(link)
+        #expect(try await s.feedbackLink(tokenHash: link.tokenHash) == link)
+        #expect(try await s.feedbackLink(tokenHash: String(repeating: "0", count: 64)) == nil)
+        let answer = EntityKey.feedback(item: item, site: "jxj")
+        // Eight uses at once (on PostgreSQL, eight connections): exactly one lands, with its write.
+        let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<8 {
+                group.addTask {
+                    try await s.useFeedbackLink(tokenHash: link.tokenHash, nowMilliseconds: Int64(now) + 1_000,
+                                                writes: [LocalWrite(answer, "comment", .string("第\(n)份"))])
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(wins == 1)
+        #expect(try await s.feedbackLink(tokenHash: link.tokenHash)?.usedAt == Int64(now) + 1_000)
+        let comments = try await s.itemFields(item).filter { $0.entity == answer && $0.field == "comment" }
+        #expect(comments.count == 1 && comments[0].state.siblings.count == 1, "one answer, written once")
+        #expect(try await s.itemFields("rd-1999-1").isEmpty)
+    }
+
+    static let revokedAndExpiredFeedbackLinksOpenNothing = HubStorageCheck("revoked and expired feedback links write nothing") { factory in
+        let now = clock()
+        let hub = try await assignedHub(factory, at: now)
+        let s = hub.storage
+        let revoked = feedbackLink(at: now), expired = feedbackLink(at: now - 86_400_000 - 1)
+        var fgw = feedbackLink(at: now)
+        fgw.unit = "fgw"
+        for l in [revoked, expired, fgw] { try await s.addFeedbackLink(l) }
+        // Revoking jxj's links leaves the expired one as it was and another unit's link open.
+        #expect(try await s.revokeFeedbackLinks(item: item, unit: "jxj", nowMilliseconds: Int64(now)) == 1)
+        #expect(try await s.feedbackLink(tokenHash: revoked.tokenHash)?.revokedAt == Int64(now))
+        #expect(try await s.feedbackLink(tokenHash: expired.tokenHash)?.revokedAt == nil)
+        #expect(try await s.feedbackLink(tokenHash: fgw.tokenHash)?.isUsable(at: Int64(now)) == true)
+        let head = try await s.headChangeNumber()
+        let write = [LocalWrite(.feedback(item: item, site: "jxj"), "comment", .string("迟到的意见"))]
+        for l in [revoked, expired] {
+            #expect(try await !s.useFeedbackLink(tokenHash: l.tokenHash, nowMilliseconds: Int64(now) + 1, writes: write))
+        }
+        #expect(try await s.headChangeNumber() == head, "nothing written")
     }
 
     static let bookkeepingIsVisibleInUnitStatuses = HubStorageCheck("failures and quiet exchanges show in unit statuses, before and after a flush") { factory in

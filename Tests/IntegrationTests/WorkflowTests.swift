@@ -63,7 +63,8 @@ import Testing
              "rates":{"reply":{"num":4,"den":5},"onTime":{"num":2,"den":5},"communication":{"num":2,"den":3},
                       "faceToFace":{"num":1,"den":3},"satisfaction":{"num":2,"den":3},"satisfied":{"num":1,"den":3}},
              "categories":{"A":2,"B":0,"C":1,"D":0},"overdue":1,
-             "itemsByRole":{"sole":2,"lead":2,"split":0,"cooperating":1,"assisting":0},"key":0,"followUp":{"wasB":1,"nowA":0}}
+             "itemsByRole":{"sole":2,"lead":2,"split":0,"cooperating":1,"assisting":0},"key":0,"followUp":{"wasB":1,"nowA":0},
+             "satisfactionApart":{"work":{"num":0,"den":0},"result":{"num":0,"den":0}}}
             """)
         #expect(json == expected, "\(json.canonicalJSON)")
         let text = try cli.ok(h(["report", "--year", "2025", "--unit", "jxj"]))
@@ -163,7 +164,8 @@ import Testing
              "rates":{"reply":{"num":5,"den":5},"onTime":{"num":4,"den":5},"communication":{"num":5,"den":5},
                       "faceToFace":{"num":4,"den":5},"satisfaction":{"num":5,"den":5},"satisfied":{"num":5,"den":5}},
              "categories":{"A":3,"B":2,"C":0,"D":0},"overdue":0,
-             "itemsByRole":{"sole":4,"lead":1,"split":0,"cooperating":0,"assisting":0},"key":0,"followUp":{"wasB":2,"nowA":0}}
+             "itemsByRole":{"sole":4,"lead":1,"split":0,"cooperating":0,"assisting":0},"key":0,"followUp":{"wasB":2,"nowA":0},
+             "satisfactionApart":{"work":{"num":0,"den":0},"result":{"num":0,"den":0}}}
             """)
         for store in ["hub", "jxj"] {
             let json = try JSONValue.parse(at.ok(["report", "--year", "2025", "--unit", "jxj", "--format", "json", "--store", "\(store).db"]))

@@ -41,6 +41,7 @@ extension FeedbackForm {
         <tr><th>办理评价</th><td colspan="3">{{#evaluations}}{{^first()}} {{/first()}}<span class="opt">{{label}} {{box}}</span>{{/evaluations}}</td></tr>
         <tr><th>是否公开<br><span class="small">（由建议人或提案人勾选）</span></th><td colspan="3">{{!
         }}<span class="opt">是 {{publicYes}}</span> <span class="opt">否 {{publicNo}}</span></td></tr>
+        {{#isOnline}}<tr class="online"><th>网上征询</th><td colspan="3">{{online}}</td></tr>{{/isOnline}}
         <tr><td colspan="4" class="comment">对办理情况的意见：<div class="comment-text">{{comment}}</div>{{!
         }}<div class="sign">建议人或提案人签名：<span class="blank"></span></div></td></tr>
         <tr><td colspan="2">人大代表室或政协提案委签收人签名：<span class="blank"></span></td>{{!
