@@ -49,7 +49,8 @@ public struct HubServer: Sendable {
         return Routers(sync: publicRouter, admin: adminRouter, signal: signal)
     }
 
-    public func run() async throws {
+    /// Serves until SIGTERM or SIGINT; `services` run beside the listeners (the deadline reminders) and stop with them.
+    public func run(with services: [any Service] = []) async throws {
         // Checked before anything starts, so a busy port is one sentence naming it, not a NIO error.
         for (key, address) in [("listen", settings.listen), ("admin_listen", settings.adminListen)] {
             if let problem = address.bindProblem() {
@@ -91,7 +92,7 @@ public struct HubServer: Sendable {
             onServerRunning: { started("admin", $0) }, logger: appLogger)
         let poller = ChangePoller(storage: storage, signal: signal, watchdog: notifier)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: publicApp), .init(service: adminApp), .init(service: poller)],
+            services: [.init(service: publicApp), .init(service: adminApp), .init(service: poller)] + services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

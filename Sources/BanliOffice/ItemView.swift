@@ -37,6 +37,9 @@ public struct AssignmentView: Sendable, Hashable {
     public var values = FieldValues()
     /// The reply's category was B at some time (read from the history by the store, not a field): for the B类 follow-up.
     public var wasCategoryB = false
+    /// The highest write counter (HLC) of each visible field: tells which of two writes came later (an office's answer
+    /// to an extension request comes after the request, since every site's clock is pushed past what it received).
+    public var writtenAt: [String: UInt64] = [:]
 
     public init(site: String, values: FieldValues = FieldValues()) {
         self.site = site
@@ -146,7 +149,9 @@ public struct ItemView: Sendable, Hashable {
             guard v != .null else { continue }
             switch f.entity {
             case .item: values[f.field] = v
-            case .assignment(_, let s): assignments[s, default: AssignmentView(site: s)].values[f.field] = v
+            case .assignment(_, let s):
+                assignments[s, default: AssignmentView(site: s)].values[f.field] = v
+                assignments[s]?.writtenAt[f.field] = f.state.siblings.map(\.counter).max()
             case .contact(_, let s, let n): contacts[s, default: [:]][n, default: ContactView(n: n)].values[f.field] = v
             case .feedback(_, let s): feedback[s, default: FeedbackView()].values[f.field] = v
             case .unit: break
