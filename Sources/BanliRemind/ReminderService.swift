@@ -150,3 +150,8 @@ public struct ReminderService: Service {
         return ISODate(daysSinceEpoch: (Int(ms / 1000) + timeZone.secondsFromGMT(for: now)) / 86_400)
     }
 }
+
+/// ServiceLifecycle logs its services by their description: this one's settings hold the webhook's URL (its key).
+extension ReminderService: CustomStringConvertible {
+    public var description: String { "ReminderService" }
+}
