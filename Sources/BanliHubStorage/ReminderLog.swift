@@ -10,8 +10,9 @@ public protocol ReminderLog: Sendable {
     func markRemindersSent(_ sends: [String], nowMilliseconds: Int64) async throws
     /// Marks claimed sends as failed, to be tried again from `retryAt` (Unix milliseconds).
     func markRemindersFailed(_ sends: [String], error: String, retryAt: Int64, nowMilliseconds: Int64) async throws
-    /// The sends that failed and are not yet sent, with the latest error: for the status page.
-    func reminderFailures() async throws -> ReminderFailures
+    /// The sends whose last attempt failed at or after `since` (Unix milliseconds; the status page asks for the last day,
+    /// so a reminder that stopped being due stops counting), with the latest error.
+    func reminderFailures(since: Int64) async throws -> ReminderFailures
     /// Attempts made so far of each of `sends` that has a record, for the backoff.
     func reminderAttempts(_ sends: [String]) async throws -> [String: Int]
 }

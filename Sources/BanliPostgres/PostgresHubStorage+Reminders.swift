@@ -48,12 +48,14 @@ extension PostgresHubStorage: ReminderLog {
         }
     }
 
-    public func reminderFailures() async throws -> ReminderFailures {
+    public func reminderFailures(since: Int64) async throws -> ReminderFailures {
         let logger = self.logger
         return try await withConnection { conn in
-            let count = try await Self.first(conn.query("SELECT COUNT(*) FROM reminder WHERE state = 'failed'", logger: logger), as: Int64.self) ?? 0
+            let count = try await Self.first(conn.query("""
+                SELECT COUNT(*) FROM reminder WHERE state = 'failed' AND updated_at >= \(since)
+                """, logger: logger), as: Int64.self) ?? 0
             let last = try await Self.first(conn.query("""
-                SELECT last_error, updated_at FROM reminder WHERE state = 'failed' ORDER BY updated_at DESC LIMIT 1
+                SELECT last_error, updated_at FROM reminder WHERE state = 'failed' AND updated_at >= \(since) ORDER BY updated_at DESC LIMIT 1
                 """, logger: logger), as: (String?, Int64).self)
             return ReminderFailures(count: Int(count), lastError: last?.0, lastFailedAt: last?.1)
         }

@@ -40,10 +40,12 @@ extension Store: ReminderLog {
         }
     }
 
-    public func reminderFailures() async throws -> ReminderFailures {
+    public func reminderFailures(since: Int64) async throws -> ReminderFailures {
         try await reading { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reminder WHERE state = 'failed'") ?? 0
-            let last = try Row.fetchOne(db, sql: "SELECT lastError, updatedAt FROM reminder WHERE state = 'failed' ORDER BY updatedAt DESC LIMIT 1")
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reminder WHERE state = 'failed' AND updatedAt >= ?", arguments: [since]) ?? 0
+            let last = try Row.fetchOne(db, sql: """
+                SELECT lastError, updatedAt FROM reminder WHERE state = 'failed' AND updatedAt >= ? ORDER BY updatedAt DESC LIMIT 1
+                """, arguments: [since])
             let error = last.flatMap { row -> String? in row[0] }
             let at = last.flatMap { row -> Int64? in row[1] }
             return ReminderFailures(count: count, lastError: error, lastFailedAt: at)
@@ -75,7 +77,7 @@ extension SQLiteHubStorage: ReminderLog {
         try await store.markRemindersFailed(sends, error: error, retryAt: retryAt, nowMilliseconds: nowMilliseconds)
     }
 
-    public func reminderFailures() async throws -> ReminderFailures { try await store.reminderFailures() }
+    public func reminderFailures(since: Int64) async throws -> ReminderFailures { try await store.reminderFailures(since: since) }
 
     public func reminderAttempts(_ sends: [String]) async throws -> [String: Int] { try await store.reminderAttempts(sends) }
 }

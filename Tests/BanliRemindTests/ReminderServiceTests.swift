@@ -30,7 +30,7 @@ import Testing
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
 
         #expect(try await service.runOnce() == (sent: 0, failed: 1))
-        let failures = try await store.reminderFailures()
+        let failures = try await store.reminderFailures(since: 0)
         #expect(failures.count == 1)
         #expect(failures.lastError?.contains("the mail server at smtp://127.0.0.1:\(closed)") == true, "\(failures)")
         #expect(failures.lastError?.contains("s3cret") == false)

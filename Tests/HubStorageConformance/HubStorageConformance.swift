@@ -334,7 +334,9 @@ extension HubStorageConformance {
         #expect((x + y).sorted() == [c], "\(x) \(y)")
         try await log.markRemindersSent([a], nowMilliseconds: now)
         try await log.markRemindersFailed([b], error: "邮件服务器拒绝了收件人", retryAt: now + 60_000, nowMilliseconds: now)
-        #expect(try await log.reminderFailures() == ReminderFailures(count: 1, lastError: "邮件服务器拒绝了收件人", lastFailedAt: now))
+        #expect(try await log.reminderFailures(since: now) == ReminderFailures(count: 1, lastError: "邮件服务器拒绝了收件人", lastFailedAt: now))
+        // A failure older than the asked window no longer counts (a reminder no longer due is not retried).
+        #expect(try await log.reminderFailures(since: now + 1) == ReminderFailures(count: 0, lastError: nil, lastFailedAt: nil))
         #expect(try await log.claimReminders([a, b], nowMilliseconds: now + 59_999, leaseMilliseconds: lease) == [])
         #expect(try await log.claimReminders([a, b], nowMilliseconds: now + 60_000, leaseMilliseconds: lease) == [b])
         #expect(try await log.reminderAttempts([a, b]) == [a: 1, b: 2])
@@ -342,6 +344,6 @@ extension HubStorageConformance {
         #expect(try await log.claimReminders([c], nowMilliseconds: now + lease - 1, leaseMilliseconds: lease) == [])
         #expect(try await log.claimReminders([c], nowMilliseconds: now + lease, leaseMilliseconds: lease) == [c])
         try await log.markRemindersSent([b, c], nowMilliseconds: now + lease)
-        #expect(try await log.reminderFailures() == ReminderFailures(count: 0, lastError: nil, lastFailedAt: nil))
+        #expect(try await log.reminderFailures(since: 0) == ReminderFailures(count: 0, lastError: nil, lastFailedAt: nil))
     }
 }

@@ -1,3 +1,4 @@
+import BanliSync
 import Foundation
 import Testing
 
@@ -128,6 +129,9 @@ extension TestTool {
         c.environment["BANLI_TODAY"] = "2025-06-13"
         try c.startHub()
         #expect(waitUntil(timeout: 30) { mails(maildir).count == 3 && posts(hookFile).count == 1 } != nil, "\(mails(maildir)) \(posts(hookFile))")
+        let metrics = try CurlTransport(baseURL: "http://127.0.0.1:\(c.adminPort)", token: "").get("/metrics", extraTimeout: 0, cancel: nil)
+        let exposed = String(decoding: metrics.body, as: UTF8.self)
+        #expect(exposed.contains("banli_reminders_sent_total 2") && exposed.contains("banli_reminders_failed_total 0"), "\(exposed)")
         c.stopHub()
 
         // Overdue: one more e-mail each, also after a restart on the same day.
