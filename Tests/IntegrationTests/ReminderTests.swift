@@ -148,6 +148,13 @@ extension TestTool {
         let hooks = posts(hookFile)
         #expect(hooks.allSatisfy { $0.hasPrefix(#"{"msgtype":"text","text":{"content":"【督办提醒】2025-06-"#) }, "\(hooks)")
         #expect(hooks.last?.contains("已超期1天") == true, "\(hooks)")
+        // STARTTLS required, and this server offers none: the send fails, is recorded, and nothing goes out in clear.
+        let config = try String(contentsOfFile: c.dir + "/jxj.toml", encoding: .utf8)
+        try config.replacingOccurrences(of: "[reminders.smtp]\n", with: "[reminders.smtp]\nstarttls = true\n")
+            .write(toFile: c.dir + "/jxj.toml", atomically: true, encoding: .utf8)
+        try daemonPass("2025-06-22")
+        #expect(mails(maildir).count == 6)
+        #expect(try c.store("jxj").reminderTotals() == (sent: 4, failed: 2))
         // The robot's key never reaches the log, even at debug level.
         #expect(c.hubLog().contains("reminders checked") && !c.hubLog().contains("secret"))
     }
