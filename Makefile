@@ -18,12 +18,16 @@ DEB_TOOLS := dpkg-dev binutils
 VENV := .build/venv
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_STAMP := $(VENV)/schemathesis-$(SCHEMATHESIS_VERSION).stamp
+# aiosmtpd (PyPI), a real SMTP server for the deadline reminders' end-to-end test, in the same venv.
+AIOSMTPD_VERSION := 1.4.6
+AIOSMTPD_STAMP := $(VENV)/aiosmtpd-$(AIOSMTPD_VERSION).stamp
 # Figure 9's peer (pycrdt, the Python binding of Yrs), in a venv of its own.
 BENCH_VENV := .build/bench-venv
 PYCRDT_VERSION := 0.14.13
 PYCRDT_STAMP := $(BENCH_VENV)/pycrdt-$(PYCRDT_VERSION).stamp
 # Where the tests find their tools. A test whose tool is missing fails and says how to get it.
-TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_CHROMIUM=/usr/bin/chromium BANLI_CHROMEDRIVER=/usr/bin/chromedriver \
+TEST_TOOLS = BANLI_SCHEMATHESIS="$(CURDIR)/$(VENV)/bin/schemathesis" BANLI_AIOSMTPD="$(CURDIR)/$(VENV)/bin/aiosmtpd" \
+	BANLI_CHROMIUM=/usr/bin/chromium BANLI_CHROMEDRIVER=/usr/bin/chromedriver \
 	BANLI_OPENSSL=/usr/bin/openssl BANLI_SYSTEMD_ANALYZE=/usr/bin/systemd-analyze BANLI_FAKETIME=/usr/bin/faketime \
 	BANLI_LINTIAN=/usr/bin/lintian BANLI_NGINX=/usr/sbin/nginx BANLI_PROMTOOL=/usr/bin/promtool BANLI_DEB="$(CURDIR)/$(DEB)"
 # Release builds (in .build-release, so that one can run beside the debug build in .build) link the Swift runtime
@@ -60,13 +64,18 @@ deps:
 test-deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBS) $(TEST_DEBS) $(DEB_TOOLS)"
 
-# Every tool the tests use: the Debian packages, then schemathesis in the venv.
-test-tools: test-deps $(SCHEMATHESIS_STAMP)
+# Every tool the tests use: the Debian packages, then schemathesis and aiosmtpd in the venv.
+test-tools: test-deps $(SCHEMATHESIS_STAMP) $(AIOSMTPD_STAMP)
 
 $(SCHEMATHESIS_STAMP): | test-deps
 	rm -rf $(VENV)
 	/usr/bin/python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check "schemathesis==$(SCHEMATHESIS_VERSION)"
+	touch $@
+
+# After schemathesis's stamp, which makes the venv anew.
+$(AIOSMTPD_STAMP): $(SCHEMATHESIS_STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "aiosmtpd==$(AIOSMTPD_VERSION)"
 	touch $@
 
 $(PYCRDT_STAMP):

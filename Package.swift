@@ -95,6 +95,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "BanliRemind",
+            dependencies: [
+                "BanliCore", "BanliOffice", "BanliHubStorage", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "BanliHub",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliSecrets", "BanliOps",
@@ -113,7 +122,7 @@ let package = Package(
             name: "banli",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliStore", "BanliOps", "BanliSync", "BanliHub", "BanliPostgres",
-                "BanliAccounts", "BanliSecrets", "BanliWeb",
+                "BanliAccounts", "BanliSecrets", "BanliWeb", "BanliRemind",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -162,6 +171,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "BanliRemindTests", dependencies: ["BanliCore", "BanliOffice", "BanliRemind", "BanliStore", "BanliHubStorage"]),
         .testTarget(name: "BanliSyncTests", dependencies: ["BanliCore", "BanliProtocol", "BanliStore", "BanliSync", "TestSupport"]),
         .testTarget(
             name: "BanliHubTests",

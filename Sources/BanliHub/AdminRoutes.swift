@@ -38,9 +38,14 @@ struct AdminRoutes: Sendable {
     }
 
     func report() async throws -> HubStatusReport {
-        try await HubStatusReport.build(
-            storage: storage, nowMilliseconds: HybridLogicalClock.wallMilliseconds(), staleAfterSeconds: settings.staleAfterSeconds,
-            deadlines: settings.deadlines)
+        let now = HybridLogicalClock.wallMilliseconds()
+        var report = try await HubStatusReport.build(
+            storage: storage, nowMilliseconds: now, staleAfterSeconds: settings.staleAfterSeconds, deadlines: settings.deadlines)
+        if let log = storage as? any ReminderLog {
+            let failures = try await log.reminderFailures(since: Int64(now) - 86_400_000)
+            report.reminders = .init(failing: failures.count, lastError: failures.lastError, lastFailureAt: failures.lastFailedAt)
+        }
+        return report
     }
 
     /// Off loopback, requires an operator token: `Authorization: Bearer <token>`, or HTTP Basic with the token as password (for browsers).

@@ -53,7 +53,8 @@ public struct HubServer: Sendable {
         return Routers(sync: publicRouter, admin: adminRouter, feedback: feedbackRouter, signal: signal)
     }
 
-    public func run() async throws {
+    /// Serves until SIGTERM or SIGINT; `services` run beside the listeners (the deadline reminders) and stop with them.
+    public func run(with services: [any Service] = []) async throws {
         // Checked before anything starts, so a busy port is one sentence naming it, not a NIO error.
         let listeners = [("listen", settings.listen), ("admin_listen", settings.adminListen)] + (settings.publicListen.map { [("public_listen", $0)] } ?? [])
         for (key, address) in listeners {
@@ -94,16 +95,16 @@ public struct HubServer: Sendable {
             server: .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port), serverName: "banli-hub-admin"),
             onServerRunning: { started("admin", $0) }, logger: appLogger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: publicApp), .init(service: adminApp)]
+        var groupServices: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: publicApp), .init(service: adminApp)]
         if let deputies = settings.publicListen {
-            services.append(.init(service: Application(
+            groupServices.append(.init(service: Application(
                 router: routers.feedback, server: .http1(configuration: http1),
                 configuration: .init(address: .hostname(deputies.host, port: deputies.port), serverName: "banli-hub-feedback"),
                 onServerRunning: { started("feedback", $0) }, logger: appLogger)))
         }
-        services.append(.init(service: ChangePoller(storage: storage, signal: signal, watchdog: notifier)))
+        groupServices.append(.init(service: ChangePoller(storage: storage, signal: signal, watchdog: notifier)))
         let group = ServiceGroup(configuration: .init(
-            services: services,
+            services: groupServices + services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -82,7 +82,7 @@ extension HubStatusReport.Conflict {
 
 extension HubStatusReport.Reminders {
     var json: JSONValue {
-        .object(["sent": .int(Int64(sent)), "failing": .int(Int64(failing)), "lastError": HubStatusReport.text(lastError),
+        .object(["failing": .int(Int64(failing)), "lastError": HubStatusReport.text(lastError),
                  "lastFailureAt": HubStatusReport.time(lastFailureAt)])
     }
 }

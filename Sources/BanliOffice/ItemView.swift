@@ -41,6 +41,9 @@ public struct AssignmentView: Sendable, Hashable {
     /// alone cannot tell when a reply and its 重新办理 fall on one day (nil for a view built in memory).
     public var replyCounter: UInt64?
     public var rehandleCounter: UInt64?
+    /// The highest write counter (HLC) of each visible field: tells which of two writes came later (an office's answer
+    /// to an extension request comes after the request, since every site's clock is pushed past what it received).
+    public var writtenAt: [String: UInt64] = [:]
 
     public init(site: String, values: FieldValues = FieldValues()) {
         self.site = site
@@ -173,6 +176,7 @@ public struct ItemView: Sendable, Hashable {
                 let counter = f.visibleIndex(hubSite: hubSite).map { f.state.siblings[$0].counter }
                 if f.field == "replyAt" { assignments[s]?.replyCounter = counter }
                 if f.field == "rehandleAt" { assignments[s]?.rehandleCounter = counter }
+                assignments[s]?.writtenAt[f.field] = f.state.siblings.map(\.counter).max()
             case .contact(_, let s, let n): contacts[s, default: [:]][n, default: ContactView(n: n)].values[f.field] = v
             case .feedback(_, let s): feedback[s, default: FeedbackView()].values[f.field] = v
             case .unit: break

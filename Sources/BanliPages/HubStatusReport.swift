@@ -183,21 +183,18 @@ public struct HubStatusReport: Sendable, Hashable {
     public var attention: [String: [Chase]]
     /// Fields with concurrent values at the hub.
     public var conflicts: [Conflict]
-    /// The office's deadline reminders (督办提醒): what went out, and what keeps failing.
+    /// The office's deadline reminders (督办提醒) that keep failing (what went out is counted in `/metrics`).
     public var reminders = Reminders()
 
     /// The hub's reminder sends, as its store records them.
     public struct Reminders: Sendable, Hashable {
-        /// Reminders delivered.
-        public var sent: Int
         /// Reminders whose last attempt failed (retried with backoff until they go out).
         public var failing: Int
         /// The last failure's sentence and time (Unix milliseconds), while any is failing.
         public var lastError: String?
         public var lastFailureAt: Int64?
 
-        public init(sent: Int = 0, failing: Int = 0, lastError: String? = nil, lastFailureAt: Int64? = nil) {
-            self.sent = sent
+        public init(failing: Int = 0, lastError: String? = nil, lastFailureAt: Int64? = nil) {
             self.failing = failing
             self.lastError = lastError
             self.lastFailureAt = lastFailureAt

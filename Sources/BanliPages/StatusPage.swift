@@ -86,7 +86,7 @@ public enum StatusPage {
             overdueClass = r.totals.overdue > 0 ? "bad" : ""
             conflictsClass = r.totals.conflicts > 0 ? "warn" : ""
             remindersClass = r.reminders.failing > 0 ? "bad" : ""
-            remindersLine = t.reminders(r.reminders.sent, r.reminders.failing)
+            remindersLine = t.reminders(r.reminders.failing)
             reminderError = r.reminders.failing == 0 ? "" : r.reminders.lastError.map { e in
                 (r.reminders.lastFailureAt.map { "\(clock.local($0))（\(clock.ago($0, english: en))）" } ?? "") + " " + e
             } ?? ""
@@ -191,9 +191,9 @@ public enum StatusPage {
         let filterAll, searchLabel, searchButton, time, overdueCount, dueSoonCount, listOf: String
         let remindersHeading, lastFailure: String
         let shownFormat: @Sendable (Int, Int, Int) -> String, moreFormat: @Sendable (Int) -> String
-        let remindersFormat: @Sendable (Int, Int) -> String
+        let remindersFormat: @Sendable (Int) -> String
 
-        func reminders(_ sent: Int, _ failing: Int) -> String { remindersFormat(sent, failing) }
+        func reminders(_ failing: Int) -> String { remindersFormat(failing) }
 
         func shown(_ total: Int, _ from: Int, _ to: Int) -> String { shownFormat(total, from, to) }
         func more(_ n: Int) -> String { moreFormat(n) }
@@ -212,7 +212,7 @@ public enum StatusPage {
             dueSoonCount: "7日内到期", listOf: "督办清单",
             remindersHeading: "督办提醒", lastFailure: "最近一次失败：",
             shownFormat: { "共 \($0) 个，显示第 \($1)–\($2) 个" }, moreFormat: { "另有 \($0) 项未显示" },
-            remindersFormat: { "已发送 \($0) 封，发送失败待重试 \($1) 封" })
+            remindersFormat: { $0 == 0 ? "最近一天没有发送失败" : "最近一天发送失败 \($0) 封，正按退避间隔重试" })
 
         static let en = Labels(
             title: "Banli sync status", heading: "Banli: suggestions and proposals sync status", hub: "Hub",
@@ -228,6 +228,6 @@ public enum StatusPage {
             dueSoonCount: "Due within 7 days", listOf: "To chase",
             remindersHeading: "Deadline reminders", lastFailure: "Last failure: ",
             shownFormat: { "\($0) units, showing \($1)–\($2)" }, moreFormat: { "\($0) more not shown" },
-            remindersFormat: { "\($0) sent, \($1) failing (retried)" })
+            remindersFormat: { $0 == 0 ? "No failed sends in the last day" : "\($0) failed in the last day, retried with backoff" })
     }
 }

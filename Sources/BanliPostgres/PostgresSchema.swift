@@ -132,6 +132,21 @@ enum PostgresSchema {
             """,
             "CREATE INDEX feedback_link_item ON feedback_link (item, unit)",
         ],
+        // 4: deadline reminders (督办提醒) sent or being sent, one row per (reminder key, recipient): a process claims a send
+        // with INSERT … ON CONFLICT DO NOTHING before it goes out, so several hub processes never both send it.
+        [
+            """
+            CREATE TABLE reminder (
+                send text PRIMARY KEY,
+                state text NOT NULL CHECK (state IN ('claimed', 'sent', 'failed')),
+                attempts integer NOT NULL,
+                next_attempt_at bigint,
+                last_error text,
+                updated_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX reminder_failed ON reminder (updated_at) WHERE state = 'failed'",
+        ],
     ]
 
     static var latest: Int { migrations.count }

@@ -219,6 +219,21 @@ enum StoreSchema {
                 CREATE INDEX feedback_link_item ON feedback_link(item, unit);
                 """)
         }
+        // v7: deadline reminders (督办提醒) sent or being sent, one row per (reminder key, recipient), so that a restart
+        // or a second hub process never sends one twice. Not replicated: each store reminds its own recipients.
+        m.registerMigration("v7") { db in
+            try db.execute(sql: """
+                CREATE TABLE reminder (
+                    send TEXT PRIMARY KEY,          -- ReminderKey + ' ' + recipient
+                    state TEXT NOT NULL CHECK (state IN ('claimed', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL,
+                    nextAttemptAt INTEGER,          -- Unix ms, for a failed send
+                    lastError TEXT,
+                    updatedAt INTEGER NOT NULL      -- Unix ms
+                ) WITHOUT ROWID;
+                CREATE INDEX reminder_failed ON reminder(updatedAt) WHERE state = 'failed';
+                """)
+        }
         return m
     }
 

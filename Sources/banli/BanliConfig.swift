@@ -3,6 +3,7 @@ import BanliHub
 import BanliOffice
 import BanliOps
 import BanliProtocol
+import BanliRemind
 import BanliSync
 import Foundation
 import TOMLKit
@@ -60,6 +61,8 @@ struct BanliConfig {
     /// `[web] accounts`: the accounts file; nil: web.db beside the store.
     var webAccounts: String?
     var web = WebConfig()
+    /// `[reminders]`, `[reminders.smtp]`, `[reminders.webhook]`: deadline reminders (督办提醒), both.
+    var reminders = ReminderSettings()
 
     /// The `[web]` section: the workbench's listener and sessions.
     struct WebConfig {
@@ -93,6 +96,9 @@ struct BanliConfig {
             "accounts": .string, "listen": .string, "cert_file": .string, "key_file": .string, "behind_proxy": .bool,
             "session_idle_minutes": .integer, "session_max_hours": .integer, "status_url": .string,
         ],
+        "reminders": ["lead_days": .stringOrArray, "overdue_every_days": .integer, "to": .stringOrArray, "interval": .number, "mail_handlers": .bool],
+        "reminders.smtp": ["url": .string, "starttls": .bool, "from": .string, "user": .string, "password_file": .string, "ca_file": .string],
+        "reminders.webhook": ["url": .string, "shape": .string],
     ]
 
     /// Reads and checks a config file.
@@ -123,9 +129,19 @@ struct BanliConfig {
             if let sub = value.table {
                 guard let known = keys[key], !key.isEmpty else {
                     throw BanliError(.config, "\(path) line \(lineOf("[\(key)]", section: nil, in: lines)): unknown section [\(key)]; "
-                                     + "the sections are [tls], [network], [deadlines], [connections], [web] and [[hub]].")
+                                     + "the sections are [tls], [network], [deadlines], [connections], [web], [reminders] and [[hub]].")
                 }
                 for (k, v) in sub {
+                    // A table inside a section: [reminders.smtp].
+                    if let nested = v.table, let knownNested = keys[key + "." + k] {
+                        for (k2, v2) in nested {
+                            guard knownNested[k2] != nil else {
+                                throw BanliError(.config, "\(where_(key + "." + k, k2)): unknown key; see config/banli.toml or config/hub.toml for the keys.")
+                            }
+                            values[key + "." + k + "." + k2] = v2
+                        }
+                        continue
+                    }
                     guard known[k] != nil else {
                         throw BanliError(.config, "\(where_(key, k)): unknown key; see config/banli.toml or config/hub.toml for the keys.")
                     }
@@ -247,6 +263,8 @@ struct BanliConfig {
         c.web.sessionIdleMinutes = try integer("web.session_idle_minutes", 1...1440) ?? c.web.sessionIdleMinutes
         c.web.sessionMaxHours = try integer("web.session_max_hours", 1...168) ?? c.web.sessionMaxHours
         c.web.statusURL = try string("web.status_url")
+        c.reminders = try reminderSettings(values: values, at: { where_(split($0).0, split($0).1) }, string: string, bool: bool,
+                                           integer: integer, number: number)
         if let hubValue {
             // One hub per office: a top-level hub would be a second, unnamed office.
             for key in singleHubKeys where values[key] != nil {
@@ -272,8 +290,9 @@ struct BanliConfig {
         }
     }
 
-    private static func split(_ k: String) -> (String, String) {
-        guard let dot = k.firstIndex(of: ".") else { return ("", k) }
+    /// A key's section and name: the name follows the last dot (`reminders.smtp.url` is `url` in [reminders.smtp]).
+    static func split(_ k: String) -> (String, String) {
+        guard let dot = k.lastIndex(of: ".") else { return ("", k) }
         return (String(k[..<dot]), String(k[k.index(after: dot)...]))
     }
 

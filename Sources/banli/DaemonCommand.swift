@@ -54,6 +54,9 @@ struct DaemonCommand: AsyncParsableCommand {
                 token: setup.token, reload: reloads[i], wake: wakes[i], watchingStore: watcher != nil,
                 daemon: daemon, office: office, pingsWatchdog: i == 0)))
             log.info("starting", metadata: ["site": "\(setup.store.info.site)", "hub": "\(setup.engine.transport.baseURL)", "interval": "\(setup.interval)"])
+            if let reminders = try ReminderSetup.bureau(store: setup.store, config: config, logger: log) {
+                services.append(.init(service: reminders))
+            }
         }
         if let listen = config.metricsListen {
             let address = try ListenAddress(parsing: listen, option: "metrics_listen")

@@ -58,7 +58,10 @@ struct HubServe: AsyncParsableCommand, HubSubcommand {
             }
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-            try await HubServer(storage: storage, settings: settings, logger: logger, metrics: HubMetrics(registry: registry)).run()
+            // After the bootstrap: the reminders' counters register with the hub's registry.
+            let reminders = try ReminderSetup.hub(storage: storage, config: config, logger: logger)
+            try await HubServer(storage: storage, settings: settings, logger: logger, metrics: HubMetrics(registry: registry))
+                .run(with: reminders.map { [$0] } ?? [])
         }
         // PostgreSQL: several hub processes serve one database at once, so no store lock.
         if let location = try global.postgresLocation() {

@@ -139,7 +139,12 @@ enum BureauMetrics {
                 ("banli_rejected_writes", "Writes the hub refused, kept locally.", Double(try store.rejectedWrites().count)),
                 ("banli_clock_offset_milliseconds", "The hub's clock minus this machine's.", Double(health.clockOffsetMs ?? 0)),
             ]
-            for (i, (name, help, value)) in gauges.enumerated() {
+            let reminders = try store.reminderTotals()
+            let counters: [(String, String, Double)] = [
+                ("banli_reminders_sent_total", "Deadline reminder sends that went out (each reminder to each recipient once).", Double(reminders.sent)),
+                ("banli_reminders_failed_total", "Deadline reminder send attempts that failed (retried with backoff).", Double(reminders.failed)),
+            ]
+            for (i, (name, help, value)) in (gauges + counters).enumerated() {
                 if samples.count <= i { samples.append((name, help, [])) }
                 samples[i].values.append("\(name){\(labels)} \(value)")
             }
@@ -147,6 +152,8 @@ enum BureauMetrics {
             if let url = try store.setting(SyncEngine.hubURLInUseSetting) { inUse.append("banli_hub_url_in_use{\(labels),url=\"\(url)\"} 1") }
         }
         if !inUse.isEmpty { samples.append(("banli_hub_url_in_use", "The hub URL of the last successful sync (failover).", inUse)) }
-        return samples.map { "# HELP \($0.name) \($0.help)\n# TYPE \($0.name) gauge\n" + $0.values.map { $0 + "\n" }.joined() }.joined()
+        return samples.map {
+            "# HELP \($0.name) \($0.help)\n# TYPE \($0.name) \($0.name.hasSuffix("_total") ? "counter" : "gauge")\n" + $0.values.map { $0 + "\n" }.joined()
+        }.joined()
     }
 }

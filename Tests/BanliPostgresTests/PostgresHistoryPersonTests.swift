@@ -54,7 +54,7 @@ import TestSupport
         let hub = try records(db, keyFile: try temporaryKeyFile())
         let old = try hub.history(ofItem: item)
         #expect(old.map(\.value) == [#""关于增设公交线路的建议""#, #""已走访""#] && old.allSatisfy { $0.person == nil }, "\(old)")
-        #expect(try server.psql(database: db, sql: "SELECT string_agg(version::text, ',' ORDER BY version) FROM banli_schema") == "1,2,3\n")
+        #expect(try server.psql(database: db, sql: "SELECT string_agg(version::text, ',' ORDER BY version) FROM banli_schema") == "1,2,3,4\n")
 
         try hub.write([LocalWrite(.item(id: item), "number", .int(39))], person: "李四")
         #expect(try hub.history(ofItem: item).map(\.person) == [nil, nil, "李四"])

@@ -75,7 +75,7 @@ import TestSupport
         }
         #expect(outcomes.filter { $0 == "ok" }.count >= 1)
         #expect(outcomes.allSatisfy { ["ok", "storeExists", "storeMissing"].contains($0) }, "\(outcomes)")
-        #expect(try count(db, "SELECT COUNT(*) FROM banli_schema") == 3, "one schema: each of the three migrations applied once")
+        #expect(try count(db, "SELECT COUNT(*) FROM banli_schema") == 4, "one schema: each of the four migrations applied once")
         #expect(try count(db, "SELECT COUNT(*) FROM hub") == 1, "one hub")
         #expect(try count(db, "SELECT COUNT(*) FROM field WHERE entity = 'unit/hub'") == 2, "one office directory entry (name, kind)")
     }

@@ -94,7 +94,7 @@ import Testing
         let old = try store.history(ofItem: item)
         #expect(old.map(\.value) == [#""关于增设公交线路的建议""#, #""已走访""#] && old.allSatisfy { $0.person == nil }, "\(old)")
         #expect(try store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-                == ["v1", "v2", "v3", "v4", "v5", "v6"])
+                == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
 
         try store.write([LocalWrite(mine, "progress", .string("已答复"))], person: "李四")
         #expect(try store.history(ofItem: item).map(\.person) == [nil, nil, "李四"])

@@ -49,6 +49,7 @@ public enum HubStorageConformance {
         pushMarkAheadGetsTheHubsMark, revokedAccessStopsAtItsChangeNumber, hasChangesForTheLongPoll, tokenHashesPerUnit,
         bookkeepingIsVisibleInUnitStatuses, flushesNeverMakeAQuietExchangeLookRestored, refusalsAreCounted,
         aFeedbackLinkIsUsedOnceWithItsWrites, revokedAndExpiredFeedbackLinksOpenNothing,
+        reminderSendsAreClaimedOnce,
     ]
 
     static let item = "rd-2025-39"
@@ -367,5 +368,37 @@ public enum HubStorageConformance {
         #expect(try await s.unitStatuses()["mzj"]?.rejected == 2)
         let jxj = try pulled(try await exchange(s, "jxj", at: now), from: s)
         #expect(value(jxj, .assignment(item: item, site: "mzj"), "progress", hubSite: s.hubSite) == nil, "a refused change never reaches anyone")
+    }
+}
+
+extension HubStorageConformance {
+    static let reminderSendsAreClaimedOnce = HubStorageCheck("a reminder send is claimed by one caller, retried after a failure's time") { factory in
+        let hub = try await factory.makeHub(units: ["jxj"])
+        guard let log = hub.storage as? any ReminderLog else {
+            Issue.record("\(type(of: hub.storage)) does not keep reminder sends (ReminderLog)")
+            return
+        }
+        let (a, b, c) = ("reply/rd-2025-39/jxj/2025-07-01/before-7 webhook", "reply/rd-2025-39/jxj/2025-07-01/before-7 mailto:a@b.cn",
+                         "opinion/rd-2025-39/fgw/2025-04-14/overdue-1 webhook")
+        let now: Int64 = 1_750_000_000_000, lease: Int64 = 900_000
+        #expect(try await log.claimReminders([a, b], nowMilliseconds: now, leaseMilliseconds: lease).sorted() == [b, a].sorted())
+        // Two processes at once: each send goes to exactly one of them.
+        async let first = log.claimReminders([a, b, c], nowMilliseconds: now, leaseMilliseconds: lease)
+        async let second = log.claimReminders([c], nowMilliseconds: now, leaseMilliseconds: lease)
+        let (x, y) = try await (first, second)
+        #expect((x + y).sorted() == [c], "\(x) \(y)")
+        try await log.markRemindersSent([a], nowMilliseconds: now)
+        try await log.markRemindersFailed([b], error: "邮件服务器拒绝了收件人", retryAt: now + 60_000, nowMilliseconds: now)
+        #expect(try await log.reminderFailures(since: now) == ReminderFailures(count: 1, lastError: "邮件服务器拒绝了收件人", lastFailedAt: now))
+        // A failure older than the asked window no longer counts (a reminder no longer due is not retried).
+        #expect(try await log.reminderFailures(since: now + 1) == ReminderFailures(count: 0, lastError: nil, lastFailedAt: nil))
+        #expect(try await log.claimReminders([a, b], nowMilliseconds: now + 59_999, leaseMilliseconds: lease) == [])
+        #expect(try await log.claimReminders([a, b], nowMilliseconds: now + 60_000, leaseMilliseconds: lease) == [b])
+        #expect(try await log.reminderAttempts([a, b]) == [a: 1, b: 2])
+        // A claim left unmarked (the process stopped while sending) is taken over once its lease has passed.
+        #expect(try await log.claimReminders([c], nowMilliseconds: now + lease - 1, leaseMilliseconds: lease) == [])
+        #expect(try await log.claimReminders([c], nowMilliseconds: now + lease, leaseMilliseconds: lease) == [c])
+        try await log.markRemindersSent([b, c], nowMilliseconds: now + lease)
+        #expect(try await log.reminderFailures(since: 0) == ReminderFailures(count: 0, lastError: nil, lastFailedAt: nil))
     }
 }

@@ -67,6 +67,13 @@ import Testing
             ("store = \"jxj.db\"\ntoken_file = \"nowhere.token\"\n", "banli: b.toml line 2, key 'token_file': cannot read the token file nowhere.token"),
             ("metrics_listen = \"9481\"\n", "banli: b.toml line 1, key 'metrics_listen': '9481' is not HOST:PORT"),
             ("[tls]\nkey_file = \"k.pem\"\n", "banli: b.toml line 2, key 'tls.key_file': [tls] needs both cert_file and key_file"),
+            ("[reminders]\nto = \"刘文明\"\n", "banli: b.toml line 2, key 'reminders.to': must be an e-mail address in quotes"),
+            ("[reminders.smtp]\nfrom = \"a@b.cn\"\nurl = \"http://mail\"\n",
+             "banli: b.toml line 3, key 'reminders.smtp.url': reminders.smtp url 'http://mail' is not an smtp:// or smtps:// URL"),
+            ("[reminders.smtp]\npassword = \"secret\"\n", "banli: b.toml line 2, key 'reminders.smtp.password': unknown key"),
+            ("[reminders.webhook]\nurl = \"https://x.cn/h\"\nshape = \"xml\"\n",
+             "banli: b.toml line 3, key 'reminders.webhook.shape': must be \"json\" or \"text\""),
+            ("[reminders]\nlead_days = [7, -1]\n", "banli: b.toml line 2, key 'reminders.lead_days': each lead time must be a whole number"),
         ]
         for (text, expected) in cases {
             try write(text, c.dir + "/b.toml")
