@@ -151,8 +151,8 @@ extension Charts {
         for (i, b) in buckets.enumerated() {
             guard let b else { drawing = false; continue }
             let x = i * 2
-            if b.backlog > 0, most > 0 { bars += "M\(x) \(height)V\(height - max(1, 22 * b.backlog / most))h2V\(height)z" }
-            line += "\(drawing ? "L" : "M")\(x + 1) \(height - 1 - 21 * b.slowestMilliseconds / slowest)"
+            if b.backlog > 0, most > 0 { bars += "M\(x) \(height)V\(height - max(1, Int(22 * Double(b.backlog) / Double(most))))h2V\(height)z" }
+            line += "\(drawing ? "L" : "M")\(x + 1) \(height - 1 - Int(21 * Double(b.slowestMilliseconds) / Double(slowest)))"
             drawing = true
         }
         let exchanges = seen.reduce(0) { $0 + $1.exchanges }

@@ -3,6 +3,8 @@
 public struct SyncTrend: Sendable, Hashable {
     public static let bucketMilliseconds: Int64 = 30 * 60 * 1000
     public static let bucketCount = 48
+    /// The largest latency or backlog kept.
+    public static let cap = 1_000_000_000
 
     /// One half hour: how many exchanges, the slowest of them, and the largest backlog the unit reported.
     public struct Bucket: Sendable, Hashable {
@@ -30,7 +32,8 @@ public struct SyncTrend: Sendable, Hashable {
     public mutating func record(atMilliseconds at: Int64, latencyMilliseconds: Int, backlog: Int) {
         let index = at / Self.bucketMilliseconds
         let i = Int(index % Int64(Self.bucketCount))
-        let latency = max(0, latencyMilliseconds), backlog = max(0, backlog)
+        // The backlog is the unit's own claim: bounded, so no hostile value can overflow the chart's arithmetic.
+        let latency = min(max(0, latencyMilliseconds), Self.cap), backlog = min(max(0, backlog), Self.cap)
         guard var slot = slots[i], slot.index >= index else {
             slots[i] = Slot(index: index, bucket: Bucket(exchanges: 1, slowestMilliseconds: latency, backlog: backlog))
             return

@@ -35,6 +35,14 @@ struct SyncTrendTests {
         }
     }
 
+    @Test func aHostileBacklogCannotBreakTheChart() {
+        var trend = SyncTrend()
+        trend.record(atMilliseconds: 1_000, latencyMilliseconds: .max, backlog: .max)
+        trend.record(atMilliseconds: 2_000, latencyMilliseconds: .min, backlog: .min)
+        let svg = Charts.trend(trend.lastDay(nowMilliseconds: 3_000), english: false)
+        #expect(svg.contains("data-backlog=\"\(SyncTrend.cap)\""), "\(svg)")
+    }
+
     @Test func aClockSteppingBackNeverInventsExchanges() {
         var rng = SplitMix64(seed: 7)
         var trend = SyncTrend()
