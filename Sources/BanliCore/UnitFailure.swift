@@ -94,8 +94,8 @@ public enum UnitFailure: Sendable, Hashable {
     }
 
     /// A unit-supplied name, one line and short.
-    static func quoted(_ s: String) -> String {
-        String(s.unicodeScalars.map { TerminalText.isUnsafe($0) ? "?" : Character($0) }.prefix(40))
+    static func quoted(_ s: String, limit: Int = 40) -> String {
+        String(s.unicodeScalars.map { TerminalText.isUnsafe($0) ? "?" : Character($0) }.prefix(limit))
     }
 
     /// " 5 秒", "约 3 分钟", "约 2 小时", "约 4 天".

@@ -61,11 +61,12 @@ struct FeedbackRoutes: Sendable {
         router.post("/f/:token") { request, context in try await answer(request, context) }
     }
 
-    /// The client's address: the peer's, or behind a proxy on this machine the last `X-Forwarded-For` entry it appended.
+    /// The client the rate limit counts: the peer's address, or behind a proxy on this machine the last `X-Forwarded-For`
+    /// entry it appended; an IPv6 client by its /64 (`RateLimiter.clientKey`).
     func client(_ request: Request, _ context: FeedbackContext) -> String {
-        let peer = context.remoteAddress
-        guard peer == "127.0.0.1" || peer == "::1", let forwarded = request.headers[.init("X-Forwarded-For")!] else { return peer }
-        return forwarded.split(separator: ",").last.map { String($0).trimmedWhitespace } ?? peer
+        let peer = RateLimiter.clientKey(context.remoteAddress)
+        guard peer == "127.0.0.1" || context.remoteAddress == "::1", let forwarded = request.headers[.init("X-Forwarded-For")!] else { return peer }
+        return RateLimiter.clientKey(forwarded.split(separator: ",").last.map { String($0).trimmedWhitespace } ?? peer)
     }
 
     /// The link a request names, if it is still usable now.
@@ -75,10 +76,10 @@ struct FeedbackRoutes: Sendable {
         return (token, link)
     }
 
-    /// The item and the sheet of an open link, or nil when its reply can no longer be rated (reassigned, closed).
+    /// The item and the sheet of an open link, or nil when its reply can no longer be rated (reassigned, closed, sent back).
     func sheet(_ token: String, _ link: FeedbackLink) async throws -> (ItemView, DeputyFeedbackPage.Sheet)? {
         let view = ItemView(id: link.item, fields: try await storage.itemFields(link.item), hubSite: storage.hubSite)
-        guard (try? Workflow.requireReplyToRate(view, site: link.unit)) != nil else { return nil }
+        guard (try? Workflow.requireReplyToRateOnline(view, site: link.unit)) != nil else { return nil }
         let directory = try await storage.directoryFields()
         func unitValue(_ site: String, _ field: String) -> String? {
             directory.first { $0.entity == .unit(site: site) && $0.field == field }?.visibleValue(hubSite: storage.hubSite).stringValue

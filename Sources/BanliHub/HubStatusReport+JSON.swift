@@ -82,7 +82,8 @@ extension HubStatusReport.Conflict {
 
 extension HubStatusReport.Reminders {
     var json: JSONValue {
-        .object(["failing": .int(Int64(failing)), "lastError": HubStatusReport.text(lastError),
-                 "lastFailureAt": HubStatusReport.time(lastFailureAt)])
+        let failure = lastError.map(ReminderFailure.init(stored:))
+        return .object(["failing": .int(Int64(failing)), "lastError": HubStatusReport.text(failure?.english), "reason": HubStatusReport.text(failure?.chinese),
+                        "lastFailureAt": HubStatusReport.time(lastFailureAt)])
     }
 }

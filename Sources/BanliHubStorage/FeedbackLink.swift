@@ -43,12 +43,12 @@ public struct FeedbackLink: Sendable, Hashable {
 extension HubStorage {
     /// Issues a one-time link for `site`'s reply on `view`, open `days` days from `nowMilliseconds`, and returns its token,
     /// which is shown once: the storage keeps only its hash. Refuses (a `WorkflowRefusal`, one Chinese sentence) when the
-    /// unit has no reply to rate, and a number of days out of range.
+    /// unit has no reply to rate or it was sent back (重新办理), and a number of days out of range.
     public func issueFeedbackLink(_ view: ItemView, site: String, days: Int, nowMilliseconds now: Int64) async throws -> String {
         guard (1...FeedbackLink.maxDays).contains(days) else {
             throw BanliError(.usage, "有效天数应为 1 到 \(FeedbackLink.maxDays) 天，不是 \(days) 天。")
         }
-        try Workflow.requireReplyToRate(view, site: site)
+        try Workflow.requireReplyToRateOnline(view, site: site)
         let token = Digest.randomBase64URL(bytes: 32)
         try await addFeedbackLink(FeedbackLink(tokenHash: Digest.tokenHash(token), item: view.id, unit: site, createdAt: now,
                                                expiresAt: now + Int64(days) * 86_400_000))

@@ -63,8 +63,8 @@ public protocol HubStorage: Sendable {
     /// Revokes every open link of (item, unit) at `nowMilliseconds`; returns how many it revoked.
     func revokeFeedbackLinks(item: String, unit: String, nowMilliseconds: Int64) async throws -> Int
     /// Uses the link once: in one transaction, marks it used if it is still usable at `nowMilliseconds` and writes
-    /// `writes` as the office. Returns false, writing nothing, when the link is unknown, used (even by another process
-    /// a moment before), revoked or expired.
+    /// `writes` as the office, and revokes the unit's other open links for the item (one answer per reply). Returns
+    /// false, writing nothing, when the link is unknown, used (even by another process a moment before), revoked or expired.
     func useFeedbackLink(tokenHash: String, nowMilliseconds: Int64, writes: [LocalWrite]) async throws -> Bool
 }
 

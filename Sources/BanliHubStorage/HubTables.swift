@@ -50,6 +50,10 @@ public enum HubTableBatch: Sendable, Equatable {
     case unitTokens([HubTokenRow])
     case operatorTokens([HubTokenRow])
     case settings([HubSettingRow])
+    /// The deputies' links, so that one sent before the move still opens after it.
+    case feedbackLinks([FeedbackLink])
+    /// The reminder sends, so that none is sent again after the move.
+    case reminders([HubReminderRow])
 
     public var count: Int {
         switch self {
@@ -59,6 +63,8 @@ public enum HubTableBatch: Sendable, Equatable {
         case .units(let r): r.count
         case .unitTokens(let r), .operatorTokens(let r): r.count
         case .settings(let r): r.count
+        case .feedbackLinks(let r): r.count
+        case .reminders(let r): r.count
         }
     }
 }
@@ -72,6 +78,8 @@ public struct HubCopyCount: Sendable, Equatable {
     public var unitTokens = 0
     public var operatorTokens = 0
     public var settings = 0
+    public var feedbackLinks = 0
+    public var reminders = 0
 
     public init() {}
 
@@ -84,6 +92,8 @@ public struct HubCopyCount: Sendable, Equatable {
         case .unitTokens(let r): unitTokens += r.count
         case .operatorTokens(let r): operatorTokens += r.count
         case .settings(let r): settings += r.count
+        case .feedbackLinks(let r): feedbackLinks += r.count
+        case .reminders(let r): reminders += r.count
         }
     }
 }
@@ -200,5 +210,27 @@ public struct HubSettingRow: Sendable, Equatable {
     public init(key: String, value: String) {
         self.key = key
         self.value = value
+    }
+}
+
+/// A reminder send as the store records it (`ReminderLog`), every column.
+public struct HubReminderRow: Sendable, Equatable {
+    /// The reminder key and the recipient.
+    public var send: String
+    /// `claimed`, `sent` or `failed`.
+    public var state: String
+    public var attempts: Int64
+    /// Unix milliseconds.
+    public var nextAttemptAt: Int64?
+    public var lastError: String?
+    public var updatedAt: Int64
+
+    public init(send: String, state: String, attempts: Int64, nextAttemptAt: Int64?, lastError: String?, updatedAt: Int64) {
+        self.send = send
+        self.state = state
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+        self.updatedAt = updatedAt
     }
 }

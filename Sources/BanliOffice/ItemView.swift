@@ -37,12 +37,9 @@ public struct AssignmentView: Sendable, Hashable {
     public var values = FieldValues()
     /// The reply's category was B at some time (read from the history by the store, not a field): for the B类 follow-up.
     public var wasCategoryB = false
-    /// The HLC counters of the visible `replyAt` and `rehandleAt` values: the order they were written in, which dates
-    /// alone cannot tell when a reply and its 重新办理 fall on one day (nil for a view built in memory).
-    public var replyCounter: UInt64?
-    public var rehandleCounter: UInt64?
-    /// The highest write counter (HLC) of each visible field: tells which of two writes came later (an office's answer
-    /// to an extension request comes after the request, since every site's clock is pushed past what it received).
+    /// The write counter (HLC) of each field's visible value: tells which of two writes came later, which dates alone
+    /// cannot when a reply and its 重新办理 fall on one day, and an office's answer to an extension request comes after
+    /// the request, since every site's clock is pushed past what it received (empty for a view built in memory).
     public var writtenAt: [String: UInt64] = [:]
 
     public init(site: String, values: FieldValues = FieldValues()) {
@@ -71,7 +68,7 @@ public struct AssignmentView: Sendable, Hashable {
     public var isRehandlePending: Bool {
         guard let rehandleAt else { return false }
         guard let replyAt, replyAt >= rehandleAt else { return true }
-        guard replyAt == rehandleAt, let reply = replyCounter, let rehandle = rehandleCounter else { return false }
+        guard replyAt == rehandleAt, let reply = writtenAt["replyAt"], let rehandle = writtenAt["rehandleAt"] else { return false }
         return rehandle > reply
     }
     /// 签收日期.
@@ -173,10 +170,7 @@ public struct ItemView: Sendable, Hashable {
             case .item: values[f.field] = v
             case .assignment(_, let s):
                 assignments[s, default: AssignmentView(site: s)].values[f.field] = v
-                let counter = f.visibleIndex(hubSite: hubSite).map { f.state.siblings[$0].counter }
-                if f.field == "replyAt" { assignments[s]?.replyCounter = counter }
-                if f.field == "rehandleAt" { assignments[s]?.rehandleCounter = counter }
-                assignments[s]?.writtenAt[f.field] = f.state.siblings.map(\.counter).max()
+                assignments[s]?.writtenAt[f.field] = f.visibleIndex(hubSite: hubSite).map { f.state.siblings[$0].counter }
             case .contact(_, let s, let n): contacts[s, default: [:]][n, default: ContactView(n: n)].values[f.field] = v
             case .feedback(_, let s): feedback[s, default: FeedbackView()].values[f.field] = v
             case .unit: break

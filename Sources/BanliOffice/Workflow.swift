@@ -230,6 +230,15 @@ public enum Workflow {
         }
     }
 
+    /// A reply a deputy may rate through a link: one to rate (`requireReplyToRate`) that the office has not sent back;
+    /// a link issued before 重新办理 would otherwise rate the old reply after the unit's new one.
+    public static func requireReplyToRateOnline(_ view: ItemView, site: String) throws {
+        try requireReplyToRate(view, site: site)
+        guard view.assignments[site]?.isRehandlePending != true else {
+            throw WorkflowRefusal.linkWhileRehandling(item: view.id, unit: site)
+        }
+    }
+
     /// 录入征询意见表.
     public static func feedback(_ view: ItemView, site: String, _ f: Feedback) throws -> [LocalWrite] {
         try requireReplyToRate(view, site: site)
@@ -239,7 +248,12 @@ public enum Workflow {
         ]
         if let x = f.effect { writes.append(LocalWrite(e, "effect", .string(x.rawValue))) }
         if let x = f.isPublic { writes.append(LocalWrite(e, "public", .bool(x))) }
-        if let x = f.comment { writes.append(LocalWrite(e, "comment", .string(x))) }
+        if let x = f.comment {
+            writes.append(LocalWrite(e, "comment", .string(x)))
+        } else if f.source == .online, view.feedback[site]?.comment != nil {
+            // An online answer is a whole sheet: no comment in it clears the earlier sheet's, which it does not repeat.
+            writes.append(LocalWrite(e, "comment", .null))
+        }
         // A paper form typed in over an online answer replaces it whole: nothing of the online answer stays marked online.
         let replacesOnline = f.source == nil && view.feedback[site]?.source == .online
         let extra: [(String, String?)] = [

@@ -50,6 +50,8 @@ public enum WorkflowRefusal: Error, Sendable, Hashable, CustomStringConvertible 
     case feedbackBeforeReply(item: String, unit: String)
     case categoryBeforeReply(item: String, unit: String)
     case rehandleWithoutUnsatisfied(item: String, unit: String, evaluation: Evaluation?)
+    /// A link would rate the reply the office already sent back (重新办理): the new reply is the one to rate.
+    case linkWhileRehandling(item: String, unit: String)
     case alreadyClosed(item: String, at: ISODate)
     case closeWithoutAssignment(item: String)
     case closeBeforeReply(item: String, unit: String, stage: AssignmentStatus.Stage?)
@@ -165,6 +167,10 @@ public enum WorkflowRefusal: Error, Sendable, Hashable, CustomStringConvertible 
             let recorded = evaluation.map { "评价是「\($0.label)」" } ?? "还没有录入评价"
             return ("重新办理只在评价为不满意之后，单位 \(u) 对事项 \(i) 的答复\(recorded)",
                     "请先用 banli item feedback \(i) \(u) --evaluation 评价 录入征询意见表", "请先在「录入征询意见」里录入评价")
+        case .linkWhileRehandling(let item, let unit):
+            let (i, u) = (Self.shown(item), Self.shown(unit))
+            return ("单位 \(u) 对事项 \(i) 的答复已退回重新办理，重新答复之前不能请代表委员评价",
+                    "单位重新答复后再用 banli item feedback-link \(i) --unit \(u) 生成链接", "单位重新答复后再在本页生成征询意见链接")
         case .alreadyClosed(let item, let at):
             let i = Self.shown(item)
             return ("事项 \(i) 已于 \(at) 办结", "如需改动，请用 banli item reopen \(i) --reason 理由 重新打开", "如需改动，请在本页点击「重新打开」")

@@ -190,7 +190,7 @@ public struct HubStatusReport: Sendable, Hashable {
     public struct Reminders: Sendable, Hashable {
         /// Reminders whose last attempt failed (retried with backoff until they go out).
         public var failing: Int
-        /// The last failure's sentence and time (Unix milliseconds), while any is failing.
+        /// The last failure as stored (`ReminderFailure.stored`) and its time (Unix milliseconds), while any is failing.
         public var lastError: String?
         public var lastFailureAt: Int64?
 

@@ -88,7 +88,8 @@ public enum StatusPage {
             remindersClass = r.reminders.failing > 0 ? "bad" : ""
             remindersLine = t.reminders(r.reminders.failing)
             reminderError = r.reminders.failing == 0 ? "" : r.reminders.lastError.map { e in
-                (r.reminders.lastFailureAt.map { "\(clock.local($0))（\(clock.ago($0, english: en))）" } ?? "") + " " + e
+                (r.reminders.lastFailureAt.map { "\(clock.local($0))（\(clock.ago($0, english: en))）" } ?? "") + " "
+                    + (en ? ReminderFailure(stored: e).english : ReminderFailure(stored: e).chinese)
             } ?? ""
             anyReminderError = !reminderError.isEmpty
             let langCode = en ? "en" : ""

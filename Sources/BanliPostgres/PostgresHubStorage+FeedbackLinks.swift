@@ -56,6 +56,10 @@ extension PostgresHubStorage {
                 RETURNING token_hash
                 """, logger: logger), as: String.self)
             guard used != nil else { return false }
+            try await conn.query("""
+                UPDATE feedback_link SET revoked_at = \(now)
+                WHERE (item, unit) = (SELECT item, unit FROM feedback_link WHERE token_hash = \(tokenHash)) AND used_at IS NULL AND revoked_at IS NULL
+                """, logger: logger)
             _ = try await Self.write(conn, checked, hubSite: hubSite, key: key, nowMilliseconds: UInt64(now), logger: logger)
             return true
         }

@@ -29,22 +29,29 @@ extension PostgresHubStorage: ReminderLog {
         }
     }
 
-    public func markRemindersSent(_ sends: [String], nowMilliseconds now: Int64) async throws {
+    @discardableResult
+    public func markRemindersSent(_ sends: [String], claimedAt: Int64, nowMilliseconds now: Int64) async throws -> Int {
         let logger = self.logger
-        try await transaction { conn in
-            try await conn.query("""
-                UPDATE reminder SET state = 'sent', next_attempt_at = NULL, updated_at = \(now) WHERE send = ANY(\(sends))
-                """, logger: logger)
+        return try await transaction { conn in
+            var marked = 0
+            for try await _ in try await conn.query("""
+                UPDATE reminder SET state = 'sent', next_attempt_at = NULL, updated_at = \(now)
+                WHERE send = ANY(\(sends)) AND state = 'claimed' AND updated_at = \(claimedAt) RETURNING send
+                """, logger: logger) { marked += 1 }
+            return marked
         }
     }
 
-    public func markRemindersFailed(_ sends: [String], error: String, retryAt: Int64, nowMilliseconds now: Int64) async throws {
+    @discardableResult
+    public func markRemindersFailed(_ sends: [String], claimedAt: Int64, error: String, retryAt: Int64, nowMilliseconds now: Int64) async throws -> Int {
         let logger = self.logger
-        try await transaction { conn in
-            try await conn.query("""
+        return try await transaction { conn in
+            var marked = 0
+            for try await _ in try await conn.query("""
                 UPDATE reminder SET state = 'failed', next_attempt_at = \(retryAt), last_error = \(error), updated_at = \(now)
-                WHERE send = ANY(\(sends))
-                """, logger: logger)
+                WHERE send = ANY(\(sends)) AND state = 'claimed' AND updated_at = \(claimedAt) RETURNING send
+                """, logger: logger) { marked += 1 }
+            return marked
         }
     }
 

@@ -108,6 +108,18 @@ public struct PostgresHubTableSink: HubTableSink {
                     INSERT INTO setting (key, value) VALUES (\(r.key), \(r.value)) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
                     """, logger: logger)
             }
+        case .feedbackLinks(let rows):
+            try await insertRows(rows, "INSERT INTO feedback_link (token_hash, item, unit, created_at, expires_at, used_at, revoked_at)", columns: 7,
+                                 conn, logger: logger) { r, b in
+                b.append(r.tokenHash); b.append(r.item); b.append(r.unit); b.append(r.createdAt); b.append(r.expiresAt)
+                b.append(r.usedAt); b.append(r.revokedAt)
+            }
+        case .reminders(let rows):
+            try await insertRows(rows, "INSERT INTO reminder (send, state, attempts, next_attempt_at, last_error, updated_at)", columns: 6,
+                                 conn, logger: logger) { r, b in
+                b.append(r.send); b.append(r.state); b.append(Int32(clamping: r.attempts)); b.append(r.nextAttemptAt); b.append(r.lastError)
+                b.append(r.updatedAt)
+            }
         }
     }
 
@@ -163,7 +175,7 @@ public final class PostgresHubTableSource: HubTableSource {
     public func nextBatch() async throws -> HubTableBatch? {
         while true {
             let (table, after, seq) = position.withLock { $0 }
-            guard table <= 6 else {
+            guard table <= 8 else {
                 // Every table read: the copy is consistent only if nothing changed since the header was read.
                 if let seq, try await storage.headChangeNumber() != seq {
                     throw BanliError(.usage, "The hub changed while it was being copied; stop every 'banli hub serve' process and run the migration again.")
@@ -238,6 +250,26 @@ public final class PostgresHubTableSource: HubTableSource {
                     rows.append(HubTokenRow(holder: holder, tokenHash: hash, createdAt: at))
                 }
                 return (table == 4 ? .unitTokens(rows) : .operatorTokens(rows), nil)
+            case 7:
+                var rows: [FeedbackLink] = []
+                let q = try await conn.query("""
+                    SELECT token_hash, item, unit, created_at, expires_at, used_at, revoked_at FROM feedback_link ORDER BY token_hash
+                    """, logger: logger)
+                for try await (hash, item, unit, created, expires, used, revoked) in q.decode((String, String, String, Int64, Int64, Int64?, Int64?).self) {
+                    rows.append(FeedbackLink(tokenHash: hash, item: item, unit: unit, createdAt: created, expiresAt: expires, usedAt: used,
+                                             revokedAt: revoked))
+                }
+                return (.feedbackLinks(rows), nil)
+            case 8:
+                var rows: [HubReminderRow] = []
+                let q = try await conn.query("""
+                    SELECT send, state, attempts, next_attempt_at, last_error, updated_at FROM reminder ORDER BY send
+                    """, logger: logger)
+                for try await (send, state, attempts, next, error, updated) in q.decode((String, String, Int32, Int64?, String?, Int64).self) {
+                    rows.append(HubReminderRow(send: send, state: state, attempts: Int64(attempts), nextAttemptAt: next, lastError: error,
+                                               updatedAt: updated))
+                }
+                return (.reminders(rows), nil)
             default:
                 var rows: [HubSettingRow] = []
                 let q = try await conn.query("SELECT key, value FROM setting WHERE key <> 'hubKeyFile' ORDER BY key", logger: logger)

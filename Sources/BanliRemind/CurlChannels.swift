@@ -13,15 +13,21 @@ public struct CurlChannels: Sendable {
     public init() { _ = Self.globalInit }
 
     /// Sends `message` (an RFC 5322 message with CRLF line ends) to `recipients` through `smtp`.
-    public func sendMail(_ message: String, to recipients: [String], smtp: SMTPSettings) throws {
-        guard let h = curl_easy_init() else { throw BanliError(.unreachable, "libcurl could not start a transfer; the machine may be out of memory.") }
+    public func sendMail(_ message: String, to recipients: [String], smtp: SMTPSettings) throws(ReminderFailure) {
+        let target = Self.redacted(smtp.url)
+        guard let h = curl_easy_init() else { throw ReminderFailure(.mail, .other, target: target, detail: "libcurl could not start a transfer") }
         defer { curl_easy_cleanup(h) }
         let source = Source(Array(message.utf8))
         var rcpt: UnsafeMutablePointer<curl_slist>?
         for r in recipients { rcpt = curl_slist_append(rcpt, "<\(r)>") }
         defer { curl_slist_free_all(rcpt) }
-        let where_ = "the mail server at \(smtp.url)"
-        try perform(h, where_: where_, fix: "check [reminders.smtp] in the config and that the server is reachable") { set in
+        var password: String?
+        if let file = smtp.passwordFile {
+            do { password = try Self.password(file) } catch {
+                throw ReminderFailure(.mail, .notConfigured, target: target, detail: (error as? BanliError)?.message ?? "\(error)")
+            }
+        }
+        try perform(h, .mail, target: target) { (set) throws(ReminderFailure) in
             try set(banli_curl_setopt_string(h, CURLOPT_URL, smtp.url), "URL")
             try set(banli_curl_setopt_string(h, CURLOPT_MAIL_FROM, "<\(smtp.from)>"), "MAIL_FROM")
             try set(banli_curl_setopt_slist(h, CURLOPT_MAIL_RCPT, rcpt), "MAIL_RCPT")
@@ -30,9 +36,9 @@ public struct CurlChannels: Sendable {
             // STARTTLS required when asked for: a server that does not offer it fails the send instead of receiving it in clear.
             if smtp.startTLS { try set(banli_curl_setopt_long(h, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)), "USE_SSL") }
             if let ca = smtp.caFile { try set(banli_curl_setopt_string(h, CURLOPT_CAINFO, ca), "CAINFO") }
-            if let user = smtp.user, let file = smtp.passwordFile {
+            if let user = smtp.user, let password {
                 try set(banli_curl_setopt_string(h, CURLOPT_USERNAME, user), "USERNAME")
-                try set(banli_curl_setopt_string(h, CURLOPT_PASSWORD, try Self.password(file)), "PASSWORD")
+                try set(banli_curl_setopt_string(h, CURLOPT_PASSWORD, password), "PASSWORD")
             }
             try set(banli_curl_setopt_write_function(h, CURLOPT_READFUNCTION) { buffer, size, n, user in
                 let source = Unmanaged<Source>.fromOpaque(user!).takeUnretainedValue()
@@ -48,32 +54,63 @@ public struct CurlChannels: Sendable {
         withExtendedLifetime(source) {}
     }
 
-    /// POSTs `json` to the webhook; any answer but 2xx is a failure.
-    public func postWebhook(_ json: String, to url: String) throws {
-        guard let h = curl_easy_init() else { throw BanliError(.unreachable, "libcurl could not start a transfer; the machine may be out of memory.") }
+    /// POSTs `json` to the webhook; any answer but 2xx is a failure, and so is a 2xx whose JSON body carries a non-zero
+    /// `errcode` or `code`: the chat robots (企业微信, 钉钉, 飞书) refuse a message that way, with HTTP 200.
+    public func postWebhook(_ json: String, to url: String) throws(ReminderFailure) {
+        let shown = Self.redacted(url)
+        guard let h = curl_easy_init() else { throw ReminderFailure(.webhook, .other, target: shown, detail: "libcurl could not start a transfer") }
         defer { curl_easy_cleanup(h) }
         var headers: UnsafeMutablePointer<curl_slist>?
         headers = curl_slist_append(headers, "Content-Type: application/json; charset=utf-8")
         headers = curl_slist_append(headers, "Expect:")
         defer { curl_slist_free_all(headers) }
         let body = Array(json.utf8)
-        let shown = Self.redacted(url)
-        try body.withUnsafeBufferPointer { b in
-            try perform(h, where_: "the webhook at \(shown)", fix: "check [reminders.webhook] url in the config") { set in
+        let answer = Answer()
+        var failure: ReminderFailure?
+        body.withUnsafeBufferPointer { b in
+            do throws(ReminderFailure) { try perform(h, .webhook, target: shown) { (set) throws(ReminderFailure) in
                 try set(banli_curl_setopt_string(h, CURLOPT_URL, url), "URL")
                 try set(banli_curl_setopt_slist(h, CURLOPT_HTTPHEADER, headers), "HTTPHEADER")
                 try set(banli_curl_setopt_long(h, CURLOPT_POST, 1), "POST")
                 try set(banli_curl_setopt_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(b.count)), "POSTFIELDSIZE_LARGE")
                 try set(banli_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: b.baseAddress)), "POSTFIELDS")
-                // The answer is not read; a robot's body may be large, so drop it as it comes.
-                try set(banli_curl_setopt_write_function(h, CURLOPT_WRITEFUNCTION) { _, size, n, _ in size * n }, "WRITEFUNCTION")
-            }
+                // The answer's first 4 KB are kept (a robot's verdict is short); the rest is dropped as it comes.
+                try set(banli_curl_setopt_write_function(h, CURLOPT_WRITEFUNCTION) { ptr, size, n, user in
+                    let answer = Unmanaged<Answer>.fromOpaque(user!).takeUnretainedValue()
+                    let count = size * n
+                    let kept = min(count, max(0, Answer.limit - answer.bytes.count))
+                    if kept > 0 { answer.bytes.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: kept)) }
+                    return count
+                }, "WRITEFUNCTION")
+                try set(banli_curl_setopt_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(answer).toOpaque()), "WRITEDATA")
+            } } catch { failure = error }
         }
+        withExtendedLifetime(answer) {}
+        if let failure { throw failure }
         var status = 0
         _ = banli_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
-        guard (200..<300).contains(status) else {
-            throw BanliError(.unreachable, "The webhook at \(shown) answered HTTP \(status); check [reminders.webhook] url in the config.")
+        guard (200..<300).contains(status) else { throw ReminderFailure(.webhook, .httpStatus, target: shown, status: status) }
+        if let refusal = Self.robotRefusal(answer.bytes) {
+            throw ReminderFailure(.webhook, .robotRefused, target: shown, status: refusal.code, detail: refusal.message)
         }
+    }
+
+    /// The start of a webhook's answer.
+    private final class Answer {
+        static let limit = 4096
+        var bytes: [UInt8] = []
+    }
+
+    /// A robot's refusal in a 2xx answer: `{"errcode": 93000, "errmsg": "…"}` (企业微信, 钉钉) or `{"code": 19001, "msg": "…"}`
+    /// (飞书). Anything else, a body that is not JSON included, is an acceptance.
+    static func robotRefusal(_ body: [UInt8]) -> (code: Int, message: String)? {
+        guard case .object(let o)? = try? JSONValue.parse(String(decoding: body, as: UTF8.self)) else { return nil }
+        for (codeKey, messageKey) in [("errcode", "errmsg"), ("code", "msg")] {
+            if let code = o[codeKey]?.intValue, code != 0 {
+                return (Int(clamping: code), o[messageKey]?.stringValue ?? "")
+            }
+        }
+        return nil
     }
 
     /// The message being uploaded, read by libcurl's read callback.
@@ -83,16 +120,18 @@ public struct CurlChannels: Sendable {
         init(_ bytes: [UInt8]) { self.bytes = bytes }
     }
 
-    /// Sets the options common to both channels, then `options`, then performs the transfer; a failure is one sentence
-    /// naming `where_` (never the password: libcurl's messages do not hold it).
+    /// Sets the options common to both channels, then `options`, then performs the transfer; a failure says why, as the
+    /// operator fixes it (never the password or a robot's key: libcurl's messages hold neither, the target is redacted).
     private func perform(
-        _ h: UnsafeMutableRawPointer, where_: String, fix: String, _ options: ((CURLcode, String) throws -> Void) throws -> Void
-    ) throws {
+        _ h: UnsafeMutableRawPointer, _ channel: ReminderFailure.Channel, target: String,
+        _ options: ((CURLcode, String) throws(ReminderFailure) -> Void) throws(ReminderFailure) -> Void
+    ) throws(ReminderFailure) {
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let code: CURLcode = try errorBuffer.withUnsafeMutableBufferPointer { eb in
-            func set(_ code: CURLcode, _ option: String) throws {
+        let code: CURLcode = try errorBuffer.withUnsafeMutableBufferPointer { (eb) throws(ReminderFailure) in
+            func set(_ code: CURLcode, _ option: String) throws(ReminderFailure) {
                 guard code != CURLE_OK else { return }
-                throw BanliError(.unreachable, "libcurl refused CURLOPT_\(option) (\(String(cString: curl_easy_strerror(code)))) for \(where_); \(fix).")
+                throw ReminderFailure(channel, .other, target: target,
+                                      detail: "libcurl refused CURLOPT_\(option) (\(String(cString: curl_easy_strerror(code))))")
             }
             try set(banli_curl_setopt_pointer(h, CURLOPT_ERRORBUFFER, eb.baseAddress), "ERRORBUFFER")
             try set(banli_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
@@ -104,8 +143,22 @@ public struct CurlChannels: Sendable {
             return curl_easy_perform(h)
         }
         guard code == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw BanliError(.unreachable, "Sending to \(where_) failed (\(detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)); \(fix).")
+            let buffered = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let detail = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered
+            throw ReminderFailure(channel, Self.reason(code, detail: detail), target: target, detail: detail)
+        }
+    }
+
+    /// What a libcurl result means to the operator.
+    static func reason(_ code: CURLcode, detail: String) -> ReminderFailure.Reason {
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_COULDNT_RESOLVE_PROXY: .unreachable
+        case CURLE_USE_SSL_FAILED: .tlsRequired
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR: .certificate
+        case CURLE_LOGIN_DENIED: .loginDenied
+        // libcurl reports a refused MAIL FROM or RCPT TO as a send error naming the command.
+        case CURLE_SEND_ERROR where detail.contains("RCPT") || detail.contains("MAIL"): .recipientRefused
+        default: .other
         }
     }
 
@@ -117,10 +170,25 @@ public struct CurlChannels: Sendable {
         return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "").trimmedWhitespace
     }
 
-    /// A URL without its path and query, which may hold a robot's secret key.
+    /// A URL without its user, password, path and query, which may hold a secret (a robot's key sits in the query).
     static func redacted(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return "(the configured URL)" }
-        let rest = url[scheme.upperBound...]
-        return String(url[..<scheme.upperBound]) + String(rest.prefix { $0 != "/" && $0 != "?" }) + (rest.contains("/") ? "/…" : "")
+        let authority = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
+        return String(url[..<scheme.upperBound]) + host + (authority.endIndex < url.endIndex ? "/…" : "")
+    }
+
+    /// The URL names a user (and perhaps a password) before its host.
+    static func hasUserInfo(_ url: String) -> Bool {
+        guard let scheme = url.range(of: "://") else { return false }
+        return url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }.contains("@")
+    }
+
+    /// The URL's host is this machine's loopback.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let scheme = url.range(of: "://") else { return false }
+        let authority = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" } + "]" : authority.prefix { $0 != ":" }
+        return host == "localhost" || host == "[::1]" || (host.hasPrefix("127.") && host.allSatisfy { $0 == "." || $0.isASCII && $0.isNumber })
     }
 }

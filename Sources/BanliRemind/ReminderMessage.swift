@@ -58,7 +58,7 @@ public enum ReminderMessage {
         let subject = digest.subject(today: today)
         switch shape {
         case .text:
-            let content = subject + "\n" + digest.body(today: today, unitName: unitName)
+            let content = robotText(subject + "\n" + digest.body(today: today, unitName: unitName))
             return JSONValue.object(["msgtype": .string("text"), "text": .object(["content": .string(content)])]).canonicalJSON
         case .json:
             let items: [JSONValue] = digest.reminders.map { r in
@@ -70,5 +70,24 @@ public enum ReminderMessage {
             }
             return JSONValue.object(["subject": .string(subject), "date": .string(today.description), "reminders": .array(items)]).canonicalJSON
         }
+    }
+
+    /// The most a chat robot's text message holds (企业微信: 2048 bytes; it refuses a longer one).
+    public static let robotTextLimit = 2048
+
+    /// `content` as a robot takes it: whole when it fits, else its first lines and how many items were left out.
+    static func robotText(_ content: String) -> String {
+        guard content.utf8.count > robotTextLimit else { return content }
+        let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
+        func isItem(_ line: Substring) -> Bool { line.first?.isASCII == true && line.first?.isNumber == true }
+        var kept: [Substring] = [], size = 0
+        for line in lines {
+            // Room is left for the closing line (under 120 bytes).
+            guard size + line.utf8.count + 1 <= robotTextLimit - 120 else { break }
+            kept.append(line)
+            size += line.utf8.count + 1
+        }
+        let left = lines.filter(isItem).count - kept.filter(isItem).count
+        return kept.joined(separator: "\n") + "\n……另有\(left)件未列出，详见督办提醒邮件或办理工作台。"
     }
 }

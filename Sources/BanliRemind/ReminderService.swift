@@ -85,22 +85,47 @@ public struct ReminderService: Service {
             let mine = Array(claimed).sorted()
             do {
                 try await deliver(part, today: day, names: names)
-                try await log.markRemindersSent(mine, nowMilliseconds: Int64(HybridLogicalClock.wallMilliseconds()))
-                sent.increment(by: mine.count)
-                totals.sent += mine.count
-                logger.info("reminders sent", metadata: ["to": "\(digest.recipient)", "count": "\(mine.count)"])
             } catch {
-                let message = (error as? BanliError)?.message ?? "\(error)"
+                let failure = error as? ReminderFailure ?? ReminderFailure(stored: (error as? BanliError)?.message ?? "\(error)")
                 let attempts = try await log.reminderAttempts(mine).values.max() ?? 1
                 let delay = Self.retryDelay(attempts: attempts)
                 let at = Int64(HybridLogicalClock.wallMilliseconds())
-                try await log.markRemindersFailed(mine, error: message, retryAt: at + Int64(delay * 1000), nowMilliseconds: at)
+                try await log.markRemindersFailed(mine, claimedAt: now, error: failure.stored, retryAt: at + Int64(delay * 1000), nowMilliseconds: at)
                 failed.increment(by: mine.count)
                 totals.failed += mine.count
-                logger.warning("reminders failed; retrying in \(Int(delay)) s: \(message)", metadata: ["to": "\(digest.recipient)", "count": "\(mine.count)"])
+                logger.warning("reminders failed; retrying in \(Int(delay)) s: \(failure.english)",
+                               metadata: ["to": "\(digest.recipient)", "count": "\(mine.count)"])
+                continue
             }
+            // Delivered: from here on it is never marked failed, and the mark is retried, so that a store that fails
+            // for a moment (a busy database, a failover) does not send it again.
+            sent.increment(by: mine.count)
+            totals.sent += mine.count
+            logger.info("reminders sent", metadata: ["to": "\(digest.recipient)", "count": "\(mine.count)"])
+            try await markSent(mine, claimedAt: now)
         }
         return totals
+    }
+
+    /// Records delivered sends, trying again for about a minute; after that the claim lapses and the send may go out
+    /// once more when its lease has passed, which the log says.
+    private func markSent(_ sends: [String], claimedAt: Int64) async throws {
+        var backoff = Backoff(base: 1, cap: 16)
+        for attempt in 1...6 {
+            do {
+                try await log.markRemindersSent(sends, claimedAt: claimedAt, nowMilliseconds: Int64(HybridLogicalClock.wallMilliseconds()))
+                return
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                guard attempt < 6 else {
+                    logger.error("reminders sent but not recorded; they may be sent again after the lease: \((error as? BanliError)?.message ?? "\(error)")",
+                                 metadata: ["count": "\(sends.count)"])
+                    return
+                }
+                try await Task.sleep(for: .seconds(backoff.nextDelay()))
+            }
+        }
     }
 
     /// The record's name of one send: the reminder's key and its recipient.
@@ -120,14 +145,18 @@ public struct ReminderService: Service {
         let work: @Sendable () throws -> Void
         switch digest.recipient {
         case .email(let address):
-            guard let smtp = settings.smtp else { throw BanliError(.config, "No [reminders.smtp] is configured to send e-mail to \(address).") }
+            guard let smtp = settings.smtp else {
+                throw ReminderFailure(.mail, .notConfigured, target: "", detail: "No [reminders.smtp] is configured to send e-mail to \(address)")
+            }
             let domain = smtp.from.split(separator: "@").last.map(String.init) ?? "banli"
             let message = ReminderMessage.mail(
                 from: smtp.from, to: [address], subject: digest.subject(today: today), body: digest.body(today: today, unitName: unitName),
                 date: Date(), messageID: "\(UUID().uuidString.lowercased())@\(domain)")
             work = { try channels.sendMail(message, to: [address], smtp: smtp) }
         case .webhook:
-            guard let hook = settings.webhook else { throw BanliError(.config, "No [reminders.webhook] is configured.") }
+            guard let hook = settings.webhook else {
+                throw ReminderFailure(.webhook, .notConfigured, target: "", detail: "No [reminders.webhook] is configured")
+            }
             let body = ReminderMessage.webhookBody(digest, shape: hook.shape, today: today, unitName: unitName)
             work = { try channels.postWebhook(body, to: hook.url) }
         }

@@ -37,14 +37,23 @@ public struct SMTPSettings: Sendable, Equatable {
     public var caFile: String?
 
     public init(url: String, startTLS: Bool, from: String, user: String? = nil, passwordFile: String? = nil, caFile: String? = nil) throws {
+        let shown = CurlChannels.redacted(url)
         guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://"), url.count > 8, !url.contains(where: { $0.isWhitespace }) else {
-            throw BanliError(.config, "reminders.smtp url '\(url)' is not an smtp:// or smtps:// URL; write it like smtp://mail.example.org:587.")
+            throw BanliError(.config, "reminders.smtp url '\(shown)' is not an smtp:// or smtps:// URL; write it like smtp://mail.example.org:587.")
+        }
+        guard !CurlChannels.hasUserInfo(url) else {
+            throw BanliError(.config, "reminders.smtp url '\(shown)' holds a user name or password; put them in user and password_file instead.")
         }
         guard EmailAddress.isValid(from) else {
             throw BanliError(.config, "reminders.smtp from '\(from)' is not one plain e-mail address; write it like banli@example.org.")
         }
         if (user == nil) != (passwordFile == nil) {
             throw BanliError(.config, "reminders.smtp needs both user and password_file to log in, or neither.")
+        }
+        // A password over plain smtp:// would cross the network in clear; on this machine's loopback it stays here.
+        if user != nil, url.hasPrefix("smtp://"), !startTLS, !CurlChannels.isLoopback(url) {
+            throw BanliError(.config, "reminders.smtp logs in over plain smtp:// without starttls, so the password would cross the network in clear; "
+                             + "set starttls = true, or use smtps://.")
         }
         self.url = url
         self.startTLS = startTLS
@@ -70,7 +79,11 @@ public struct WebhookSettings: Sendable, Equatable {
 
     public init(url: String, shape: Shape) throws {
         guard url.hasPrefix("http://") || url.hasPrefix("https://"), !url.contains(where: { $0.isWhitespace }) else {
-            throw BanliError(.config, "reminders.webhook url '\(url)' is not an http:// or https:// URL.")
+            throw BanliError(.config, "reminders.webhook url '\(CurlChannels.redacted(url))' is not an http:// or https:// URL.")
+        }
+        guard !CurlChannels.hasUserInfo(url) else {
+            throw BanliError(.config, "reminders.webhook url '\(CurlChannels.redacted(url))' holds a user name or password, which would reach "
+                             + "logs and proxies; use a URL without them (robots take their key in the query).")
         }
         self.url = url
         self.shape = shape

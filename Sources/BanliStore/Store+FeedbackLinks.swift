@@ -42,6 +42,10 @@ extension Store {
                 UPDATE feedback_link SET usedAt = ? WHERE tokenHash = ? AND usedAt IS NULL AND revokedAt IS NULL AND expiresAt > ?
                 """, arguments: [nowMilliseconds, tokenHash, nowMilliseconds])
             guard db.changesCount == 1 else { return false }
+            try db.execute(sql: """
+                UPDATE feedback_link SET revokedAt = ?
+                WHERE (item, unit) = (SELECT item, unit FROM feedback_link WHERE tokenHash = ?) AND usedAt IS NULL AND revokedAt IS NULL
+                """, arguments: [nowMilliseconds, tokenHash])
             try self.write(writes, nowMilliseconds: UInt64(nowMilliseconds), person: nil)
             return true
         }

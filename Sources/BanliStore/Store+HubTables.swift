@@ -84,6 +84,18 @@ public final class SQLiteHubTableSource: HubTableSource {
                 // The key file travels in the header: the target records it itself.
                 let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key <> 'hubKeyFile' ORDER BY key")
                 return (.settings(rows.map { HubSettingRow(key: $0[0], value: $0[1]) }), nil)
+            case 7:
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM feedback_link ORDER BY tokenHash")
+                return (.feedbackLinks(rows.map { r in
+                    FeedbackLink(tokenHash: r["tokenHash"], item: r["item"], unit: r["unit"], createdAt: r["createdAt"], expiresAt: r["expiresAt"],
+                                 usedAt: r["usedAt"], revokedAt: r["revokedAt"])
+                }), nil)
+            case 8:
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM reminder ORDER BY send")
+                return (.reminders(rows.map { r in
+                    HubReminderRow(send: r["send"], state: r["state"], attempts: r["attempts"], nextAttemptAt: r["nextAttemptAt"],
+                                   lastError: r["lastError"], updatedAt: r["updatedAt"])
+                }), nil)
             default:
                 return nil
             }
@@ -173,6 +185,16 @@ public struct SQLiteHubTableSink: HubTableSink {
         case .settings(let rows):
             let s = try db.makeStatement(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)")
             for r in rows { try s.execute(arguments: [r.key, r.value]) }
+        case .feedbackLinks(let rows):
+            let s = try db.makeStatement(sql: """
+                INSERT INTO feedback_link (tokenHash, item, unit, createdAt, expiresAt, usedAt, revokedAt) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in rows { try s.execute(arguments: [r.tokenHash, r.item, r.unit, r.createdAt, r.expiresAt, r.usedAt, r.revokedAt]) }
+        case .reminders(let rows):
+            let s = try db.makeStatement(sql: """
+                INSERT INTO reminder (send, state, attempts, nextAttemptAt, lastError, updatedAt) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for r in rows { try s.execute(arguments: [r.send, r.state, r.attempts, r.nextAttemptAt, r.lastError, r.updatedAt]) }
         }
     }
 }

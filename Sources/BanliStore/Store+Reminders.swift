@@ -22,21 +22,32 @@ extension Store: ReminderLog {
         }
     }
 
-    public func markRemindersSent(_ sends: [String], nowMilliseconds now: Int64) async throws {
+    @discardableResult
+    public func markRemindersSent(_ sends: [String], claimedAt: Int64, nowMilliseconds now: Int64) async throws -> Int {
         try await transaction { db in
+            var marked = 0
             for send in sends {
-                try db.execute(sql: "UPDATE reminder SET state = 'sent', nextAttemptAt = NULL, updatedAt = ? WHERE send = ?", arguments: [now, send])
+                try db.execute(sql: """
+                    UPDATE reminder SET state = 'sent', nextAttemptAt = NULL, updatedAt = ? WHERE send = ? AND state = 'claimed' AND updatedAt = ?
+                    """, arguments: [now, send, claimedAt])
+                marked += db.changesCount
             }
+            return marked
         }
     }
 
-    public func markRemindersFailed(_ sends: [String], error: String, retryAt: Int64, nowMilliseconds now: Int64) async throws {
+    @discardableResult
+    public func markRemindersFailed(_ sends: [String], claimedAt: Int64, error: String, retryAt: Int64, nowMilliseconds now: Int64) async throws -> Int {
         try await transaction { db in
+            var marked = 0
             for send in sends {
                 try db.execute(sql: """
-                    UPDATE reminder SET state = 'failed', nextAttemptAt = ?, lastError = ?, updatedAt = ? WHERE send = ?
-                    """, arguments: [retryAt, error, now, send])
+                    UPDATE reminder SET state = 'failed', nextAttemptAt = ?, lastError = ?, updatedAt = ?
+                    WHERE send = ? AND state = 'claimed' AND updatedAt = ?
+                    """, arguments: [retryAt, error, now, send, claimedAt])
+                marked += db.changesCount
             }
+            return marked
         }
     }
 
@@ -69,12 +80,14 @@ extension SQLiteHubStorage: ReminderLog {
         try await store.claimReminders(sends, nowMilliseconds: nowMilliseconds, leaseMilliseconds: leaseMilliseconds)
     }
 
-    public func markRemindersSent(_ sends: [String], nowMilliseconds: Int64) async throws {
-        try await store.markRemindersSent(sends, nowMilliseconds: nowMilliseconds)
+    @discardableResult
+    public func markRemindersSent(_ sends: [String], claimedAt: Int64, nowMilliseconds: Int64) async throws -> Int {
+        try await store.markRemindersSent(sends, claimedAt: claimedAt, nowMilliseconds: nowMilliseconds)
     }
 
-    public func markRemindersFailed(_ sends: [String], error: String, retryAt: Int64, nowMilliseconds: Int64) async throws {
-        try await store.markRemindersFailed(sends, error: error, retryAt: retryAt, nowMilliseconds: nowMilliseconds)
+    @discardableResult
+    public func markRemindersFailed(_ sends: [String], claimedAt: Int64, error: String, retryAt: Int64, nowMilliseconds: Int64) async throws -> Int {
+        try await store.markRemindersFailed(sends, claimedAt: claimedAt, error: error, retryAt: retryAt, nowMilliseconds: nowMilliseconds)
     }
 
     public func reminderFailures(since: Int64) async throws -> ReminderFailures { try await store.reminderFailures(since: since) }

@@ -250,7 +250,7 @@ struct ItemRoutes {
                              inputs: StepForms.inputs(step, view: view, site: site, today: today, due: st?.dueAt, units: units))
                 }
                 // 网上征询: a one-time link for the deputy, once the unit replied (the hub must serve public_listen).
-                if workspace.feedbackLinkBase != nil, (try? Workflow.requireReplyToRate(view, site: site)) != nil {
+                if workspace.feedbackLinkBase != nil, (try? Workflow.requireReplyToRateOnline(view, site: site)) != nil {
                     let action = "\(base)/office/\(SessionMiddleware.percentEncoded(site))/feedback-link"
                     steps.append(StepForm(id: "feedback-link-\(site)", label: "网上征询意见", action: action, button: "生成征询意见链接", confirm: "", inputs: []))
                     steps.append(StepForm(id: "feedback-link-revoke-\(site)", label: "作废征询意见链接", action: action + "/revoke", button: "作废未使用的链接",

@@ -11,7 +11,7 @@ struct HubMigrate: AsyncParsableCommand, HubSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Copy the hub's store into a new, empty one (a SQLite file or a PostgreSQL database), keeping the hub id, change numbers, "
-            + "tokens and history.",
+            + "tokens, history, the deputies' feedback links and the reminders sent.",
         discussion: "Stop the hub first (every process). Bureaus then continue with the copy as with the original: a quiet exchange, no resync.")
 
     @OptionGroup var global: GlobalOptions
@@ -50,7 +50,8 @@ struct HubMigrate: AsyncParsableCommand, HubSubcommand {
         let count = try await target.copyTables(from: source)
         Output.line("Copied hub \(header.site) (hub id \(header.storeId), change number \(header.seq)) to \(targetName): "
                     + "\(count.fields) field states, \(count.history) history rows, \(count.access) access rows, \(count.units) units' bookkeeping, "
-                    + "\(count.unitTokens) unit tokens, \(count.operatorTokens) operator tokens.")
+                    + "\(count.unitTokens) unit tokens, \(count.operatorTokens) operator tokens, \(count.feedbackLinks) feedback links, "
+                    + "\(count.reminders) reminder sends.")
         Output.line("Point hub.toml's store at the copy and start the hub; bureaus continue with a quiet exchange.")
     }
 }

@@ -36,8 +36,10 @@ import TestSupport
                 totals: .init(units: units.count, stale: 0, items: 3, overdue: 1, conflicts: 1, failing: 0), attention: attention, conflicts: conflicts)
 
             let failing = Int.random(in: 0...3, using: &rng)
-            report.reminders = .init(failing: failing, lastError: failing > 0 ? strings.next() : nil,
-                                     lastFailureAt: failing > 0 ? 1_744_560_000_000 : nil)
+            // Half the failures as the channels store them, half as text an older release stored.
+            let failure = Bool.random(using: &rng) ? ReminderFailure(.mail, .unreachable, target: strings.next(), detail: strings.next()).stored
+                : strings.next()
+            report.reminders = .init(failing: failing, lastError: failing > 0 ? failure : nil, lastFailureAt: failing > 0 ? 1_744_560_000_000 : nil)
             let text = report.canonicalJSON
             let parsed = try JSONValue.parse(text)
             #expect(parsed.canonicalJSON == text, "round \(round): not canonical")
@@ -48,7 +50,9 @@ import TestSupport
             #expect(Set(top.keys) == ["attention", "conflicts", "hub", "reminders", "totals", "units"])
             let reminders: [String: JSONValue]? = if case .object(let r)? = top["reminders"] { r } else { nil }
             #expect(reminders?["failing"] == .int(Int64(failing)))
-            #expect(reminders?["lastError"] == (report.reminders.lastError.map(JSONValue.string) ?? .null))
+            let read = report.reminders.lastError.map(ReminderFailure.init(stored:))
+            #expect(reminders?["lastError"] == (read.map { JSONValue.string($0.english) } ?? .null))
+            #expect(reminders?["reason"] == (read.map { JSONValue.string($0.chinese) } ?? .null))
             #expect(Set(chases.keys) == Set(attention.keys))
             for (site, list) in attention {
                 guard case .array(let written)? = chases[site] else { Issue.record("no entries for \(site)"); continue }

@@ -55,4 +55,23 @@ import Testing
         // A paper form with no online answer before it writes what it always wrote.
         #expect(try Workflow.feedback(try view(), site: "jxj", paper).map(\.field) == ["evaluation", "receivedAt"])
     }
+
+    @Test func anOnlineAnswerWithoutACommentClearsTheEarlierOne() throws {
+        let earlier = try view([(Self.form, "comment", .string("上次的意见")), (Self.form, "evaluation", .string("basic"))])
+        let writes = try OnlineFeedback.writes(earlier, site: "jxj", try read(Self.answer.merging(["comment": "   "]) { $1 }))
+        #expect(writes.contains(LocalWrite(Self.form, "comment", .null)))
+        // Nothing to clear: no write for the comment at all.
+        let first = try OnlineFeedback.writes(try view(), site: "jxj", try read(Self.answer.merging(["comment": ""]) { $1 }))
+        #expect(!first.contains { $0.field == "comment" })
+    }
+
+    @Test func noLinkRatesAReplySentBackUntilTheUnitRepliesAgain() throws {
+        let sentBack = try view([(Self.form, "evaluation", .string("unsatisfied")), (Self.jxj, "rehandleAt", .string("2025-06-10"))])
+        #expect(throws: WorkflowRefusal.linkWhileRehandling(item: Self.id, unit: "jxj")) {
+            try Workflow.requireReplyToRateOnline(sentBack, site: "jxj")
+        }
+        let repliedAgain = try view([(Self.form, "evaluation", .string("unsatisfied")), (Self.jxj, "rehandleAt", .string("2025-06-10")),
+                                     (Self.jxj, "replyAt", .string("2025-06-20"))])
+        try Workflow.requireReplyToRateOnline(repliedAgain, site: "jxj")
+    }
 }

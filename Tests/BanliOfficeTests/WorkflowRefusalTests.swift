@@ -37,7 +37,7 @@ import Testing
             .alreadyAssigned(item: t(), unit: t()), .dueNotLater(item: t(), unit: t(), due: d(), current: d()),
             .feedbackForCooperating(item: t(), unit: t()), .feedbackBeforeReply(item: t(), unit: t()), .categoryBeforeReply(item: t(), unit: t()),
             .rehandleWithoutUnsatisfied(item: t(), unit: t(), evaluation: rng.next() % 2 == 0 ? pick(&rng, Evaluation.self) : nil),
-            .alreadyClosed(item: t(), at: d()), .closeWithoutAssignment(item: t()),
+            .linkWhileRehandling(item: t(), unit: t()), .alreadyClosed(item: t(), at: d()), .closeWithoutAssignment(item: t()),
             .closeBeforeReply(item: t(), unit: t(), stage: rng.next() % 2 == 0 ? pick(&rng, AssignmentStatus.Stage.self) : nil),
             .closeBeforeOpinion(item: t(), unit: t()),
             .dateBeforeAssignment(item: t(), pick(&rng, WorkflowRefusal.DateOf.self), date: d(), assignedAt: d()),
@@ -87,6 +87,7 @@ import Testing
         case .assignedAfterDue: 34
         case .notClosed: 35
         case .itemExists: 36
+        case .linkWhileRehandling: 37
         }
     }
 
@@ -100,7 +101,7 @@ import Testing
         var rng = SplitMix64(seed: 23)
         for _ in 0..<40 {
             let all = everyCase(&rng)
-            #expect(Set(all.map(Self.number)).count == 37, "one of every case")
+            #expect(Set(all.map(Self.number)).count == 38, "one of every case")
             for r in all {
                 for surface in WorkflowRefusal.Surface.allCases {
                     let s = r.sentence(surface)

@@ -89,6 +89,15 @@ import Testing
         let page = StatusPage.render(Self.report { "x" }, language: .zh, refreshSeconds: 10)
         #expect(page.contains("<span class=\"bad\">最近一天发送失败 2 封，正按退避间隔重试</span>"))
         #expect(page.contains("<p class=\"meta reminder-error\">最近一次失败：2025-03-01 15:59（1分钟前） x</p>"), "\(page)")
+        // A failure the channel typed is said in Chinese on the Chinese page and in English on the English one.
+        let failure = ReminderFailure(.mail, .loginDenied, target: "smtps://mail.example.gov.cn:465", detail: "Login denied")
+        func line(_ page: String) -> Substring {
+            page.split(separator: "\n").first { $0.contains("reminder-error") } ?? ""
+        }
+        let zh = line(StatusPage.render(Self.report { failure.stored }, language: .zh, refreshSeconds: 10))
+        #expect(zh.contains("（1分钟前） 督办提醒邮件没有发出：邮件服务器 smtps://mail.example.gov.cn:465 拒绝了用户名或密码；") && !zh.contains("Login"), "\(zh)")
+        let en = line(StatusPage.render(Self.report { failure.stored }, language: .en, refreshSeconds: 10))
+        #expect(en.contains("A reminder e-mail was not sent: smtps://mail.example.gov.cn:465 (Login denied)"), "\(en)")
     }
 
     @Test func hostileTextInEverySlotStaysText() {

@@ -2,6 +2,7 @@ import BanliCore
 import BanliHubStorage
 @testable import BanliPostgres
 import Foundation
+import HubStorageConformance
 import Testing
 import TestSupport
 
@@ -82,5 +83,19 @@ import TestSupport
         let copied = try server.psql(database: target, sql: sql)
         #expect(copied == (try server.psql(database: db, sql: sql)))
         #expect(copied.contains("|title|督查室王五\n") && copied.contains("|number|(none)\n"), "\(copied)")
+    }
+
+    @Test func theCopyCarriesTheDeputiesLinksAndTheRemindersSent() async throws {
+        let server = try PostgresServer.shared()
+        let db = try server.createDatabase(), key = try temporaryKeyFile()
+        let hub = try await OpenHub.open(server.url(database: db), keyFile: key, create: .init(site: "hub", name: "督查室"))
+        try await MigrationCarry.seed(hub.storage)
+        let target = try server.createDatabase()
+        let count = try await PostgresHubTableSink(location: PostgresLocation(parsing: server.url(database: target)), logger: quietLogger)
+            .copyTables(from: PostgresHubTableSource(hub.storage))
+        await hub.close()
+        let copy = try await OpenHub.open(server.url(database: target), keyFile: key, create: nil)
+        try await MigrationCarry.check(copy.storage, count: count)
+        await copy.close()
     }
 }

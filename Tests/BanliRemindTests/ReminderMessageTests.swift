@@ -75,8 +75,54 @@ import Testing
         #expect(throws: BanliError.self) { try SMTPSettings(url: "smtp://mail.example.org", startTLS: true, from: "刘文明") }
         #expect(throws: BanliError.self) { try SMTPSettings(url: "smtp://mail.example.org", startTLS: true, from: "a@b.cn", user: "a") }
         #expect(throws: BanliError.self) { try WebhookSettings(url: "ftp://robot", shape: .json) }
-        // A robot's key sits in its URL's path or query: never in a message.
+        // A robot's key sits in its URL's path or query, a password before its host: never in a message.
         #expect(CurlChannels.redacted("https://qyapi.example.com/cgi-bin/webhook/send?key=SECRET") == "https://qyapi.example.com/…")
+        #expect(CurlChannels.redacted("smtps://liu:SECRET@mail.example.org:465") == "smtps://mail.example.org:465")
+        #expect(CurlChannels.redacted("https://a:b@robot.example?key=SECRET") == "https://robot.example/…")
+        for url in ["smtps://liu:SECRET@mail.example.org:465", "smtp://liu@mail.example.org"] {
+            #expect(throws: BanliError.self) { try SMTPSettings(url: url, startTLS: true, from: "a@b.cn") }
+        }
+        #expect(throws: BanliError.self) { try WebhookSettings(url: "https://u:SECRET@robot.example/send", shape: .text) }
+        // A password over plain smtp:// off this machine is refused; with STARTTLS, over smtps:// or on loopback it is not.
+        let password = (user: "liu", file: "/etc/banli/smtp.password")
+        #expect(throws: BanliError.self) {
+            try SMTPSettings(url: "smtp://mail.example.org:25", startTLS: false, from: "a@b.cn", user: password.user, passwordFile: password.file)
+        }
+        for (url, tls) in [("smtp://mail.example.org:587", true), ("smtps://mail.example.org", false), ("smtp://127.0.0.1:2525", false)] {
+            #expect(throws: Never.self) { try SMTPSettings(url: url, startTLS: tls, from: "a@b.cn", user: password.user, passwordFile: password.file) }
+        }
+        #expect(throws: BanliError.self) {
+            try SMTPSettings(url: "smtp://127.0.0.1.evil.example", startTLS: false, from: "a@b.cn", user: password.user, passwordFile: password.file)
+        }
+    }
+
+    @Test func aLongDigestFitsTheRobotsTextMessage() throws {
+        let many = (1...80).map { n in
+            Reminder(key: ReminderKey(item: "rd-2025-\(n)", unit: "jxj", kind: .reply, due: ISODate("2025-06-20")!, occasion: .overdue(day: 1)),
+                     title: "关于进一步加强城乡结合部公共交通线路规划与站点设置的建议第\(n)号", handler: nil, daysLeft: -1)
+        }
+        let digest = ReminderDigest(recipient: .webhook, reminders: many)
+        let body = try JSONValue.parse(ReminderMessage.webhookBody(digest, shape: .text, today: Self.today) { _ in "市教育局" })
+        guard case .object(let o) = body, case .object(let inner)? = o["text"], let content = inner["content"]?.stringValue else {
+            Issue.record("\(body)")
+            return
+        }
+        #expect(content.utf8.count <= ReminderMessage.robotTextLimit, "\(content.utf8.count) bytes")
+        let listed = content.split(separator: "\n").filter { $0.first?.isNumber == true }.count
+        #expect(listed > 5 && content.hasSuffix("……另有\(80 - listed)件未列出，详见督办提醒邮件或办理工作台。"), "\(content)")
+        // A short digest is sent whole.
+        let one = try JSONValue.parse(ReminderMessage.webhookBody(Self.digest, shape: .text, today: Self.today) { _ in nil })
+        #expect(!one.canonicalJSON.contains("未列出"))
+    }
+
+    @Test func aRobotsRefusalInA200IsAFailure() {
+        func refusal(_ body: String) -> Int? { CurlChannels.robotRefusal(Array(body.utf8))?.code }
+        #expect(refusal(#"{"errcode":0,"errmsg":"ok"}"#) == nil && refusal(#"{"code":0,"msg":"success"}"#) == nil)
+        #expect(refusal(#"{"errcode":93000,"errmsg":"invalid webhook url"}"#) == 93000)
+        #expect(refusal(#"{"errcode":45009,"errmsg":"api freq out of limit"}"#) == 45009)
+        #expect(refusal(#"{"code":19001,"msg":"param invalid"}"#) == 19001)
+        #expect(refusal("ok") == nil && refusal("") == nil && refusal("[1]") == nil, "a plain answer is an acceptance")
+        #expect(refusal(#"{"errcode":"93000"}"#) == nil, "only a number is a code")
     }
 
     @Test func retriesBackOffFromAMinuteToSixHours() {

@@ -32,7 +32,9 @@ import Testing
         #expect(try await service.runOnce() == (sent: 0, failed: 1))
         let failures = try await store.reminderFailures(since: 0)
         #expect(failures.count == 1)
-        #expect(failures.lastError?.contains("the mail server at smtp://127.0.0.1:\(closed)") == true, "\(failures)")
+        let failure = try #require(failures.lastError.map(ReminderFailure.init(stored:)), "\(failures)")
+        #expect(failure.channel == .mail && failure.reason == .unreachable && failure.target == "smtp://127.0.0.1:\(closed)", "\(failure)")
+        #expect(failure.chinese.contains("连不上 smtp://127.0.0.1:\(closed)"), "\(failure.chinese)")
         #expect(failures.lastError?.contains("s3cret") == false)
         // Backoff: the next pass, at once, does not try again.
         #expect(try await service.runOnce() == (sent: 0, failed: 0))

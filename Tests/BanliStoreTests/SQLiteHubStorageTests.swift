@@ -32,4 +32,13 @@ struct SQLiteHubFactory: HubStorageFactory {
         let bureau = try Store.create(at: dir + "/jxj.db", site: "jxj", name: "市经信局", hubSite: "hub", isHub: false)
         #expect(throws: BanliError.self) { try SQLiteHubStorage(bureau) }
     }
+
+    @Test func hubMigrateCarriesTheDeputiesLinksAndTheRemindersSent() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("banli-conformance-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let hub = try Store.create(at: dir + "/hub.db", site: "hub", name: "督查室", hubSite: "hub", isHub: true)
+        try await MigrationCarry.seed(try SQLiteHubStorage(hub))
+        let count = try await SQLiteHubTableSink(path: dir + "/copy.db").copyTables(from: SQLiteHubTableSource(hub))
+        try await MigrationCarry.check(try SQLiteHubStorage(Store.open(at: dir + "/copy.db")), count: count)
+    }
 }

@@ -256,12 +256,16 @@ public enum HubStorageConformance {
         return FeedbackLink(tokenHash: String(hash.prefix(64)), item: item, unit: "jxj", createdAt: Int64(now), expiresAt: Int64(now) + 86_400_000)
     }
 
-    static let aFeedbackLinkIsUsedOnceWithItsWrites = HubStorageCheck("a feedback link is used once, even by concurrent uses, with its writes") { factory in
+    static let aFeedbackLinkIsUsedOnceWithItsWrites = HubStorageCheck(
+        "a feedback link is used once, even by concurrent uses, with its writes, and closes the unit's other links"
+    ) { factory in
         let now = clock()
         let hub = try await assignedHub(factory, at: now)
         let s = hub.storage
-        let link = feedbackLink(at: now)
-        try await s.addFeedbackLink(link)
+        let link = feedbackLink(at: now), sibling = feedbackLink(at: now)
+        var fgw = feedbackLink(at: now)
+        fgw.unit = "fgw"
+        for l in [link, sibling, fgw] { try await s.addFeedbackLink(l) }
         #expect(try await s.feedbackLink(tokenHash: link.tokenHash) == link)
         #expect(try await s.feedbackLink(tokenHash: String(repeating: "0", count: 64)) == nil)
         let answer = EntityKey.feedback(item: item, site: "jxj")
@@ -277,6 +281,9 @@ public enum HubStorageConformance {
         }
         #expect(wins == 1)
         #expect(try await s.feedbackLink(tokenHash: link.tokenHash)?.usedAt == Int64(now) + 1_000)
+        // The office sent jxj's deputy two links (a resend); the answer closes the other, so the reply is rated once.
+        #expect(try await s.feedbackLink(tokenHash: sibling.tokenHash)?.revokedAt == Int64(now) + 1_000)
+        #expect(try await s.feedbackLink(tokenHash: fgw.tokenHash)?.isUsable(at: Int64(now) + 1_000) == true, "another unit's link stays open")
         let comments = try await s.itemFields(item).filter { $0.entity == answer && $0.field == "comment" }
         #expect(comments.count == 1 && comments[0].state.siblings.count == 1, "one answer, written once")
         #expect(try await s.itemFields("rd-1999-1").isEmpty)
@@ -387,8 +394,8 @@ extension HubStorageConformance {
         async let second = log.claimReminders([c], nowMilliseconds: now, leaseMilliseconds: lease)
         let (x, y) = try await (first, second)
         #expect((x + y).sorted() == [c], "\(x) \(y)")
-        try await log.markRemindersSent([a], nowMilliseconds: now)
-        try await log.markRemindersFailed([b], error: "邮件服务器拒绝了收件人", retryAt: now + 60_000, nowMilliseconds: now)
+        #expect(try await log.markRemindersSent([a], claimedAt: now, nowMilliseconds: now) == 1)
+        #expect(try await log.markRemindersFailed([b], claimedAt: now, error: "邮件服务器拒绝了收件人", retryAt: now + 60_000, nowMilliseconds: now) == 1)
         #expect(try await log.reminderFailures(since: now) == ReminderFailures(count: 1, lastError: "邮件服务器拒绝了收件人", lastFailedAt: now))
         // A failure older than the asked window no longer counts (a reminder no longer due is not retried).
         #expect(try await log.reminderFailures(since: now + 1) == ReminderFailures(count: 0, lastError: nil, lastFailedAt: nil))
@@ -398,7 +405,12 @@ extension HubStorageConformance {
         // A claim left unmarked (the process stopped while sending) is taken over once its lease has passed.
         #expect(try await log.claimReminders([c], nowMilliseconds: now + lease - 1, leaseMilliseconds: lease) == [])
         #expect(try await log.claimReminders([c], nowMilliseconds: now + lease, leaseMilliseconds: lease) == [c])
-        try await log.markRemindersSent([b, c], nowMilliseconds: now + lease)
+        #expect(try await log.markRemindersSent([c], claimedAt: now + lease, nowMilliseconds: now + lease) == 1)
+        // The process that stalled past its lease wakes and marks its old claim: nothing changes, the send stays sent.
+        #expect(try await log.markRemindersFailed([c], claimedAt: now, error: "late", retryAt: now, nowMilliseconds: now + lease + 1) == 0)
+        #expect(try await log.markRemindersSent([c], claimedAt: now, nowMilliseconds: now + lease + 1) == 0)
+        #expect(try await log.claimReminders([c], nowMilliseconds: now + 3 * lease, leaseMilliseconds: lease) == [], "sent once, never again")
+        #expect(try await log.markRemindersSent([b], claimedAt: now + 60_000, nowMilliseconds: now + lease) == 1)
         #expect(try await log.reminderFailures(since: 0) == ReminderFailures(count: 0, lastError: nil, lastFailedAt: nil))
     }
 }

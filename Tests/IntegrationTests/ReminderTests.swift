@@ -157,5 +157,25 @@ extension TestTool {
         #expect(try c.store("jxj").reminderTotals() == (sent: 4, failed: 2))
         // The robot's key never reaches the log, even at debug level.
         #expect(c.hubLog().contains("reminders checked") && !c.hubLog().contains("secret"))
+
+        // The hub's own mail fails the same way: the operator reads it on the status page, in Chinese, and in /metrics.
+        let hubConfig = try String(contentsOfFile: c.dir + "/hub.toml", encoding: .utf8)
+        try hubConfig.replacingOccurrences(of: "[reminders.smtp]\n", with: "[reminders.smtp]\nstarttls = true\n")
+            .write(toFile: c.dir + "/hub.toml", atomically: true, encoding: .utf8)
+        c.environment["BANLI_TODAY"] = "2025-06-22"
+        try c.startHub()
+        defer { c.stopHub() }
+        let admin = CurlTransport(baseURL: "http://127.0.0.1:\(c.adminPort)", token: "")
+        func text(_ path: String) -> String {
+            ((try? admin.get(path, extraTimeout: 0, cancel: nil)).map { String(decoding: $0.body, as: UTF8.self) }) ?? ""
+        }
+        #expect(waitUntil(timeout: 30) { text("/metrics").contains("banli_reminders_failed_total 1") } != nil, "\(text("/metrics"))")
+        #expect(waitUntil(timeout: 30) { posts(hookFile).count == 3 } != nil, "the robot still gets its post: \(posts(hookFile))")
+        #expect(mails(maildir).count == 6, "nothing went out in clear")
+        let page = text("/status")
+        #expect(page.contains("最近一天发送失败 1 封") && page.contains("不支持 STARTTLS 加密"), "\(page.suffix(3000))")
+        #expect(!page.contains("A reminder e-mail was not sent"), "no English sentence on the Chinese page")
+        let json = text("/v1/status")
+        #expect(json.contains("\"failing\":1") && json.contains("A reminder e-mail was not sent: smtp://127.0.0.1:\(smtpPort)"), "\(json)")
     }
 }
