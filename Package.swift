@@ -33,7 +33,18 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "BanliCore"),
+        .target(name: "BanliCompression", dependencies: ["BanliCore", "CZstd", "CZlib"]),
         .target(name: "BanliOffice", dependencies: ["BanliCore"]),
         .target(name: "BanliProtocol", dependencies: ["BanliCore"]),
         .target(
@@ -90,7 +101,7 @@ let package = Package(
         .target(
             name: "BanliSync",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliStore", "BanliOps", "CCurl",
+                "BanliCore", "BanliProtocol", "BanliStore", "BanliOps", "BanliCompression", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -106,7 +117,7 @@ let package = Package(
         .target(
             name: "BanliHub",
             dependencies: [
-                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliSecrets", "BanliOps",
+                "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliSecrets", "BanliOps", "BanliCompression",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -155,6 +166,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BanliSecretsTests", dependencies: ["BanliSecrets"]),
+        .testTarget(name: "BanliCompressionTests", dependencies: ["BanliCompression", "CZstd", "TestSupport"]),
         .testTarget(name: "BanliAccountsTests", dependencies: ["BanliCore", "BanliSecrets", "BanliAccounts"]),
         .testTarget(
             name: "BanliWebTests",
@@ -177,7 +189,7 @@ let package = Package(
             name: "BanliHubTests",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliPages", "BanliHubStorage", "BanliStore", "BanliOps", "BanliHub",
-                "TestSupport",
+                "BanliCompression", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -188,7 +200,8 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BanliCore", "BanliProtocol", "BanliOffice", "BanliOps", "BanliHubStorage", "BanliStore", "BanliPostgres", "BanliSync", "banli",
-                "BanliAccounts", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+                "BanliAccounts", "BanliCompression", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"]
         ),

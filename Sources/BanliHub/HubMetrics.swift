@@ -52,6 +52,15 @@ public final class HubMetrics: Sendable {
         counter("banli_states_pulled_total", labels: labels, help: "Field states sent to units.").increment(by: Int64(pulled))
     }
 
+    /// Counts a sync body as it crossed the wire (`coding`: identity, zstd, gzip) and as JSON, so the compression ratio
+    /// of each direction (`received`, `sent`) is the quotient of the two.
+    func syncBody(direction: String, coding: String, wireBytes: Int, jsonBytes: Int) {
+        counter("banli_sync_body_bytes_total", labels: [("direction", direction), ("coding", coding)],
+                help: "Bytes of sync bodies on the wire, by direction and content coding.").increment(by: Int64(wireBytes))
+        counter("banli_sync_body_json_bytes_total", labels: [("direction", direction)],
+                help: "Bytes of the same sync bodies as JSON (decompressed).").increment(by: Int64(jsonBytes))
+    }
+
     /// Counts a refused request (bad token, malformed body…).
     func refused(reason: String) {
         counter("banli_requests_refused_total", labels: [("reason", reason)], help: "Sync requests refused before any change.").increment()

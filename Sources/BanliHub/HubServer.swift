@@ -43,6 +43,7 @@ public struct HubServer: Sendable {
         let publicRouter = Router()
         publicRouter.add(middleware: MetricsMiddleware())
         publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET, HEAD"]))
+        publicRouter.add(middleware: AdvertiseCodings())
         await SyncRoutes(storage: storage, auth: auth, signal: signal, settings: settings, metrics: metrics, logger: logger).register(on: publicRouter)
         let adminRouter = Router()
         adminRouter.add(middleware: MetricsMiddleware())

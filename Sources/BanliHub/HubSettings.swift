@@ -1,3 +1,4 @@
+import BanliCompression
 import BanliCore
 import BanliOffice
 import BanliOps
@@ -16,8 +17,11 @@ public struct HubSettings: Sendable {
     /// it, while guessing tokens (hopeless at 256 bits anyway) or hammering the store gets 429.
     public var publicRatePerSecond = 0.2
     public var publicRateBurst: Double = 10
-    /// Larger bodies get 413.
+    /// Larger bodies get 413; a compressed body is held to it once decompressed.
     public var maxBodyBytes = 8 << 20
+    /// Sync answers larger than this are compressed when the bureau accepts a coding; smaller ones (a no-op exchange's)
+    /// gain too little to pay for the work.
+    public var compressionThreshold = Codec.threshold
     /// A unit with no contact for this many seconds is stale.
     public var staleAfterSeconds: Double = 180
     /// The deadlines for derived status.

@@ -1,3 +1,4 @@
+import BanliCompression
 import BanliCore
 import BanliHubStorage
 import BanliOps
@@ -97,11 +98,67 @@ struct SyncRoutes: Sendable {
         return bytes
     }
 
+    /// The coding of a request body (nil: none), from its `Content-Encoding`; a coding the hub cannot decode is 415,
+    /// decided before the body is read.
+    func requestCoding(_ request: Request) throws -> ContentCoding? {
+        let values = request.headers[values: .contentEncoding].flatMap { $0.split(separator: ",") }
+            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0.lowercased() != "identity" }
+        guard !values.isEmpty else { return nil }
+        guard values.count == 1, let coding = ContentCoding(headerValue: values[0]) else {
+            metrics.refused(reason: "unsupported_coding")
+            var e = APIError(.unsupportedMediaType, "The hub cannot decode Content-Encoding '\(values.joined(separator: ", "))'; "
+                             + "send one of \(AcceptEncoding.advertised), or none.", closeConnection: true)
+            e.headers[.acceptEncoding] = AcceptEncoding.advertised
+            throw e
+        }
+        return coding
+    }
+
+    /// The request body decoded: 413 when it decompresses past `maxBodyBytes`, 400 when it is truncated or corrupt.
+    func decoded(_ wire: [UInt8], _ coding: ContentCoding?, unit: String) async throws -> [UInt8] {
+        guard let coding else {
+            metrics.syncBody(direction: "received", coding: "identity", wireBytes: wire.count, jsonBytes: wire.count)
+            return wire
+        }
+        let limit = settings.maxBodyBytes
+        do {
+            let bytes = try Codec.decompress(wire, from: coding, limit: limit)
+            metrics.syncBody(direction: "received", coding: coding.rawValue, wireBytes: wire.count, jsonBytes: bytes.count)
+            return bytes
+        } catch DecompressionError.tooLarge {
+            metrics.refused(reason: "too_large")
+            throw APIError(.contentTooLarge, "The request body decompresses to more than \(limit) bytes; lower batch_limit on the bureau.")
+        } catch let e as DecompressionError {
+            let message = "Content-Encoding \(coding.rawValue): \(e.sentence)"
+            await recordFailure(unit: unit, .malformedRequest(detail: message))
+            metrics.refused(reason: "malformed")
+            throw APIError(.badRequest, message)
+        }
+    }
+
+    /// A sync answer: compressed with the coding the bureau prefers when it is larger than the threshold, and always
+    /// with `Vary: Accept-Encoding`.
+    func answer(_ json: String, to request: Request) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .vary: "Accept-Encoding"]
+        var body = ByteBuffer(string: json)
+        var coding = "identity"
+        let accepted = request.headers[values: .acceptEncoding]
+        if body.readableBytes > settings.compressionThreshold, !accepted.isEmpty,
+           let chosen = AcceptEncoding(accepted.joined(separator: ", ")).preferred() {
+            body = ByteBuffer(bytes: Codec.compress(Array(json.utf8), as: chosen))
+            headers[.contentEncoding] = chosen.rawValue
+            coding = chosen.rawValue
+        }
+        metrics.syncBody(direction: "sent", coding: coding, wireBytes: body.readableBytes, jsonBytes: json.utf8.count)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+
     func sync(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let unit = try await authenticate(request)
         try throttle(unit)
         let started = ContinuousClock.now
-        let bytes = try await body(request)
+        let coding = try requestCoding(request)
+        let bytes = try await decoded(try await body(request), coding, unit: unit)
         let envelope: SyncRequestEnvelope
         do {
             envelope = try SyncRequestEnvelope(bytes: bytes)
@@ -136,7 +193,7 @@ struct SyncRoutes: Sendable {
             context.logger.notice("refused \(exchange.rejected.count) changes from \(unit)", metadata: ["first": "\(exchange.rejected[0].reason)"])
         }
         let response = SyncResponse(exchange: exchange, hubId: storage.hubId, hubTime: HybridLogicalClock.wallMilliseconds())
-        return JSONResponse.ok(response.json(hubSite: storage.hubSite))
+        return answer(response.json(hubSite: storage.hubSite), to: request)
     }
 
     func wait(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -166,5 +223,20 @@ struct SyncRoutes: Sendable {
             await signal.wait(after: version, timeout: remaining)
         }
         return JSONResponse.ok("{\"cursor\":\(cursor),\"changed\":false}\n")
+    }
+}
+
+/// Advertises on every answer of the bureaus' listener, errors included, the codings the hub accepts on requests
+/// (RFC 7694), so a bureau tells a new hub's 400 from an older hub's that read a compressed body as JSON.
+struct AdvertiseCodings<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            var response = try await next(request, context)
+            if response.headers[.acceptEncoding] == nil { response.headers[.acceptEncoding] = AcceptEncoding.advertised }
+            return response
+        } catch var e as APIError {
+            if e.headers[.acceptEncoding] == nil { e.headers[.acceptEncoding] = AcceptEncoding.advertised }
+            throw e
+        }
     }
 }

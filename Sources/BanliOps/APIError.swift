@@ -11,6 +11,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var allow: String?
     /// Answer with `Connection: close` and close: the request's body was left unread.
     public var closeConnection: Bool
+    /// Further header fields (e.g. `Accept-Encoding` on a 415).
+    public var headers: HTTPFields = [:]
 
     public init(
         _ status: HTTPResponse.Status, _ message: String, challenge: String = "Bearer realm=\"banli\"", allow: String? = nil, closeConnection: Bool = false
@@ -31,6 +33,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         if let allow { headers[.allow] = allow }
         if closeConnection { headers[.connection] = "close" }
         if status == .serviceUnavailable { headers[.retryAfter] = "30" }
+        headers.append(contentsOf: self.headers)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: out)))
     }
 }

@@ -1,13 +1,21 @@
 import Synchronization
 
-/// An HTTP answer: status and body.
+/// An HTTP answer: status and body (decoded when it came compressed).
 public struct HTTPResult: Sendable {
     public var status: Int
     public var body: [UInt8]
+    /// The answer's header fields, names lowercased, repeated fields joined with ", ".
+    public var headers: [String: String]
+    /// Body bytes as they crossed the wire: the request's as sent (compressed or not), the answer's as received.
+    public var bytesSent: Int
+    public var bytesReceived: Int
 
-    public init(status: Int, body: [UInt8]) {
+    public init(status: Int, body: [UInt8], headers: [String: String] = [:], bytesSent: Int = 0, bytesReceived: Int? = nil) {
         self.status = status
         self.body = body
+        self.headers = headers
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived ?? body.count
     }
 }
 

@@ -89,7 +89,7 @@ struct BanliConfig {
             "allow_plain_http": .bool, "time_zone": .string, "public_listen": .string, "public_url": .string,
         ],
         "tls": ["ca_file": .string, "client_cert": .string, "client_key": .string, "cert_file": .string, "key_file": .string, "client_ca_file": .string],
-        "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number],
+        "network": ["proxy": .string, "connect_timeout": .number, "request_timeout": .number, "compression": .bool],
         "deadlines": ["reply_months": .integer, "opinion_months": .integer],
         "connections": ["header_timeout": .number, "idle_timeout": .number, "body_timeout": .number],
         "web": [
@@ -243,6 +243,7 @@ struct BanliConfig {
         c.transport.proxy = try string("network.proxy")
         c.transport.connectTimeout = try number("network.connect_timeout", 0.1...600) ?? c.transport.connectTimeout
         c.transport.requestTimeout = try number("network.request_timeout", 0.5...3600) ?? c.transport.requestTimeout
+        c.transport.compression = try bool("network.compression") ?? c.transport.compression
         c.deadlines.replyMonths = try integer("deadlines.reply_months", 1...24) ?? c.deadlines.replyMonths
         c.deadlines.opinionMonths = try integer("deadlines.opinion_months", 1...24) ?? c.deadlines.opinionMonths
         c.connections.headerTimeout = try number("connections.header_timeout", 1...3600) ?? c.connections.headerTimeout

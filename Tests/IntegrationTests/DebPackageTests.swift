@@ -104,11 +104,11 @@ extension TestTool {
         let depends = Set((Self.field(control, "Depends") ?? "").split(separator: ",").map {
             String($0.trimmingCharacters(in: .whitespaces).prefix { $0 != " " && $0 != "(" && $0 != ":" })
         })
-        // The three libraries Banli uses, and the C and C++ runtimes the static Swift runtime needs (on every Debian
-        // system: apt depends on them). Nothing Swift.
+        // The libraries Banli uses (zstd and zlib for compressed exchanges), and the C and C++ runtimes the static Swift
+        // runtime needs (on every Debian system: apt depends on them). Nothing Swift.
         let base: Set = ["libc6", "libgcc-s1", "libstdc++6"]
-        #expect(depends.isSuperset(of: ["libcurl4", "libssl3", "libsqlite3-0"]) && depends.isSubset(of: base.union(["libcurl4", "libssl3", "libsqlite3-0"])),
-                "Depends: \(depends.sorted())")
+        let libraries: Set = ["libcurl4", "libssl3", "libsqlite3-0", "libzstd1", "zlib1g"]
+        #expect(depends.isSuperset(of: libraries) && depends.isSubset(of: base.union(libraries)), "Depends: \(depends.sorted())")
 
         let conffiles = try Self.run(["/usr/bin/dpkg-deb", "--info", deb, "conffiles"]).out.split(separator: "\n").map(String.init).sorted()
         let shipped = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("config").path)
@@ -146,7 +146,7 @@ extension TestTool {
             guard line.contains("(NEEDED)"), let open = line.lastIndex(of: "["), let close = line.lastIndex(of: "]") else { return nil }
             return String(line[line.index(after: open)..<close])
         }
-        #expect(needed.contains("libcurl.so.4") && needed.contains("libsqlite3.so.0"), "NEEDED: \(needed)")
+        #expect(["libcurl.so.4", "libsqlite3.so.0", "libzstd.so.1", "libz.so.1"].allSatisfy(needed.contains), "NEEDED: \(needed)")
         #expect(!needed.contains { $0.contains("swift") || $0.contains("Foundation") }, "the Swift runtime is linked in: \(needed)")
         for lib in needed {
             let owners = try Self.run(["/usr/bin/dpkg", "-S", "*/\(lib)"]).out.split(separator: "\n").map { String($0.prefix { $0 != ":" }) }
