@@ -27,13 +27,19 @@ public enum DecompressionError: Error, Equatable, Sendable {
     case truncated
     /// Not a valid stream of this coding (bad header, checksum, trailing garbage…); `detail` is the library's word.
     case corrupt(String)
+    /// A valid zstd frame whose window is larger than `Codec.zstdWindowLogMax` allows.
+    case windowTooLarge
+    /// The decoder could not be allocated: the receiver's fault, not the sender's.
+    case outOfMemory
 
-    /// One English sentence for an error answer.
-    public var sentence: String {
+    /// One English sentence for an error answer about a request body in `coding`.
+    public func sentence(_ coding: ContentCoding) -> String {
         switch self {
-        case .tooLarge(let limit): "The body decompresses to more than \(limit) bytes."
-        case .truncated: "The compressed body is truncated (it ends before the end of its stream)."
-        case .corrupt(let detail): "The compressed body is corrupt (\(detail))."
+        case .tooLarge(let limit): "The \(coding.rawValue) request body decompresses to more than \(limit) bytes."
+        case .truncated: "The \(coding.rawValue) request body ends before its stream does; send it whole."
+        case .corrupt(let detail): "The \(coding.rawValue) request body is corrupt (\(detail))."
+        case .windowTooLarge: "The zstd request body asks for a window over \((1 << Codec.zstdWindowLogMax) >> 20) MiB, the most the hub decodes."
+        case .outOfMemory: "The receiver has no memory for a \(coding.rawValue) decoder now; send again later."
         }
     }
 }
@@ -100,7 +106,7 @@ public enum Codec {
 
     private static func zstdDecompress(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
         guard !bytes.isEmpty else { throw DecompressionError.truncated }
-        guard let context = ZSTD_createDCtx() else { throw DecompressionError.corrupt("no memory for a zstd decoder") }
+        guard let context = ZSTD_createDCtx() else { throw DecompressionError.outOfMemory }
         defer { ZSTD_freeDCtx(context) }
         _ = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, zstdWindowLogMax)
         var out: [UInt8] = []
@@ -108,19 +114,19 @@ public enum Codec {
         defer { scratch.deallocate() }
         try bytes.withUnsafeBytes { src in
             var input = ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
+            try standardFrameStarts(src, at: 0)
             while true {
                 var output = ZSTD_outBuffer(dst: scratch.baseAddress, size: scratch.count, pos: 0)
                 let hint = ZSTD_decompressStream(context, &output, &input)
                 if ZSTD_isError(hint) != 0 {
-                    if ZSTD_getErrorCode(hint) == ZSTD_error_frameParameter_windowTooLarge {
-                        throw DecompressionError.corrupt("a zstd window larger than \(1 << zstdWindowLogMax) bytes")
-                    }
+                    if ZSTD_getErrorCode(hint) == ZSTD_error_frameParameter_windowTooLarge { throw DecompressionError.windowTooLarge }
                     throw DecompressionError.corrupt(String(cString: ZSTD_getErrorName(hint)))
                 }
                 try append(UnsafeRawBufferPointer(rebasing: scratch[0..<output.pos]), to: &out, limit: limit)
                 // 0: a frame ended and is flushed; more input is a further frame.
                 if hint == 0 {
                     if input.pos == input.size { return }
+                    try standardFrameStarts(src, at: input.pos)
                     continue
                 }
                 // Mid-frame, all input read and the output not full: nothing more can come.
@@ -128,6 +134,17 @@ public enum Codec {
             }
         }
         return out
+    }
+
+    /// Refuses anything but an RFC 8878 frame or a skippable frame at `pos`: Debian's libzstd still decodes the
+    /// pre-standard v0.5–v0.7 frames, whose windows (up to 128 MiB) `ZSTD_d_windowLogMax` does not bound.
+    private static func standardFrameStarts(_ src: UnsafeRawBufferPointer, at pos: Int) throws {
+        let left = src.count - pos
+        guard left >= 4 else { throw pos == 0 ? DecompressionError.truncated : .corrupt("\(left) bytes after the last frame are not a frame") }
+        let magic = UInt32(src[pos]) | UInt32(src[pos + 1]) << 8 | UInt32(src[pos + 2]) << 16 | UInt32(src[pos + 3]) << 24
+        guard magic == 0xFD2F_B528 || magic & 0xFFFF_FFF0 == 0x184D_2A50 else {
+            throw DecompressionError.corrupt("not an RFC 8878 zstd frame")
+        }
     }
 
     // MARK: gzip
@@ -155,7 +172,7 @@ public enum Codec {
     private static func gzipDecompress(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
         guard bytes.count <= Int(UInt32.max) else { throw DecompressionError.tooLarge(limit: limit) }
         var stream = z_stream()
-        guard banli_inflate_init_gzip(&stream) == Z_OK else { throw DecompressionError.corrupt("no memory for a gzip decoder") }
+        guard banli_inflate_init_gzip(&stream) == Z_OK else { throw DecompressionError.outOfMemory }
         defer { inflateEnd(&stream) }
         var out: [UInt8] = []
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)

@@ -42,8 +42,9 @@ public struct HubServer: Sendable {
         let auth = try await TokenAuthenticator(storage: storage)
         let publicRouter = Router()
         publicRouter.add(middleware: MetricsMiddleware())
-        publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET, HEAD"]))
+        // Outside ErrorMiddleware, which turns every error into an APIError: 404, 405 and 503 advertise the codings too.
         publicRouter.add(middleware: AdvertiseCodings())
+        publicRouter.add(middleware: ErrorMiddleware(knownPaths: ["/v1/sync": "POST", "/v1/wait": "GET", "/healthz": "GET, HEAD"]))
         await SyncRoutes(storage: storage, auth: auth, signal: signal, settings: settings, metrics: metrics, logger: logger).register(on: publicRouter)
         let adminRouter = Router()
         adminRouter.add(middleware: MetricsMiddleware())

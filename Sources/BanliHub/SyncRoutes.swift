@@ -106,7 +106,8 @@ struct SyncRoutes: Sendable {
         guard !values.isEmpty else { return nil }
         guard values.count == 1, let coding = ContentCoding(headerValue: values[0]) else {
             metrics.refused(reason: "unsupported_coding")
-            var e = APIError(.unsupportedMediaType, "The hub cannot decode Content-Encoding '\(values.joined(separator: ", "))'; "
+            // The sender's header echoed at most 40 characters: it may be kilobytes of anything.
+            var e = APIError(.unsupportedMediaType, "The hub cannot decode Content-Encoding '\(values.joined(separator: ", ").prefix(40))'; "
                              + "send one of \(AcceptEncoding.advertised), or none.", closeConnection: true)
             e.headers[.acceptEncoding] = AcceptEncoding.advertised
             throw e
@@ -128,8 +129,10 @@ struct SyncRoutes: Sendable {
         } catch DecompressionError.tooLarge {
             metrics.refused(reason: "too_large")
             throw APIError(.contentTooLarge, "The request body decompresses to more than \(limit) bytes; lower batch_limit on the bureau.")
+        } catch DecompressionError.outOfMemory {
+            throw APIError(.serviceUnavailable, DecompressionError.outOfMemory.sentence(coding))
         } catch let e as DecompressionError {
-            let message = "Content-Encoding \(coding.rawValue): \(e.sentence)"
+            let message = e.sentence(coding)
             await recordFailure(unit: unit, .malformedRequest(detail: message))
             metrics.refused(reason: "malformed")
             throw APIError(.badRequest, message)

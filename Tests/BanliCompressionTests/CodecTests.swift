@@ -104,12 +104,23 @@ import TestSupport
         // Frame header: magic, descriptor 0x00 (window descriptor present, no content size), window descriptor
         // 0xF0 (exponent 30: a 1 GiB window), then a last raw block of one byte.
         let frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xF0, 0x09, 0x00, 0x00, 0x41]
-        #expect(throws: DecompressionError.self) { try Codec.decompress(frame, from: .zstd, limit: 1 << 20) }
-        do {
-            _ = try Codec.decompress(frame, from: .zstd, limit: 1 << 20)
-        } catch let DecompressionError.corrupt(detail) {
-            #expect(detail.contains("window"), "\(detail)")
+        #expect(throws: DecompressionError.windowTooLarge) { try Codec.decompress(frame, from: .zstd, limit: 1 << 20) }
+    }
+
+    /// Debian's libzstd still decodes pre-standard (v0.5–v0.7) frames, allocating the window they declare (here 128 MiB)
+    /// past `windowLogMax`: only RFC 8878 frames and skippable frames are let through, first or after another frame.
+    @Test func onlyStandardAndSkippableZstdFramesAreDecoded() throws {
+        let json = Array(#"{"site":"jxj","changes":[]}"#.utf8)
+        let legacy: [UInt8] = [0x27, 0xB5, 0x2F, 0xFD, 0x00, 0x88, 0x40, 0x00, UInt8(json.count)] + json + [0xC0, 0x00, 0x00]
+        let standard = Codec.compress(json, as: .zstd)
+        let skippable: [UInt8] = [0x5A, 0x2A, 0x4D, 0x18, 0x03, 0x00, 0x00, 0x00, 0x61, 0x62, 0x63]
+        for body in [legacy, standard + legacy, skippable + legacy] {
+            #expect(throws: DecompressionError.corrupt("not an RFC 8878 zstd frame")) { try Codec.decompress(body, from: .zstd, limit: 1 << 20) }
         }
+        #expect(throws: DecompressionError.corrupt("2 bytes after the last frame are not a frame")) {
+            try Codec.decompress(standard + [0x28, 0xB5], from: .zstd, limit: 1 << 20)
+        }
+        #expect(try Codec.decompress(skippable + standard + skippable + standard, from: .zstd, limit: 1 << 20) == json + json)
     }
 
     @Test(arguments: ContentCoding.allCases)

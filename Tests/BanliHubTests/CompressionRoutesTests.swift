@@ -107,8 +107,11 @@ extension HubRoutesTests {
         let cases: [(name: String, body: [UInt8], coding: String, status: HTTPResponse.Status, says: String)] = [
             ("unknown coding", json, "br", .unsupportedMediaType, "cannot decode Content-Encoding 'br'"),
             ("stacked codings", Codec.compress(zstd, as: .gzip), "zstd, gzip", .unsupportedMediaType, "zstd, gzip"),
-            ("empty body", [], "zstd", .badRequest, "truncated"),
-            ("truncated", Array(zstd.dropLast(3)), "zstd", .badRequest, "truncated"),
+            ("long unknown coding", json, String(repeating: "a", count: 60_000), .unsupportedMediaType, "'\(String(repeating: "a", count: 40))'"),
+            ("empty body", [], "zstd", .badRequest, "ends before its stream does"),
+            ("truncated", Array(zstd.dropLast(3)), "zstd", .badRequest, "ends before its stream does"),
+            ("pre-standard zstd frame", [0x27, 0xB5, 0x2F, 0xFD, 0x00, 0x88, 0x40, 0x00, UInt8(json.count & 0xFF)] + json, "zstd", .badRequest,
+             "not an RFC 8878 zstd frame"),
             ("corrupt", corrupt, "gzip", .badRequest, "corrupt"),
             ("plain JSON labelled zstd", json, "zstd", .badRequest, "corrupt"),
             ("bomb", bomb, "zstd", .contentTooLarge, "decompresses to more than 65536 bytes"),
@@ -120,9 +123,21 @@ extension HubRoutesTests {
             #expect(answer.status == c.status, "\(c.name): \(answer.status)")
             #expect(error(answer)?.contains(c.says) == true, "\(c.name): \(error(answer) ?? "no JSON error")")
             #expect(answer.headers[.acceptEncoding] == "zstd, gzip", "\(c.name): errors advertise the codings too")
+            #expect(answer.body.readableBytes < 400, "\(c.name): one sentence, not the sender's header echoed whole")
         }
         #expect(try store.field(.assignment(item: "rd-2025-39", site: "jxj"), "progress") == nil)
         // The hub still serves, compressed pushes included.
         #expect(try await push(hub, zstd, coding: "zstd").status == .ok)
+    }
+
+    /// RFC 7694: every answer of the bureaus' listener names the codings the hub takes, the router's 404 and 405 too.
+    @Test func errorsOutsideTheSyncRouteAdvertiseTheCodings() async throws {
+        let hub = try makeHub()
+        let headers = bearer(jxj)
+        for (uri, method, status) in [("/v1/sync", HTTPRequest.Method.get, HTTPResponse.Status.methodNotAllowed), ("/v1/nope", .post, .notFound)] {
+            let answer = try await withSync(hub) { client in try await client.execute(uri: uri, method: method, headers: headers) }
+            #expect(answer.status == status, "\(method) \(uri)")
+            #expect(answer.headers[.acceptEncoding] == "zstd, gzip", "\(method) \(uri)")
+        }
     }
 }
