@@ -16,6 +16,8 @@ struct BackendCosts {
     /// No-op exchanges a second with one hub process (figure 5), and the hub side's CPU-seconds per exchange.
     var capacity: Double?
     var cpuPerExchange: Double?
+    /// Hub RSS after the initial syncs and the no-op exchanges (figures 4 and 3), KB: the cost curves' memory.
+    var hubRSSAfterNoopKB: Int?
     /// Hub RSS after /v1/status, KB (figure 7b).
     var hubRSSKB: Int?
     /// Hub RSS added per long-poll held, KB (measured on PostgreSQL's first process).

@@ -157,8 +157,13 @@ func postmasterPid(_ server: PostgresServer) throws -> Int32 {
 
 /// Runs `banli` (no config file) and throws with its output when it fails.
 func runBanli(_ arguments: [String]) throws {
+    try runTool(banli, arguments)
+}
+
+/// Runs a program (without BANLI_CONFIG, so no config file of this machine is read) and throws with its output when it fails.
+func runTool(_ executable: String, _ arguments: [String]) throws {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: banli)
+    p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
     p.environment = env.filter { $0.key != "BANLI_CONFIG" }
     let out = Pipe()
@@ -167,5 +172,6 @@ func runBanli(_ arguments: [String]) throws {
     try p.run()
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw BenchError("banli \(arguments.joined(separator: " ")) failed: \(text)") }
+    let name = (executable as NSString).lastPathComponent
+    guard p.terminationStatus == 0 else { throw BenchError("\(name) \(arguments.joined(separator: " ")) failed: \(text)") }
 }

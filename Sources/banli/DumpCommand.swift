@@ -57,9 +57,15 @@ struct ApplyCommand: ParsableCommand {
             }
             data = d
         }
+        // Lines found in an array, not by `Data.split`: that took a fifth of a 100,000-line apply (figure 1b's profile).
+        let bytes = [UInt8](data)
         var fields: [ReplicatedField] = []
         var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            let line = bytes[start..<end]
+            start = end + 1
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
             do {
