@@ -4,6 +4,7 @@ import BanliProtocol
 import BanliStore
 import BanliSync
 import Foundation
+import Synchronization
 import Testing
 
 /// Compressed exchanges between the real hub and real bureaus on loopback: what crossed the wire is read from the hub's
@@ -156,5 +157,49 @@ import Testing
         let r = try jxj.post("/v1/sync", bytes: Codec.compress(good, as: .zstd), headers: ["Content-Encoding: zstd"])
         #expect(r.status == 200 && (try? SyncResponse(bytes: r.body))?.accepted == 1, "\(r.status)")
         #expect(try c.value("hub", "assignment/zx-2025-1/jxj", "progress") == .string("压缩推送"))
+    }
+
+    /// The bureau's side of RFC 7694, through the real libcurl transport: it compresses a push only with a coding the hub
+    /// advertised; a hub that no longer takes it (415, naming what it takes) or an older hub behind the same address
+    /// (400 and no advertisement) gets the same push again in plain JSON, and every push arrives whole.
+    @Test func theBureauCompressesOnlyWhatTheHubAdvertisedAndRetriesPlain() throws {
+        // What the stand-in hub decodes, and whether it says so.
+        let hub = Mutex<(takes: [String], advertises: Bool)>((["zstd", "gzip"], true))
+        let server = PageServer { request in
+            let (takes, advertises) = hub.withLock { $0 }
+            let said = advertises ? ["Accept-Encoding": takes.joined(separator: ", ")] : [:]
+            if let coding = request.header("Content-Encoding"), !takes.contains(coding) {
+                return advertises ? .init(status: 415, html: #"{"error":"no"}"#, headers: said) : .init(status: 400, html: #"{"error":"bad JSON"}"#)
+            }
+            return .init(html: "{}", headers: said)
+        }
+        defer { server.stop() }
+        let transport = CurlTransport(baseURL: server.url(""), token: "t")
+        let big = #"{"pad":""# + String(repeating: "办理答复", count: 500) + #""}"#
+        var sent = 0
+        func push(_ json: String = big) throws {
+            #expect(try transport.post("/v1/sync", json: json).status == 200)
+            sent += 1
+        }
+        try push()  // nothing advertised yet: plain
+        try push()  // zstd, as advertised
+        hub.withLock { $0 = ([], false) }
+        try push()  // an older hub: zstd refused with 400 and no advertisement, then plain
+        try push()  // plain from then on
+        hub.withLock { $0 = (["gzip"], true) }
+        try push()  // plain, and learns gzip
+        try push()  // gzip
+        hub.withLock { $0 = (["zstd"], true) }
+        try push()  // gzip refused with 415 naming zstd, then plain
+        try push()  // zstd
+        try push(#"{"small":true}"#)  // under the threshold: plain whatever the hub takes
+        let requests = server.requests
+        #expect(requests.map { $0.header("Content-Encoding") } == [nil, "zstd", "zstd", nil, nil, nil, "gzip", "gzip", nil, "zstd", nil])
+        for r in requests {
+            let body = try r.header("Content-Encoding").map { try Codec.decompress(r.body, from: #require(ContentCoding(headerValue: $0)), limit: 1 << 20) }
+                ?? r.body
+            #expect(String(decoding: body, as: UTF8.self) == big || String(decoding: body, as: UTF8.self) == #"{"small":true}"#)
+        }
+        #expect(sent == 9 && requests.count == 11, "two pushes were sent twice, none lost")
     }
 }
