@@ -107,7 +107,7 @@ debug: deps
 	$(SWIFT) build --product banli
 
 # /usr/bin/banli stripped (lintian: unstripped-binary-or-object is an error; the unstripped binary stays in
-# .build/release for symbolising a backtrace), the configs as conffiles (postinst gives them group banli),
+# .build-release for symbolising a backtrace: the package has no symbol names left), the configs as conffiles (postinst gives them group banli),
 # the units with ExecStart=/usr/bin/banli, and the Depends line dpkg-shlibdeps reads from the binary.
 # gzip: 13 s for the 76 MB binary where xz takes minutes on 2 busy cores, for a 30 % larger file.
 deb: deps
