@@ -80,18 +80,7 @@ struct HubPoint {
 /// hub's RSS.
 func measureCurveHub(items: Int, units: Int, dir: String) throws -> HubPoint {
     let path = dir + "/curve-hub-\(items).db"
-    let store = try Store.create(at: path, site: "hub", name: "督查室", hubSite: "hub", isHub: true)
-    var tokens: [String] = []
-    for i in 0..<units { tokens.append(try store.addUnit(site: "u\(i)", name: "单位\(i)")) }
-    let mine = items / 5
-    for start in stride(from: 0, to: mine, by: 5_000) {
-        _ = try store.apply(states(items: start..<min(mine, start + 5_000), site: { _ in "u0" }, startCounter: base + 10_000_000 + UInt64(start) * 20),
-                            via: "bench")
-    }
-    for start in stride(from: 0, to: items - mine, by: 5_000) {
-        _ = try store.apply(states(items: start..<min(items - mine, start + 5_000), prefix: "rd-2025-", site: { "u\(1 + $0 % (units - 1))" },
-                                   startCounter: base + 20_000_000 + UInt64(start) * 20), via: "bench")
-    }
+    let (_, tokens) = try makeHubStore(at: path, units: units, unitZeroItems: items / 5, otherItems: items - items / 5)
     let hub = try Hub(store: path)
     defer { hub.stop() }
     var syncs: [(t: Double, pulled: Int)] = []

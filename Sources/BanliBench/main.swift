@@ -178,6 +178,22 @@ do {
                           baseline: "plain insert: \(fmt(Double(single) / tps)) rows/s", ratio: fmt(tps / ts, 2), target: "—", met: nil))
 }
 
+/// A hub store with `units` units (u0, u1, …): `unitZeroItems` items assigned to u0 and `otherItems` spread over the
+/// others, in batches of 5,000 items; returns the store and the units' tokens.
+func makeHubStore(at path: String, units: Int, unitZeroItems: Int, otherItems: Int) throws -> (Store, [String]) {
+    let store = try Store.create(at: path, site: "hub", name: "督查室", hubSite: "hub", isHub: true)
+    let tokens = try (0..<units).map { try store.addUnit(site: "u\($0)", name: "单位\($0)") }
+    for start in stride(from: 0, to: unitZeroItems, by: 5_000) {
+        let batch = states(items: start..<min(unitZeroItems, start + 5_000), site: { _ in "u0" }, startCounter: base + 10_000_000 + UInt64(start) * 20)
+        _ = try store.apply(batch, via: "bench")
+    }
+    for start in stride(from: 0, to: otherItems, by: 5_000) {
+        _ = try store.apply(states(items: start..<min(otherItems, start + 5_000), prefix: "rd-2025-", site: { "u\(1 + $0 % (units - 1))" },
+                                   startCounter: base + 20_000_000 + UInt64(start) * 20), via: "bench")
+    }
+    return (store, tokens)
+}
+
 /// A running hub process.
 final class Hub {
     let process = Process()
@@ -244,21 +260,11 @@ if only == "store" {
 }
 
 // 3–5, 8: a hub with many units and a realistic year of items.
-let hubStore = try Store.create(at: dir + "/hub.db", site: "hub", name: "督查室", hubSite: "hub", isHub: true)
 // The sizes at scale 1: 1,000 units and 100,000 items, 20,000 of them assigned to u0 (figure 4).
 let unitCount = max(60, Int(1_000 * scale))
-var tokens: [String] = []
-for i in 0..<unitCount { tokens.append(try hubStore.addUnit(site: "u\(i)", name: "单位\(i)")) }
 let bigItems = Int(20_000 * scale)
 let otherItems = Int(80_000 * scale)
-for start in stride(from: 0, to: bigItems, by: 5_000) {
-    let batch = states(items: start..<min(bigItems, start + 5_000), site: { _ in "u0" }, startCounter: base + 10_000_000 + UInt64(start) * 20)
-    _ = try hubStore.apply(batch, via: "bench")
-}
-for start in stride(from: 0, to: otherItems, by: 5_000) {
-    _ = try hubStore.apply(states(items: start..<min(otherItems, start + 5_000), prefix: "rd-2025-", site: { "u\(1 + $0 % (unitCount - 1))" },
-                                  startCounter: base + 20_000_000 + UInt64(start) * 20), via: "bench")
-}
+let (hubStore, tokens) = try makeHubStore(at: dir + "/hub.db", units: unitCount, unitZeroItems: bigItems, otherItems: otherItems)
 log("hub store: \(unitCount) units, \(bigItems + otherItems) items")
 for i in 1..<60 {
     try hubStore.write([

@@ -102,15 +102,14 @@ struct SyncRoutes: Sendable {
     /// decided before the body is read.
     func requestCoding(_ request: Request) throws -> ContentCoding? {
         let values = request.headers[values: .contentEncoding].flatMap { $0.split(separator: ",") }
-            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0.lowercased() != "identity" }
+            .map { String($0).trimmedWhitespace }.filter { !$0.isEmpty && $0.lowercased() != "identity" }
         guard !values.isEmpty else { return nil }
         guard values.count == 1, let coding = ContentCoding(headerValue: values[0]) else {
             metrics.refused(reason: "unsupported_coding")
             // The sender's header echoed at most 40 characters: it may be kilobytes of anything.
-            var e = APIError(.unsupportedMediaType, "The hub cannot decode Content-Encoding '\(values.joined(separator: ", ").prefix(40))'; "
-                             + "send one of \(AcceptEncoding.advertised), or none.", closeConnection: true)
-            e.headers[.acceptEncoding] = AcceptEncoding.advertised
-            throw e
+            // AdvertiseCodings adds the Accept-Encoding that names the codings the hub takes.
+            throw APIError(.unsupportedMediaType, "The hub cannot decode Content-Encoding '\(values.joined(separator: ", ").prefix(40))'; "
+                           + "send one of \(AcceptEncoding.advertised), or none.", closeConnection: true)
         }
         return coding
     }

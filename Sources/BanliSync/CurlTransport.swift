@@ -99,8 +99,8 @@ public final class CurlTransport: Transport, @unchecked Sendable {
         func header(_ line: String) {
             if line.hasPrefix("HTTP/") { headers = [:]; return }
             guard let colon = line.firstIndex(of: ":") else { return }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = String(line[..<colon]).trimmedWhitespace.lowercased()
+            let value = String(line[line.index(after: colon)...]).trimmedWhitespace
             headers[name] = headers[name].map { $0 + ", " + value } ?? value
         }
     }
